@@ -1,0 +1,43 @@
+"""Shared fixtures: the offline MNIST copy and small, fast subsets of it."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+# Tests read MNIST from the verified offline copy beside the repository, unless the
+# caller already points SKDIGITS_DATA somewhere (as .ci/run does).
+os.environ.setdefault("SKDIGITS_DATA", str(SHARED_DATA / "mnist"))
+# Keep TensorFlow's start-up chatter out of test logs.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The full MNIST arrays ``((X_train, y_train), (X_test, y_test))``."""
+    from skdigits import load_mnist
+
+    return load_mnist(download_if_missing=False)
+
+
+@pytest.fixture(scope="session")
+def mnist_small(mnist):
+    """A stratified-enough subset for fast fits: 3,000 train and 1,000 test digits."""
+    (X_train, y_train), (X_test, y_test) = mnist
+    rng = np.random.RandomState(0)
+    train = rng.choice(len(X_train), 3000, replace=False)
+    test = rng.choice(len(X_test), 1000, replace=False)
+    return (X_train[train], y_train[train]), (X_test[test], y_test[test])
+
+
+@pytest.fixture(scope="session")
+def drawn_dev_dir():
+    """Folder of real hand-drawn digits, ``<label>/<file>.png`` (skipped if absent)."""
+    path = SHARED_DATA / "drawn-dev"
+    if not path.is_dir():
+        pytest.skip(f"drawn digits not found at {path}")
+    return path
