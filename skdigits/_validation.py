@@ -1,0 +1,94 @@
+"""Validation and conversion of MNIST-like digit arrays for the CNN classifier."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from sklearn.utils.validation import check_array
+
+IMAGE_SIDE = 28
+N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+
+# Accepted layouts of a batch of n digits, documented in DigitCNNClassifier.
+_LAYOUTS = "(n, 784), (n, 28, 28) or (n, 28, 28, 1)"
+
+
+def _raise_not_pixels(item, input_name):
+    raise TypeError(
+        f"{input_name} holds {type(item).__name__} objects, not pixel arrays. To classify "
+        "image files or PIL images, put a DigitImagePreprocessor in front of the "
+        "classifier: make_pipeline(DigitImagePreprocessor(), DigitCNNClassifier())."
+    )
+
+
+def check_digits(X, *, input_name="X"):
+    """Validate a batch of 28x28 digits and return it as float32 ``(n, 28, 28, 1)`` in 0..1.
+
+    Parameters
+    ----------
+    X : array-like
+        ``(n, 784)``, ``(n, 28, 28)`` or ``(n, 28, 28, 1)``. Integer pixels are read as
+        0..255 (MNIST's uint8 convention) and divided by 255; float pixels must already
+        lie in 0..1; booleans are read as 0 and 1.
+    input_name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    ndarray of shape (n, 28, 28, 1), dtype float32
+
+    Raises
+    ------
+    ValueError
+        Wrong shape, NaN or infinite values, pixel values outside the documented range,
+        non-numeric data, or an empty batch.
+    """
+    if isinstance(X, (list, tuple)) and X and not np.isscalar(X[0]) and not hasattr(X[0], "__len__"):
+        _raise_not_pixels(X[0], input_name)
+    if isinstance(X, (list, tuple)) and X and isinstance(X[0], (str, os.PathLike)):
+        _raise_not_pixels(X[0], input_name)
+    X = check_array(
+        X,
+        allow_nd=True,
+        # Keep integer/bool/float dtypes as they are (their range is checked below);
+        # convert object arrays of numbers, reject strings.
+        dtype=None if getattr(X, "dtype", None) is not None and X.dtype.kind in "biuf" else "numeric",
+        ensure_all_finite=True,
+        input_name=input_name,
+        ensure_min_features=1,
+    )
+    if X.dtype.kind not in "biuf":
+        raise ValueError(
+            f"{input_name} must hold numeric pixel values, got dtype {X.dtype}. "
+            "To classify image files or PIL images, put a DigitImagePreprocessor "
+            "in front of the classifier."
+        )
+    n = X.shape[0]
+    pixels = int(np.prod(X.shape[1:]))
+    if X.shape[1:] not in {(N_PIXELS,), (IMAGE_SIDE, IMAGE_SIDE), (IMAGE_SIDE, IMAGE_SIDE, 1)}:
+        raise ValueError(
+            f"{input_name} has shape {X.shape}; expected MNIST-like digits of shape "
+            f"{_LAYOUTS} (got {pixels} pixels per sample). To classify images of other "
+            "sizes, put a DigitImagePreprocessor in front of the classifier."
+        )
+    if X.dtype.kind == "b":  # a binary mask: ink is 1.0
+        X = X.astype(np.float32)
+    elif X.dtype.kind == "f":
+        low, high = X.min(), X.max()
+        if low < 0 or high > 1:
+            raise ValueError(
+                f"{input_name} holds float pixel values in [{low:g}, {high:g}]; float "
+                "pixels must lie in [0, 1]. Pass uint8 images (0..255) as they are, or "
+                "divide float images by 255."
+            )
+        X = X.astype(np.float32, copy=False)
+    else:
+        low, high = X.min(), X.max()
+        if low < 0 or high > 255:
+            raise ValueError(
+                f"{input_name} holds integer pixel values in [{low}, {high}]; integer "
+                "pixels must lie in 0..255."
+            )
+        X = X.astype(np.float32) / np.float32(255)
+    return X.reshape(n, IMAGE_SIDE, IMAGE_SIDE, 1)
