@@ -1,0 +1,477 @@
+"""Private helpers: turn the many kinds of image input into float gray arrays.
+
+Everything here is an implementation detail of
+:class:`skdigits.preprocessing.DigitImagePreprocessor`. The public behaviour is
+documented there; this module only reads inputs:
+
+* :func:`split_input` decides whether ``X`` is one numeric *batch* (an ndarray
+  of several images) or a *sequence* of single images (paths, PIL images,
+  arrays) and checks its dimensionality;
+* :func:`load_item` decodes one single image (a path, a PIL image or an array)
+  into a ``float32`` gray array in ``[0, 1]``, reduced so that its long side is
+  at most ``work_size`` pixels, and resolves an alpha channel;
+* :func:`batch_to_float` converts a numeric batch to ``float32`` in ``[0, 1]``.
+
+Errors always name the offending input: ``input 3 ('seven.png')``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+__all__ = [
+    "Decoded",
+    "batch_to_float",
+    "describe",
+    "load_item",
+    "split_input",
+]
+
+# ITU-R 601-2 luma weights, the ones Pillow's ``convert("L")`` uses.
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+# PIL modes that carry transparency after conversion to RGBA / LA.
+_ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
+
+
+@dataclass
+class Decoded:
+    """One decoded single image.
+
+    Attributes
+    ----------
+    image : ndarray of shape (height, width), float32 in [0, 1]
+        Gray levels, or -- when ``is_ink`` -- the ink map (1 = ink).
+    is_ink : bool
+        True when the polarity is known: the image came with an alpha channel
+        whose transparent background marks everything that is not the digit,
+        so ``image`` already is light ink (alpha) on a dark background.
+    original_shape : tuple of int
+        ``(height, width)`` before any reduction, for error messages and the
+        "is it only a speck" test.
+    """
+
+    image: np.ndarray
+    is_ink: bool
+    original_shape: tuple
+
+
+# --------------------------------------------------------------------------- #
+# Describing inputs in error messages
+# --------------------------------------------------------------------------- #
+def describe(index, item):
+    """Return ``"input 3 ('path/seven.png')"``-like text naming one input."""
+    if isinstance(item, (str, os.PathLike)):
+        return f"input {index} ({os.fspath(item)!r})"
+    if isinstance(item, Image.Image):
+        name = getattr(item, "filename", "") or ""
+        extra = f" from {name!r}" if name else ""
+        return f"input {index} (PIL image mode={item.mode} size={item.size}{extra})"
+    if isinstance(item, np.ndarray):
+        return f"input {index} (array shape={item.shape} dtype={item.dtype})"
+    return f"input {index} ({type(item).__name__})"
+
+
+# --------------------------------------------------------------------------- #
+# Splitting X into a numeric batch or a sequence of single images
+# --------------------------------------------------------------------------- #
+def _is_numeric_dtype(dtype):
+    return dtype.kind in "biuf"
+
+
+def _check_numeric_array(arr, what):
+    """Dtype and finiteness checks shared by batches and single arrays."""
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{what}: complex data is not supported.")
+    if not _is_numeric_dtype(arr.dtype):
+        raise ValueError(
+            f"{what}: expected a numeric array (bool, integer or float), got "
+            f"dtype {arr.dtype}."
+        )
+    if arr.size == 0:
+        raise ValueError(f"{what}: the array is empty (shape {arr.shape}).")
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        raise ValueError(f"{what}: the array contains NaN or infinity.")
+
+
+def split_input(X, output_size):
+    """Classify ``X`` as a numeric batch or a sequence of single images.
+
+    Returns
+    -------
+    kind : {"batch", "sequence"}
+    payload : ndarray of shape (n, H, W) or (n, H, W, C) for a batch, or a
+        list of single items for a sequence.
+    """
+    if isinstance(X, (str, os.PathLike, Image.Image)):
+        raise TypeError(
+            "X must be a list (or array) of images, got a single "
+            f"{type(X).__name__}; wrap it in a list: [X]."
+        )
+    if hasattr(X, "iloc") and hasattr(X, "to_numpy"):  # pandas Series/DataFrame
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray):
+        if X.dtype == object or X.dtype.kind in "US":
+            if X.ndim != 1:
+                raise ValueError(
+                    "An array of paths or image objects must be 1-D, got shape "
+                    f"{X.shape}."
+                )
+            items = list(X)
+        else:
+            return _classify_numeric(X, output_size)
+    elif isinstance(X, (list, tuple)):
+        items = list(X)
+        if items and not any(
+            isinstance(it, (str, os.PathLike, Image.Image, np.ndarray)) for it in items
+        ):
+            # Nested lists of numbers, e.g. [[0, 0, ...], ...]: read as an array.
+            try:
+                arr = np.asarray(X)
+            except (ValueError, TypeError) as exc:
+                raise TypeError(
+                    "X must contain file paths, PIL images or numeric arrays; "
+                    f"could not read the nested sequence as an array ({exc})."
+                ) from None
+            if arr.dtype == object:
+                bad = next(i for i, it in enumerate(items) if not isinstance(it, list))
+                raise TypeError(
+                    f"{describe(bad, items[bad])}: unsupported type "
+                    f"{type(items[bad]).__name__}; expected a file path, a PIL "
+                    "image or a numeric array."
+                )
+            return _classify_numeric(arr, output_size)
+    elif hasattr(X, "__array__") and not hasattr(X, "__len__"):
+        return _classify_numeric(np.asarray(X), output_size)
+    elif hasattr(X, "__iter__") and hasattr(X, "__len__"):
+        items = list(X)
+    else:
+        raise TypeError(
+            "X must be a list of images (file paths, PIL images, numeric arrays) "
+            f"or a numeric array of images, got {type(X).__name__}."
+        )
+    if len(items) == 0:
+        raise ValueError("X is empty: expected at least one image.")
+    return "sequence", items
+
+
+def _classify_numeric(X, output_size):
+    """Rules for one numeric ndarray given as the whole of ``X``.
+
+    * ``(n, output_size**2)``: a batch of flattened square images (MNIST's
+      ``(n, 784)``); any other 2-D shape is ambiguous and rejected.
+    * ``(H, W, C)`` with ``C`` in 1, 3, 4: one image with channels (a batch of
+      images 1, 3 or 4 pixels wide would make no sense).
+    * any other 3-D shape ``(n, H, W)``: a batch of gray images.
+    * ``(n, H, W, C)`` with ``C`` in 1, 3, 4: a batch of images with channels.
+    """
+    what = f"X (array of shape {X.shape})"
+    if X.ndim in (0, 1) or X.ndim > 4:
+        raise ValueError(
+            f"{what}: expected a batch of images (n, H, W), (n, H, W, C) or "
+            f"(n, {output_size * output_size}), or a single image (H, W, C); got "
+            f"a {X.ndim}-D array. Put single 2-D images in a list: [image]."
+        )
+    _check_numeric_array(X, what)
+    if X.ndim == 2:
+        if X.shape[1] != output_size * output_size:
+            raise ValueError(
+                f"{what}: a 2-D array is read as a batch of flattened "
+                f"{output_size}x{output_size} images, shape (n_samples, "
+                f"{output_size * output_size}). To pass a single 2-D image, put it "
+                "in a list ([image]) or add a batch axis (image[None])."
+            )
+        return "batch", X.reshape(len(X), output_size, output_size)
+    if X.ndim == 3:
+        if X.shape[-1] in (1, 3, 4):
+            return "batch", X[None]
+        return "batch", X
+    if X.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"{what}: a 4-D array must be a batch of images with 1, 3 or 4 "
+            "channels last, (n, H, W, C)."
+        )
+    return "batch", X
+
+
+# --------------------------------------------------------------------------- #
+# Numeric arrays to float
+# --------------------------------------------------------------------------- #
+def _to_unit_float(arr, what):
+    """Scale a numeric array to float32 in [0, 1], validating its range.
+
+    uint8 -> /255; uint16 -> /65535; bool -> 0/1; other integers: 0..255 if
+    their maximum is at most 255, else 0..65535 (negative or larger values
+    raise); floats must already lie in [0, 1].
+    """
+    kind = arr.dtype.kind
+    if kind == "b":
+        return arr.astype(np.float32)
+    if kind == "u" and arr.dtype.itemsize == 1:
+        return arr.astype(np.float32) * np.float32(1 / 255)
+    if kind == "u" and arr.dtype.itemsize == 2:
+        return arr.astype(np.float32) * np.float32(1 / 65535)
+    if kind in "iu":
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi > 65535:
+            raise ValueError(
+                f"{what}: integer pixel values must lie in 0..255 (or 0..65535 "
+                f"for 16-bit data), got values in [{lo}, {hi}]."
+            )
+        scale = 255 if hi <= 255 else 65535
+        return arr.astype(np.float32) * np.float32(1 / scale)
+    # floats
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < -1e-3 or hi > 1 + 1e-3:
+        raise ValueError(
+            f"{what}: float pixel values must lie in [0, 1], got values in "
+            f"[{lo:g}, {hi:g}]. Divide 0..255 data by 255."
+        )
+    return np.clip(arr, 0, 1).astype(np.float32, copy=False)
+
+
+def _rgb_to_gray(arr):
+    """Luma of an (..., 3) float array."""
+    return arr[..., :3] @ _LUMA
+
+
+def batch_to_float(batch):
+    """Convert a validated numeric batch to gray float32 ``(n, H, W)`` and alpha.
+
+    Returns ``(gray, alpha)``; ``alpha`` is None unless the batch has 4
+    channels (RGBA).
+    """
+    what = f"X (array of shape {batch.shape})"
+    x = _to_unit_float(batch, what)
+    if x.ndim == 3:
+        return x, None
+    c = x.shape[-1]
+    if c == 1:
+        return x[..., 0], None
+    gray = _rgb_to_gray(x).astype(np.float32, copy=False)
+    return gray, (x[..., 3] if c == 4 else None)
+
+
+# --------------------------------------------------------------------------- #
+# Alpha channel
+# --------------------------------------------------------------------------- #
+def _border(a, width=1):
+    """All pixels within ``width`` of the edge of a 2-D array."""
+    h, w = a.shape
+    width = max(1, min(width, h // 2 or 1, w // 2 or 1))
+    return np.concatenate(
+        [
+            a[:width].ravel(),
+            a[-width:].ravel(),
+            a[width:-width, :width].ravel(),
+            a[width:-width, -width:].ravel(),
+        ]
+    )
+
+
+def resolve_alpha(gray, alpha):
+    """Combine luma and alpha into one gray image.
+
+    * No real transparency (alpha everywhere >= 0.98): the alpha is ignored.
+    * Transparent background (most of the border is transparent): the digit is
+      the opaque part, whatever its colour -- the alpha channel itself is the
+      ink map, returned with ``is_ink=True``.
+    * Opaque background with transparent holes: the holes are filled with the
+      colour opposite to the opaque part's typical colour, so they show.
+
+    Returns ``(image, is_ink)``.
+    """
+    if alpha is None or float(alpha.min()) >= 0.98:
+        return gray, False
+    if float(np.median(_border(alpha))) < 0.5:
+        return alpha.astype(np.float32, copy=False), True
+    opaque = gray[alpha > 0.5]
+    fill = 0.0 if opaque.size and float(np.median(opaque)) > 0.5 else 1.0
+    return (alpha * gray + (1 - alpha) * fill).astype(np.float32), False
+
+
+# --------------------------------------------------------------------------- #
+# Size reduction
+# --------------------------------------------------------------------------- #
+def reduce_array(img, work_size):
+    """Block-average a 2-D float array so that its long side is <= work_size."""
+    h, w = img.shape
+    f = math.ceil(max(h, w) / work_size)
+    if f <= 1:
+        return img
+    ph, pw = (-h) % f, (-w) % f
+    if ph or pw:
+        img = np.pad(img, ((0, ph), (0, pw)), mode="edge")
+    H, W = img.shape
+    return img.reshape(H // f, f, W // f, f).mean(axis=(1, 3), dtype=np.float32)
+
+
+# --------------------------------------------------------------------------- #
+# Single items
+# --------------------------------------------------------------------------- #
+def _array_item(arr, what, work_size):
+    if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
+        raise ValueError(
+            f"{what}: a 3-D array must be one image with 1, 3 or 4 channels "
+            "last (H, W, C). Pass a batch of gray images as the whole of X, "
+            "not inside a list."
+        )
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"{what}: an image array must be 2-D (H, W) or 3-D (H, W, C), got "
+            f"{arr.ndim}-D."
+        )
+    _check_numeric_array(arr, what)
+    x = _to_unit_float(arr, what)
+    shape = x.shape[:2]
+    alpha = None
+    if x.ndim == 3:
+        c = x.shape[-1]
+        if c == 4:
+            alpha = x[..., 3]
+        x = x[..., 0] if c == 1 else _rgb_to_gray(x)
+    image, is_ink = resolve_alpha(x, alpha)
+    return Decoded(reduce_array(image, work_size), is_ink, shape)
+
+
+def _pil_item(im, what, work_size, max_pixels, own=False):
+    w, h = im.size
+    if w == 0 or h == 0:
+        raise ValueError(f"{what}: the image is empty (size {im.size}).")
+    if max_pixels is not None and w * h > max_pixels:
+        raise ValueError(
+            f"{what}: the image is {w}x{h} = {w * h} pixels, more than "
+            f"max_pixels={max_pixels}; refusing to decode it (possible "
+            "decompression bomb). Raise max_pixels if the image is trusted."
+        )
+    shape = (h, w)
+    # Let JPEG decoders scale by 1/2..1/8 while decoding very large photos.
+    # (only on images we opened ourselves: draft() changes the object).
+    if own and max(w, h) > 2 * work_size and im.format == "JPEG":
+        im.draft(im.mode, (max(1, w * work_size // max(w, h)),
+                           max(1, h * work_size // max(w, h))))
+    try:
+        im.load()
+    except Exception as exc:  # truncated / corrupt data, any decoder error
+        raise ValueError(f"{what}: the image data is corrupt or truncated ({exc}).") from exc
+
+    orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
+    if orientation not in (None, 1):
+        im = ImageOps.exif_transpose(im)
+
+    mode = im.mode
+    scale = None
+    if mode == "P" or mode == "PA":
+        has_alpha = mode == "PA" or "transparency" in im.info
+        im = im.convert("RGBA" if has_alpha else "RGB")
+    elif mode == "1":
+        im = im.convert("L")
+    elif mode.startswith("I;16"):
+        im = im.convert("I")
+        scale = 65535.0
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    elif mode in ("RGBa", "La"):
+        im = im.convert("RGBA" if mode == "RGBa" else "LA")
+    elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        im = im.convert("RGBA")
+
+    f = math.ceil(max(im.size) / work_size)
+    if f > 1:
+        im = im.reduce(f)
+
+    arr = np.asarray(im)
+    mode = im.mode
+    if mode in ("I", "F"):
+        a = arr.astype(np.float32)
+        if not np.isfinite(a).all():
+            raise ValueError(f"{what}: the image contains NaN or infinity.")
+        lo, hi = float(a.min()), float(a.max())
+        if scale is None:
+            # 32-bit integer / float images have no fixed range: 0..1 if the
+            # values fit, else 0..255, else 0..65535.
+            if lo < 0:
+                raise ValueError(f"{what}: negative pixel values ({lo:g}).")
+            scale = 1.0 if hi <= 1.0 else 255.0 if hi <= 255.0 else 65535.0
+            if hi > 65535.0:
+                raise ValueError(
+                    f"{what}: pixel values up to {hi:g} exceed the 16-bit range."
+                )
+        return Decoded(np.clip(a / scale, 0, 1).astype(np.float32), False, shape)
+    a = arr.astype(np.float32) * np.float32(1 / 255)
+    alpha = None
+    if mode == "L":
+        gray = a
+    elif mode == "LA":
+        gray, alpha = a[..., 0], a[..., 1]
+    elif mode == "RGB":
+        gray = _rgb_to_gray(a)
+    else:  # RGBA
+        gray, alpha = _rgb_to_gray(a), a[..., 3]
+    image, is_ink = resolve_alpha(gray.astype(np.float32, copy=False), alpha)
+    return Decoded(image, is_ink, shape)
+
+
+def _open_path(path, what, work_size, max_pixels):
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"{what}: no such file.")
+    if p.is_dir():
+        raise ValueError(f"{what}: is a directory, not an image file.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            im = Image.open(p)
+        except UnidentifiedImageError:
+            raise ValueError(
+                f"{what}: not an image file (Pillow cannot identify it)."
+            ) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValueError(
+                f"{what}: the image is too large to decode safely ({exc})."
+            ) from None
+        except Exception as exc:  # permission errors, corrupt headers, ...
+            raise ValueError(f"{what}: cannot open the image ({exc}).") from exc
+        with im:
+            try:
+                return _pil_item(im, what, work_size, max_pixels, own=True)
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise ValueError(
+                    f"{what}: the image is too large to decode safely ({exc})."
+                ) from None
+
+
+def load_item(item, index, *, work_size, max_pixels):
+    """Decode one single image (path, PIL image or array) into a :class:`Decoded`."""
+    what = describe(index, item)
+    if isinstance(item, (str, os.PathLike)):
+        return _open_path(item, what, work_size, max_pixels)
+    if isinstance(item, Image.Image):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                return _pil_item(item, what, work_size, max_pixels)
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                raise ValueError(
+                    f"{what}: the image is too large to decode safely ({exc})."
+                ) from None
+    if isinstance(item, np.ndarray):
+        return _array_item(item, what, work_size)
+    if isinstance(item, (list, tuple)):
+        try:
+            arr = np.asarray(item)
+        except (ValueError, TypeError):
+            arr = None
+        if arr is not None and arr.dtype != object:
+            return _array_item(arr, what, work_size)
+    raise TypeError(
+        f"{what}: unsupported type {type(item).__name__}; expected a file path "
+        "(str or pathlib.Path), a PIL image or a numeric array."
+    )
