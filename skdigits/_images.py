@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import sparse
 
 __all__ = [
     "Decoded",
@@ -67,7 +68,12 @@ class Decoded:
 # Describing inputs in error messages
 # --------------------------------------------------------------------------- #
 def describe(index, item):
-    """Return ``"input 3 ('path/seven.png')"``-like text naming one input."""
+    """Return ``"input 3 ('path/seven.png')"``-like text naming one input.
+
+    ``item=None`` names an image of a numeric batch: ``"input 3"``.
+    """
+    if item is None:
+        return f"input {index}"
     if isinstance(item, (str, os.PathLike)):
         return f"input {index} ({os.fspath(item)!r})"
     if isinstance(item, Image.Image):
@@ -89,14 +95,18 @@ def _is_numeric_dtype(dtype):
 def _check_numeric_array(arr, what):
     """Dtype and finiteness checks shared by batches and single arrays."""
     if arr.dtype.kind == "c":
-        raise ValueError(f"{what}: complex data is not supported.")
+        raise ValueError(f"{what}: Complex data not supported.")
     if not _is_numeric_dtype(arr.dtype):
         raise ValueError(
             f"{what}: expected a numeric array (bool, integer or float), got "
             f"dtype {arr.dtype}."
         )
     if arr.size == 0:
-        raise ValueError(f"{what}: the array is empty (shape {arr.shape}).")
+        if arr.shape[0] == 0:
+            detail = f"0 sample(s) (shape={arr.shape}) while a minimum of 1 is required"
+        else:
+            detail = f"0 feature(s) (shape={arr.shape}) while a minimum of 1 is required"
+        raise ValueError(f"{what}: the array is empty. Found array with {detail}.")
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"{what}: the array contains NaN or infinity.")
 
@@ -115,14 +125,18 @@ def split_input(X, output_size):
             "X must be a list (or array) of images, got a single "
             f"{type(X).__name__}; wrap it in a list: [X]."
         )
+    if sparse.issparse(X):
+        raise TypeError(
+            "Sparse data is not supported: pass images as a dense array or a list."
+        )
     if hasattr(X, "iloc") and hasattr(X, "to_numpy"):  # pandas Series/DataFrame
         X = X.to_numpy()
     if isinstance(X, np.ndarray):
         if X.dtype == object or X.dtype.kind in "US":
             if X.ndim != 1:
                 raise ValueError(
-                    "An array of paths or image objects must be 1-D, got shape "
-                    f"{X.shape}."
+                    f"X has dtype {X.dtype} and shape {X.shape}: expected a numeric "
+                    "array of images, or a 1-D array of file paths / image objects."
                 )
             items = list(X)
         else:
@@ -148,10 +162,8 @@ def split_input(X, output_size):
                     "image or a numeric array."
                 )
             return _classify_numeric(arr, output_size)
-    elif hasattr(X, "__array__") and not hasattr(X, "__len__"):
-        return _classify_numeric(np.asarray(X), output_size)
-    elif hasattr(X, "__iter__") and hasattr(X, "__len__"):
-        items = list(X)
+    elif hasattr(X, "__array__"):  # array-likes (memmaps are ndarrays already)
+        return split_input(np.asarray(X), output_size)
     else:
         raise TypeError(
             "X must be a list of images (file paths, PIL images, numeric arrays) "

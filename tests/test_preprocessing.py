@@ -1,0 +1,678 @@
+"""Tests of DigitImagePreprocessor: inputs, normalisation, robustness, errors, API.
+
+Synthetic digits are drawn with Pillow (a ring "0", a "7", a "1") so that every
+expectation is known; real MNIST digits check that the transformer leaves MNIST
+as it is. Accuracy on real drawings with a trained CNN is in
+test_drawn_accuracy.py.
+"""
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from scipy import ndimage
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdigits import DigitImagePreprocessor
+
+# --------------------------------------------------------------------------- #
+# Helpers
+# --------------------------------------------------------------------------- #
+
+
+def draw(shape="seven", size=(200, 200), stroke=None, dark_on_light=True,
+         offset=(0.0, 0.0), scale=1.0):
+    """A synthetic digit as an 8-bit ``L`` image (anti-aliased by 4x supersampling).
+
+    ``offset`` moves the digit by a fraction of the canvas, ``scale`` sizes it
+    relative to the canvas, ``stroke`` is the pen width in output pixels
+    (default: 6 % of the digit height, MNIST-like).
+    """
+    w, h = size
+    k = 4
+    W, H = w * k, h * k
+    bg, ink = (255, 0) if dark_on_light else (0, 255)
+    im = Image.new("L", (W, H), bg)
+    d = ImageDraw.Draw(im)
+    cx, cy = W * (0.5 + offset[0]), H * (0.5 + offset[1])
+    hy = 0.35 * H * scale  # half height of the digit
+    if stroke is None:
+        stroke = max(1, round(0.06 * 2 * hy / k))
+    pen = max(1, round(stroke * k))
+    if shape == "zero":
+        d.ellipse([cx - 0.6 * hy, cy - hy, cx + 0.6 * hy, cy + hy], outline=ink, width=pen)
+    elif shape == "seven":
+        pts = [(cx - 0.55 * hy, cy - hy), (cx + 0.55 * hy, cy - hy), (cx - 0.1 * hy, cy + hy)]
+        d.line(pts, fill=ink, width=pen, joint="curve")
+    elif shape == "one":
+        d.line([(cx, cy - hy), (cx, cy + hy)], fill=ink, width=pen)
+    else:  # pragma: no cover
+        raise ValueError(shape)
+    return im.resize((w, h), Image.Resampling.BOX)
+
+
+def transform(items, **params):
+    """Transform ``items`` into ``(n, 28, 28)`` images."""
+    return DigitImagePreprocessor(output_shape="image", **params).fit_transform(items)
+
+
+def centre_of_mass(img):
+    rows, cols = np.indices(img.shape)
+    m = img.sum()
+    return (rows * img).sum() / m, (cols * img).sum() / m
+
+
+def _blur(a):
+    # Compare shapes, not exact pixels: a 2 px stroke moved by one pixel (a
+    # rounding of the centre of mass) would otherwise look like a different digit.
+    return ndimage.gaussian_filter(np.asarray(a, np.float64), 1.0)
+
+
+def mad(a, b):
+    """Mean absolute difference of two images, after a 1 px Gaussian blur."""
+    return float(np.abs(_blur(a) - _blur(b)).mean())
+
+
+def corr(a, b):
+    """Correlation of two images, after a 1 px Gaussian blur."""
+    return float(np.corrcoef(_blur(a).ravel(), _blur(b).ravel())[0, 1])
+
+
+@pytest.fixture(scope="module")
+def seven():
+    """The reference output of a clean, dark-on-light 200x200 "7"."""
+    return transform([draw("seven")])[0]
+
+
+@pytest.fixture(scope="module")
+def mnist_test(mnist):
+    """The first 2,000 MNIST test digits and labels."""
+    _, (X_test, y_test) = mnist
+    return X_test[:2000], y_test[:2000]
+
+
+# --------------------------------------------------------------------------- #
+# scikit-learn's common checks
+# --------------------------------------------------------------------------- #
+_TABULAR = (
+    "feeds small tabular data (n, 1..10 features); a 2-D array is read as a batch of "
+    "flattened 28x28 images (n, 784), so any other width is rejected with a "
+    "ValueError naming the shape (the same behaviour is tested on images below)"
+)
+
+EXPECTED_FAILED_CHECKS = {
+    name: _TABULAR
+    for name in (
+        "check_fit_score_takes_y",
+        "check_estimators_overwrite_params",
+        "check_dont_overwrite_parameters",
+        "check_estimators_fit_returns_self",
+        "check_readonly_memmap_input",
+        "check_n_features_in_after_fitting",
+        "check_positive_only_tag_during_fit",
+        "check_estimators_dtypes",
+        "check_dtype_object",
+        "check_pipeline_consistency",
+        "check_estimators_nan_inf",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_transformer_data_not_an_array",
+        "check_transformer_general",
+        "check_transformer_preserve_dtypes",
+        "check_transformers_unfitted_stateless",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_fit2d_1sample",
+        "check_fit2d_1feature",
+        "check_dict_unchanged",
+        "check_fit_idempotent",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+        "check_fit2d_predict1d",
+    )
+}
+
+
+@parametrize_with_checks(
+    [DigitImagePreprocessor()],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_sklearn_behaviours_on_digit_batches(mnist_test):
+    """What the tabular checks above would test, on real (n, 784) digit batches."""
+    X = mnist_test[0][:50].reshape(50, 784)
+    pre = DigitImagePreprocessor()
+    assert pre.fit(X) is pre
+    Xt = pre.transform(X)
+    # dtype float32 preserved / produced, values in [0, 1]
+    assert Xt.dtype == np.float32 and Xt.shape == (50, 784)
+    assert Xt.min() >= 0 and Xt.max() <= 1
+    np.testing.assert_allclose(pre.transform(X.astype(np.float32) / 255), Xt, atol=1e-6)
+    # sample order and subset invariance, idempotent fit
+    perm = np.random.RandomState(0).permutation(50)
+    np.testing.assert_array_equal(pre.transform(X[perm]), Xt[perm])
+    np.testing.assert_array_equal(pre.transform(X[10:20]), Xt[10:20])
+    np.testing.assert_array_equal(clone(pre).fit_transform(X), Xt)
+    # input not modified, stateless (works unfitted), pickle round trip
+    X0 = X.copy()
+    DigitImagePreprocessor().transform(X)
+    np.testing.assert_array_equal(X, X0)
+    import pickle
+
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(pre)).transform(X), Xt)
+    # read-only input
+    Xr = X.copy()
+    Xr.flags.writeable = False
+    np.testing.assert_array_equal(pre.transform(Xr), Xt)
+    # Fortran order
+    np.testing.assert_array_equal(pre.transform(np.asfortranarray(X)), Xt)
+
+
+# --------------------------------------------------------------------------- #
+# Input kinds
+# --------------------------------------------------------------------------- #
+def _save(im, path, **kw):
+    im.save(path, **kw)
+    return path
+
+
+def test_file_formats_and_pil_modes_agree(tmp_path, seven):
+    base = draw("seven")  # L, dark on light
+    arr = np.asarray(base)
+    ink = 255 - arr  # opacity of the digit
+    rgba_white_ink = np.zeros((200, 200, 4), np.uint8)
+    rgba_white_ink[..., :3] = 255
+    rgba_white_ink[..., 3] = ink
+    rgba_black_ink = np.zeros((200, 200, 4), np.uint8)  # black ink, black background
+    rgba_black_ink[..., 3] = ink
+    palette_transparent = Image.fromarray((arr < 128).astype(np.uint8), mode="L").convert("P")
+    palette_transparent.putpalette([255, 255, 255, 20, 20, 200] + [0] * 762)
+    palette_transparent.info["transparency"] = 0
+    la = np.stack([np.full_like(arr, 30), ink], axis=-1)
+
+    items = {
+        "png L": _save(base, tmp_path / "l.png"),
+        "png RGB coloured ink": _save(
+            Image.merge("RGB", [base, base, Image.new("L", base.size, 255)]), tmp_path / "rgb.png"
+        ),
+        "jpeg": _save(base.convert("RGB"), tmp_path / "x.jpg", quality=85),
+        "png RGBA transparent white ink": _save(Image.fromarray(rgba_white_ink), tmp_path / "w.png"),
+        "png RGBA transparent black ink": _save(Image.fromarray(rgba_black_ink), tmp_path / "b.png"),
+        "png P": _save(base.convert("RGB").convert("P", palette=Image.Palette.ADAPTIVE), tmp_path / "p.png"),
+        "png P transparent": _save(palette_transparent, tmp_path / "pt.png", transparency=0),
+        "png 1": _save(base.point(lambda v: 255 if v > 127 else 0).convert("1"), tmp_path / "one.png"),
+        "png I;16": _save(Image.fromarray(arr.astype(np.uint16) * 257), tmp_path / "i16.png"),
+        "pathlib LA": _save(Image.fromarray(la, mode="LA"), tmp_path / "la.png"),
+        "PIL L": base,
+        "PIL RGBA transparent": Image.fromarray(rgba_black_ink),
+        "PIL P transparent": palette_transparent,
+        "PIL 1": base.point(lambda v: 255 if v > 127 else 0).convert("1"),
+        "PIL I;16": Image.fromarray(arr.astype(np.uint16) * 257),
+        "PIL I": Image.fromarray(arr.astype(np.int32)),
+        "PIL F": Image.fromarray(arr.astype(np.float32) / 255),
+        "PIL F 0..255": Image.fromarray(arr.astype(np.float32)),
+        "array uint8": arr,
+        "array uint16": arr.astype(np.uint16) * 257,
+        "array float32": arr.astype(np.float32) / 255,
+        "array float64": arr / 255.0,
+        "array bool": arr > 127,
+        "array int64": arr.astype(np.int64),
+        "array HxWx1": arr[..., None],
+        "array HxWx3": np.repeat(arr[..., None], 3, axis=-1),
+        "array HxWx4 transparent": rgba_black_ink,
+        "nested list": arr.tolist(),
+    }
+    assert Image.open(items["png I;16"]).mode.startswith("I")
+    assert Image.open(items["png P transparent"]).info.get("transparency") == 0
+    names = list(items)
+    # str and pathlib.Path both work; mixed in one list
+    values = [str(v) if n == "png L" else v for n, v in items.items()]
+    out = transform(values)
+    assert out.shape == (len(items), 28, 28) and out.dtype == np.float32
+    # binarised versions lost the anti-aliasing of the drawing: they must agree
+    # with the binarised drawing, and roughly with the original
+    binarised = {"png P transparent", "PIL P transparent", "png 1", "PIL 1", "array bool"}
+    seven_binary = transform([arr > 127])[0]
+    assert mad(seven_binary, seven) < 0.05 and corr(seven_binary, seven) > 0.85
+    for name, img in zip(names, out):
+        ref = seven_binary if name in binarised else seven
+        assert mad(img, ref) < 0.01, name
+        assert corr(img, ref) > 0.98, name
+
+
+def test_huge_and_tiny_canvases(tmp_path, seven):
+    huge = draw("seven", size=(1000, 750), stroke=40)
+    # upscale the drawing to 4000x3000 (a 12 megapixel file)
+    path = tmp_path / "huge.png"
+    huge.resize((4000, 3000), Image.Resampling.NEAREST).save(path)
+    tiny = np.full((8, 8), 255, np.uint8)
+    tiny[1, 2:7] = 0
+    tiny[2:7, 5] = 0
+    tiny[4, 4:7] = 0  # a crude 7-like shape
+    out = transform([path, tiny, Image.fromarray(tiny)])
+    assert corr(out[0], transform([huge])[0]) > 0.97
+    assert corr(out[0], seven) > 0.85
+    for img in out[1:]:
+        assert img.max() == pytest.approx(1.0)
+        cy, cx = centre_of_mass(img)
+        assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+
+
+def test_batches_of_other_sizes_and_colour_batches(seven):
+    a = np.asarray(draw("seven", size=(64, 64)))
+    batch = np.stack([a, 255 - a])  # (2, 64, 64): gray batch, both polarities
+    out = transform(batch)
+    assert out.shape == (2, 28, 28)
+    np.testing.assert_allclose(out[0], out[1], atol=1e-5)
+    rgb = np.repeat(batch[..., None], 3, axis=-1)  # (2, 64, 64, 3)
+    np.testing.assert_allclose(transform(rgb), out, atol=1e-2)
+    assert corr(out[0], transform([draw("seven")])[0]) > 0.85
+
+
+def test_three_d_array_rules():
+    a = np.asarray(draw("seven", size=(28, 28)))
+    rgb = np.repeat(a[..., None], 3, axis=-1)
+    assert transform(rgb).shape == (1, 28, 28)  # (28, 28, 3): one colour image
+    assert transform(np.stack([a, a, a])).shape == (3, 28, 28)  # (3, 28, 28): a batch
+    assert transform(a[..., None]).shape == (1, 28, 28)  # (28, 28, 1): one image
+    assert transform(np.stack([a, a])[..., None]).shape == (2, 28, 28)  # (n, 28, 28, 1)
+    pre = DigitImagePreprocessor()
+    assert pre.transform(np.stack([a, a]).reshape(2, 784)).shape == (2, 784)
+
+
+# --------------------------------------------------------------------------- #
+# The vectorised MNIST path
+# --------------------------------------------------------------------------- #
+def test_mnist_batch_passes_through_unchanged(mnist_test):
+    X = mnist_test[0]
+    ref = X.reshape(len(X), -1) / 255.0
+    pre = DigitImagePreprocessor()
+    for batch in (X, X.reshape(len(X), 784), X[..., None], X / 255.0, X.astype(np.int64)):
+        out = pre.transform(batch)
+        assert out.shape == (len(X), 784) and out.dtype == np.float32
+        # only a rescale of images whose peak is 254 instead of 255
+        assert np.abs(out - ref).max() < 0.005
+
+
+def test_fast_path_fixes_polarity_and_centre(mnist_test):
+    X = mnist_test[0][:100]
+    shifted = np.zeros_like(X)
+    shifted[:, 3:, :25] = X[:, :-3, 3:]  # 3 px down, 3 px left
+    out = transform(np.concatenate([255 - X, shifted]))
+    ref = X / 255.0
+    np.testing.assert_allclose(out[:100], ref, atol=0.005)
+    for img in out[100:]:
+        cy, cx = centre_of_mass(img)
+        assert abs(cy - 14) <= 0.5 + 1e-9 and abs(cx - 14) <= 0.5 + 1e-9
+    assert np.mean([mad(a, b) for a, b in zip(out[100:], ref)]) < 0.01
+
+
+def test_mnist_digits_come_out_close_to_themselves_through_full_pipeline(mnist_test):
+    X = mnist_test[0][:40]
+    out = transform(list(X))  # single images: the full pipeline
+    ref = X / 255.0
+    diffs = [mad(a, b) for a, b in zip(out, ref)]
+    corrs = [corr(a, b) for a, b in zip(out, ref)]
+    assert np.median(diffs) < 0.03
+    assert np.median(corrs) > 0.95 and np.percentile(corrs, 10) > 0.8
+    # same through fast_batches=False
+    np.testing.assert_allclose(transform(X, fast_batches=False), out, atol=1e-6)
+
+
+# --------------------------------------------------------------------------- #
+# Normalisation
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("shape", ["seven", "zero", "one"])
+def test_polarity_detected_both_ways(shape):
+    dark = draw(shape, dark_on_light=True)
+    light = draw(shape, dark_on_light=False)
+    out = transform([dark, light])
+    np.testing.assert_allclose(out[0], out[1], atol=1e-5)
+    # white digit on black, like MNIST: the border is background
+    assert out[0][0].max() == 0 and out[0].max() == pytest.approx(1.0)
+    # forcing the polarity
+    np.testing.assert_allclose(transform([dark], invert=True)[0], out[0], atol=1e-5)
+    np.testing.assert_allclose(transform([light], invert=False)[0], out[0], atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "offset,scale", [((0, 0), 1.0), ((0.3, 0.2), 0.4), ((-0.35, -0.3), 0.25), ((0.1, -0.1), 1.3)]
+)
+@pytest.mark.parametrize("shape", ["seven", "zero"])
+def test_centre_of_mass_at_frame_centre(shape, offset, scale):
+    img = transform([draw(shape, size=(300, 240), offset=offset, scale=scale)])[0]
+    cy, cx = centre_of_mass(img)
+    assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    # the digit fills the 20x20 box along its longer side
+    rows = np.flatnonzero(img.max(axis=1) > 0.05)
+    assert 19 <= rows[-1] - rows[0] + 1 <= 21
+
+
+def test_center_box_and_no_crop():
+    im = draw("seven", offset=(0.25, 0.25), scale=0.4)
+    img = transform([im], center="box")[0]
+    rows = np.flatnonzero(img.max(axis=1) > 0)
+    cols = np.flatnonzero(img.max(axis=0) > 0)
+    assert abs((rows[0] + rows[-1]) / 2 - 13.5) <= 1
+    assert abs((cols[0] + cols[-1]) / 2 - 13.5) <= 1
+    whole = transform([im], crop=False, normalize_stroke=False)[0]
+    assert (whole > 0).sum() < (img > 0).sum()  # the whole canvas was scaled: a small digit
+
+
+def _thick_pixels(img):
+    return int((img > 0.5).sum())
+
+
+def test_thin_and_thick_strokes_become_mnist_like(mnist_test):
+    X, y = mnist_test
+    zeros = X[y == 0] / 255.0
+    lo, hi = np.percentile([_thick_pixels(z) for z in zeros], [5, 95])
+    thin = draw("zero", size=(400, 400), stroke=1)
+    normal = draw("zero", size=(400, 400), stroke=24)
+    thick = draw("zero", size=(400, 400), stroke=80)
+    out = transform([thin, normal, thick])
+    for img in out:
+        assert lo <= _thick_pixels(img) <= hi
+    raw = transform([thin, thick], normalize_stroke=False)
+    assert _thick_pixels(raw[0]) < lo  # hairline left alone: thinner than MNIST
+    assert _thick_pixels(raw[1]) > _thick_pixels(out[2])  # bold left alone: bolder
+    # the ring's hole survives thinning and thickening
+    for img in out:
+        assert img[14, 14] < 0.2
+
+
+def test_stray_specks_are_ignored(seven):
+    arr = np.asarray(draw("seven")).copy()
+    arr[5:8, 5:8] = 0  # dust in a corner
+    arr[190:193, 180:184] = 0
+    arr[100, 195] = 0
+    arr[10:12, 150:152] = 60
+    img = transform([arr])[0]
+    assert mad(img, seven) < 0.01
+    assert corr(img, seven) > 0.98
+    with_specks = transform([arr], remove_specks=False)[0]
+    assert mad(with_specks, seven) > mad(img, seven)
+
+
+def test_faint_noise_and_antialiasing_do_not_matter(seven):
+    rng = np.random.RandomState(0)
+    arr = np.asarray(draw("seven"), dtype=np.float64)
+    noisy = np.clip(arr + rng.normal(0, 8, arr.shape), 0, 255).astype(np.uint8)
+    img = transform([noisy])[0]
+    assert corr(img, seven) > 0.97
+
+
+def test_photo_with_uneven_lighting(seven):
+    rng = np.random.RandomState(0)
+    h, w = 300, 400
+    yy, xx = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    paper = 0.9 - 0.45 * xx - 0.2 * yy + 0.15 * (xx - 0.5) ** 2  # light gradient
+    texture = rng.normal(0, 0.03, (h, w))
+    texture = (texture + np.roll(texture, 1, 0) + np.roll(texture, 1, 1)) / 2
+    ink = 1 - np.asarray(draw("seven", size=(w, h)), dtype=np.float64) / 255
+    photo = paper + texture - 0.35 * ink  # pencil: darker than the paper around it
+    photo = np.clip(photo, 0, 1)
+    rgb = np.stack([photo, photo * 0.95, photo * 0.85], axis=-1)  # warm light
+    out = transform([(rgb * 255).astype(np.uint8), photo])
+    clean = transform([draw("seven", size=(w, h))])[0]
+    for img in out:
+        assert corr(img, clean) > 0.9
+        cy, cx = centre_of_mass(img)
+        assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
+    # the darkest paper (right side) is darker than the lightest ink: a global
+    # threshold cannot work, the background fit is what makes it
+    assert photo[:, -20:].mean() < (photo + 0.35 * ink).max()
+
+
+# --------------------------------------------------------------------------- #
+# Blank images
+# --------------------------------------------------------------------------- #
+def _blanks(tmp_path):
+    rng = np.random.RandomState(0)
+    white = tmp_path / "white.png"
+    Image.new("L", (100, 100), 255).save(white)
+    noise = np.clip(0.8 + rng.normal(0, 0.01, (120, 120)), 0, 1)
+    speck = np.full((280, 280), 255, np.uint8)
+    speck[100:103, 200:203] = 0
+    transparent = np.zeros((50, 50, 4), np.uint8)
+    return {"white file": white, "faint noise": noise, "speck": speck,
+            "transparent": transparent, "black": np.zeros((30, 40), np.uint8)}
+
+
+def test_blank_images_raise_naming_the_input(tmp_path):
+    digit = draw("seven")
+    for name, blank in _blanks(tmp_path).items():
+        with pytest.raises(ValueError, match=r"input 1\b.*blank") as info:
+            transform([digit, blank])
+        if name == "white file":
+            assert "white.png" in str(info.value)
+    batch = np.zeros((3, 28, 28), np.uint8)
+    batch[0, 5:20, 13:15] = 255
+    batch[2, 5:20, 10:15] = 255
+    with pytest.raises(ValueError, match=r"input 1\b.*blank"):
+        transform(batch)
+
+
+def test_blank_images_marked_with_nan_on_request(tmp_path):
+    blanks = list(_blanks(tmp_path).values())
+    out = transform([draw("seven")] + blanks, on_blank="nan")
+    assert not np.isnan(out[0]).any()
+    assert np.isnan(out[1:]).all()
+    batch = np.zeros((2, 784), np.uint8)
+    batch[0, 300:310] = 255
+    flat = DigitImagePreprocessor(on_blank="nan").transform(batch)
+    assert not np.isnan(flat[0]).any() and np.isnan(flat[1]).all()
+
+
+# --------------------------------------------------------------------------- #
+# Bad input
+# --------------------------------------------------------------------------- #
+def _png_with_declared_size(width, height):
+    """A tiny PNG whose header declares a huge size (a decompression bomb)."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 10)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_bad_files(tmp_path):
+    good = draw("seven")
+    missing = tmp_path / "nope.png"
+    with pytest.raises(FileNotFoundError, match=r"input 1 .*nope\.png"):
+        transform([good, missing])
+    text = tmp_path / "notes.png"
+    text.write_text("not an image")
+    with pytest.raises(ValueError, match=r"input 1 .*notes\.png.*not an image"):
+        transform([good, text])
+    buf = io.BytesIO()
+    draw("seven", size=(300, 300)).save(buf, format="PNG")
+    truncated = tmp_path / "truncated.png"
+    truncated.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    with pytest.raises(ValueError, match=r"input 1 .*truncated\.png.*(corrupt|truncated)"):
+        transform([good, truncated])
+    with pytest.raises(ValueError, match=r"input 0 .*is a directory"):
+        transform([tmp_path])
+
+
+def test_too_large_images_are_refused_before_decoding(tmp_path):
+    # 8000 x 8000 = 64 Mpx: over max_pixels (50 Mpx), under Pillow's own limit
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_with_declared_size(8000, 8000))
+    with pytest.raises(ValueError, match=r"input 0 .*bomb\.png.*max_pixels"):
+        transform([bomb])
+    # beyond Pillow's own limit (its DecompressionBombError becomes a ValueError)
+    huge = tmp_path / "huge.png"
+    huge.write_bytes(_png_with_declared_size(30000, 30000))
+    for max_pixels in (None, 50_000_000):
+        with pytest.raises(ValueError, match=r"input 0 .*huge\.png.*too large"):
+            transform([huge], max_pixels=max_pixels)
+    big = tmp_path / "big.png"
+    draw("seven", size=(300, 300)).save(big)
+    with pytest.raises(ValueError, match=r"input 1 .*big\.png.*max_pixels"):
+        transform([draw("seven", size=(80, 80)), big], max_pixels=10_000)
+    with pytest.raises(ValueError, match=r"input 0 .*max_pixels"):
+        transform([draw("seven", size=(300, 300))], max_pixels=10_000)
+
+
+@pytest.mark.parametrize(
+    "X,match",
+    [
+        (np.zeros(784), "1-D"),
+        (np.zeros((2, 3, 28, 28, 1)), "5-D"),
+        (np.zeros((5, 100)), "flattened 28x28"),
+        (np.zeros((2, 28, 28, 2)), "channels"),
+        (np.full((2, 28, 28), np.nan), "NaN"),
+        (np.full((2, 28, 28), np.inf), "NaN or infinity"),
+        (np.full((2, 28, 28), 2.0), r"\[0, 1\]"),
+        (np.full((2, 28, 28), -3), "0..255"),
+        (np.zeros((2, 28, 28), dtype="U1"), "numeric"),
+        (np.zeros((2, 28, 28), dtype=complex), "Complex"),
+        (np.zeros((0, 784)), "0 sample"),
+        ([], "empty"),
+    ],
+)
+def test_bad_arrays(X, match):
+    with pytest.raises(ValueError, match=match):
+        DigitImagePreprocessor().fit_transform(X)
+
+
+@pytest.mark.parametrize(
+    "item,match",
+    [
+        (np.zeros(10), "2-D"),
+        (np.zeros((2, 3, 4, 5)), "2-D"),
+        (np.zeros((20, 20, 7)), "channels"),
+        (np.full((20, 20), np.nan), "NaN"),
+        (np.full((20, 20), 1.5), r"\[0, 1\]"),
+        (np.zeros((20, 20), dtype=object), "numeric"),
+        (np.zeros((0, 20)), "empty"),
+        (np.full((20, 20), 70000), "0..65535"),
+    ],
+)
+def test_bad_items_name_their_index(item, match):
+    with pytest.raises(ValueError, match=r"input 1 .*" + match):
+        transform([draw("seven"), item])
+
+
+@pytest.mark.parametrize("item", [3, None, {"a": 1}, 2.5, b"bytes"])
+def test_unsupported_types(item):
+    with pytest.raises(TypeError, match=r"input 1 .*unsupported type"):
+        transform([draw("seven"), item])
+
+
+def test_single_image_not_in_a_list(tmp_path):
+    with pytest.raises(TypeError, match=r"wrap it in a list"):
+        transform(draw("seven"))
+    with pytest.raises(TypeError, match=r"wrap it in a list"):
+        transform(str(tmp_path / "a.png"))
+    with pytest.raises(TypeError):
+        transform(42)
+
+
+def test_sparse_input_is_rejected():
+    from scipy import sparse
+
+    with pytest.raises(TypeError, match="Sparse"):
+        DigitImagePreprocessor().fit(sparse.csr_matrix(np.zeros((2, 784))))
+
+
+# --------------------------------------------------------------------------- #
+# Estimator API
+# --------------------------------------------------------------------------- #
+def test_params_clone_and_validation():
+    pre = DigitImagePreprocessor(invert=True, digit_box=16, output_size=24)
+    params = pre.get_params()
+    assert params["invert"] is True and params["digit_box"] == 16
+    assert params["on_blank"] == "raise" and params["output_shape"] == "flat"
+    twin = clone(pre)
+    assert twin is not pre and twin.get_params() == params
+    pre.set_params(center="box")
+    assert pre.center == "box" and twin.center == "mass"
+    out = pre.fit_transform([draw("seven", dark_on_light=True)])
+    assert out.shape == (1, 576)
+    assert pre.n_features_out_ == 576
+    assert len(pre.get_feature_names_out()) == 576
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"invert": "yes"},
+        {"invert": 1},
+        {"crop": "no"},
+        {"digit_box": 0},
+        {"digit_box": 20.0},
+        {"output_size": 10},
+        {"center": "middle"},
+        {"min_contrast": 0},
+        {"min_contrast": 1.5},
+        {"on_blank": "ignore"},
+        {"output_shape": "square"},
+        {"max_pixels": -1},
+        {"fast_batches": None},
+    ],
+)
+def test_invalid_parameters_raise_on_fit_and_transform(params):
+    pre = DigitImagePreprocessor(**params)  # __init__ only stores
+    name = next(iter(params))
+    with pytest.raises(ValueError, match=name):
+        pre.fit([draw("seven")])
+    with pytest.raises(ValueError, match=name):
+        pre.transform([draw("seven")])
+
+
+def test_feature_names_and_output_shape():
+    pre = DigitImagePreprocessor().fit([draw("seven")])
+    names = pre.get_feature_names_out()
+    assert names.dtype == object and list(names[:2]) == ["pixel_0", "pixel_1"]
+    assert names[-1] == "pixel_783"
+    img = DigitImagePreprocessor(output_shape="image")
+    assert img.transform([draw("seven")]).shape == (1, 28, 28)
+    with pytest.raises(ValueError, match="output_shape='flat'"):
+        img.get_feature_names_out()
+
+
+def test_set_output_pandas():
+    pd = pytest.importorskip("pandas")
+    pre = DigitImagePreprocessor().set_output(transform="pandas")
+    df = pre.fit_transform([draw("seven"), draw("zero")])
+    assert isinstance(df, pd.DataFrame)
+    assert df.shape == (2, 784) and df.columns[0] == "pixel_0"
+
+
+def test_set_output_default_is_numpy():
+    pre = DigitImagePreprocessor().set_output(transform="default")
+    assert isinstance(pre.fit_transform([draw("seven")]), np.ndarray)
+
+
+def test_stateless_tags_and_transform_without_fit():
+    from sklearn.utils import get_tags
+
+    tags = get_tags(DigitImagePreprocessor())
+    assert tags.requires_fit is False
+    assert tags.input_tags.string and tags.input_tags.three_d_array
+    assert DigitImagePreprocessor().transform([draw("seven")]).shape == (1, 784)
+
+
+def test_pipeline_with_any_classifier(mnist_test):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X, y = mnist_test
+    pipe = make_pipeline(DigitImagePreprocessor(), LogisticRegression(max_iter=200))
+    pipe.fit(X[:1000], y[:1000])
+    assert pipe.score(X[1000:1500], y[1000:1500]) > 0.8
+    # drawings of a 1 and a 0 (any polarity / size) are recognised
+    pred = pipe.predict([draw("one", size=(300, 200)), draw("zero", dark_on_light=False)])
+    assert list(pred) == [1, 0]
