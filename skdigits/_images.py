@@ -28,6 +28,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import sparse
 
 __all__ = [
+    "BATCH_ITEM",
     "Decoded",
     "batch_to_float",
     "describe",
@@ -38,8 +39,8 @@ __all__ = [
 # ITU-R 601-2 luma weights, the ones Pillow's ``convert("L")`` uses.
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
-# PIL modes that carry transparency after conversion to RGBA / LA.
-_ALPHA_MODES = {"RGBA", "RGBa", "LA", "La", "PA"}
+# Stands for "one image of a numeric batch" where an item is expected.
+BATCH_ITEM = object()
 
 
 @dataclass
@@ -70,9 +71,9 @@ class Decoded:
 def describe(index, item):
     """Return ``"input 3 ('path/seven.png')"``-like text naming one input.
 
-    ``item=None`` names an image of a numeric batch: ``"input 3"``.
+    ``item=BATCH_ITEM`` names an image of a numeric batch: ``"input 3"``.
     """
-    if item is None:
+    if item is BATCH_ITEM:
         return f"input {index}"
     if isinstance(item, (str, os.PathLike)):
         return f"input {index} ({os.fspath(item)!r})"

@@ -713,7 +713,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             dec = _images.Decoded(
                 _images.reduce_array(image, _WORK_SIZE), is_ink, (h, w)
             )
-            out[i] = self._one(dec, i, None)
+            out[i] = self._one(dec, i, _images.BATCH_ITEM)
         return out
 
     # ------------------------------------------------------------------ #
