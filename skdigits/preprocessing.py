@@ -347,6 +347,8 @@ def _fast_batch(x, invert, center, min_contrast):
         [x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1
     )
     bg = np.median(border, axis=1)
+    # The border is background: its spread is the noise level (0 for MNIST).
+    noise = 1.4826 * np.median(np.abs(border - bg[:, None]), axis=1)
     if invert == "auto":
         light = bg > x.mean(axis=(1, 2))
     else:
@@ -356,7 +358,7 @@ def _fast_batch(x, invert, center, min_contrast):
         x[light] = 1 - x[light]
         bg = np.where(light, 1 - bg, bg)
     top = x.max(axis=(1, 2))
-    blank = (top - bg) < min_contrast
+    blank = (top - bg) < np.maximum(min_contrast, 6 * noise)
     needs = ((bg != 0) | (top != 1)) & ~blank
     if needs.any():
         lo = bg[needs, None, None]
@@ -367,6 +369,10 @@ def _fast_batch(x, invert, center, min_contrast):
     idx = np.arange(s, dtype=np.float32)
     rows = x.sum(axis=2)
     cols = x.sum(axis=1)
+    # Only a speck of ink (fewer than 3 pixels across) is no digit either.
+    solid = x > 0.5
+    extent = np.maximum(solid.any(axis=2).sum(axis=1), solid.any(axis=1).sum(axis=1))
+    blank |= extent < max(3, _MIN_EXTENT * s)
     if center == "mass":
         cy = rows @ idx / safe
         cx = cols @ idx / safe

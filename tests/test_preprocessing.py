@@ -676,3 +676,19 @@ def test_pipeline_with_any_classifier(mnist_test):
     # drawings of a 1 and a 0 (any polarity / size) are recognised
     pred = pipe.predict([draw("one", size=(300, 200)), draw("zero", dark_on_light=False)])
     assert list(pred) == [1, 0]
+
+
+def test_blank_images_in_a_fast_batch(mnist_test):
+    rng = np.random.RandomState(0)
+    X = mnist_test[0][:3].copy()
+    faint = np.clip(200 + rng.normal(0, 4, (28, 28)), 0, 255).astype(np.uint8)
+    noise = rng.randint(0, 80, (28, 28)).astype(np.uint8)  # contrast, but only noise
+    speck = np.zeros((28, 28), np.uint8)
+    speck[10:12, 20:22] = 255
+    flat = np.full((28, 28), 128, np.uint8)
+    for i, blank in enumerate([faint, noise, speck, flat]):
+        batch = np.concatenate([X, blank[None]])
+        with pytest.raises(ValueError, match=r"input 3 is blank"):
+            transform(batch)
+        out = transform(batch, on_blank="nan")
+        assert np.isnan(out[3]).all() and not np.isnan(out[:3]).any()
