@@ -1,0 +1,83 @@
+"""scikit-learn's estimator checks on every estimator skdigits provides.
+
+The checks feed small tabular data (2 to 30 features). DigitCNNClassifier is a CNN over
+28x28 digit images and rejects such input with a ValueError naming the shape, so every
+check that fits on tabular data is expected to fail for that reason; the same behaviours
+(pickling, idempotent fit, sample weights, dtypes, ...) are tested on real digits in
+test_classifier.py. The remaining checks -- cloning, parameters, tags, repr, errors
+before fit, empty data -- run as usual.
+"""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdigits import DigitCNNClassifier
+
+_TABULAR = (
+    "feeds tabular data with a few features; the CNN only accepts 28x28 digits "
+    "((n, 784), (n, 28, 28) or (n, 28, 28, 1)) and raises a ValueError naming the shape"
+)
+
+CLASSIFIER_EXPECTED_FAILURES = {
+    **{
+        check: _TABULAR
+        for check in (
+            "check_fit_score_takes_y",
+            "check_estimators_overwrite_params",
+            "check_dont_overwrite_parameters",
+            "check_estimators_fit_returns_self",
+            "check_readonly_memmap_input",
+            "check_n_features_in_after_fitting",
+            "check_estimators_dtypes",
+            "check_sample_weights_not_an_array",
+            "check_sample_weights_list",
+            "check_all_zero_sample_weights_error",
+            "check_sample_weights_shape",
+            "check_sample_weights_not_overwritten",
+            "check_sample_weight_equivalence_on_dense_data",
+            "check_dtype_object",
+            "check_pipeline_consistency",
+            "check_estimators_nan_inf",
+            "check_estimators_pickle",
+            "check_f_contiguous_array_estimator",
+            "check_classifier_data_not_an_array",
+            "check_classifiers_one_label_sample_weights",
+            "check_classifiers_classes",
+            "check_estimators_partial_fit_n_features",
+            "check_classifiers_train",
+            "check_supervised_y_2d",
+            "check_class_weight_classifiers",
+            "check_methods_sample_order_invariance",
+            "check_methods_subset_invariance",
+            "check_fit2d_1sample",
+            "check_fit2d_1feature",
+            "check_dict_unchanged",
+            "check_fit_idempotent",
+            "check_fit_check_is_fitted",
+            "check_n_features_in",
+            "check_fit2d_predict1d",
+            "check_positive_only_tag_during_fit",
+        )
+    },
+    "check_estimator_tags_renamed": (
+        "scikeras' BaseWrapper defines _more_tags (pre-1.6 tags) without __sklearn_tags__; "
+        "DigitCNNClassifier defines __sklearn_tags__, which is what scikit-learn reads"
+    ),
+    "check_mixin_order": (
+        "scikeras' KerasClassifier lists BaseEstimator before ClassifierMixin and a subclass "
+        "cannot reorder them (MRO error); __sklearn_tags__ sets the classifier type instead"
+    ),
+}
+
+
+def _expected_failures(estimator):
+    if isinstance(estimator, DigitCNNClassifier):
+        return CLASSIFIER_EXPECTED_FAILURES
+    return {}
+
+
+@parametrize_with_checks(
+    [DigitCNNClassifier(architecture="simple", epochs=1, batch_size=16)],
+    expected_failed_checks=_expected_failures,
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
