@@ -20,7 +20,7 @@ from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
 
-__all__ = ["Architecture", "ARCHITECTURES", "get_architecture", "INPUT_SHAPE"]
+__all__ = ["Architecture", "ARCHITECTURES", "augmentation", "get_architecture", "INPUT_SHAPE"]
 
 
 def _input() -> keras.KerasTensor:
@@ -96,6 +96,66 @@ def build_deep(n_classes: int = 10, dropout: float = 0.0) -> keras.Model:
     )
 
 
+def build_modern(n_classes: int = 10, dropout: float = 0.3) -> keras.Model:
+    """A small modern CNN: batch normalisation, strided convolutions, global pooling.
+
+    Five 3x3 convolutions (32, 32/2, 64, 64/2, 128 filters; "/2" = stride 2 instead of
+    max pooling), each followed by batch normalisation and ReLU, then global average
+    pooling, Dropout(dropout) and Dense(n_classes, softmax). About 11 M multiply-adds
+    per digit -- the ``classic`` network's cost -- with ten times fewer parameters.
+    """
+
+    def conv_bn(filters, strides=1):
+        return [
+            layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False),
+            # momentum 0.9: running statistics settle within ~50 steps, not ~500, so
+            # short fits on small data predict as well as they train.
+            layers.BatchNormalization(momentum=0.9),
+            layers.Activation("relu"),
+        ]
+
+    return keras.Sequential(
+        [
+            _input(),
+            *conv_bn(32),
+            *conv_bn(32, strides=2),
+            *conv_bn(64),
+            *conv_bn(64, strides=2),
+            *conv_bn(128),
+            layers.GlobalAveragePooling2D(),
+            layers.Dropout(dropout),
+            layers.Dense(n_classes, activation="softmax"),
+        ],
+        name="modern",
+    )
+
+
+def augmentation(rotation=10.0, shift=0.1, zoom=0.1) -> keras.Sequential:
+    """Random small rotations, shifts and zooms, active only during training.
+
+    Keras' random image layers are the identity at inference, so a model that starts
+    with this block predicts exactly as without it.
+
+    Parameters
+    ----------
+    rotation : float, default=10.0
+        Maximum rotation in degrees, either way.
+    shift : float, default=0.1
+        Maximum shift as a fraction of the image size, on each axis.
+    zoom : float, default=0.1
+        Maximum zoom in or out, as a fraction.
+    """
+    fill = dict(fill_mode="constant", fill_value=0.0)  # MNIST background is black
+    return keras.Sequential(
+        [
+            layers.RandomRotation(rotation / 360.0, **fill),
+            layers.RandomTranslation(shift, shift, **fill),
+            layers.RandomZoom(zoom, **fill),
+        ],
+        name="augmentation",
+    )
+
+
 @dataclass(frozen=True)
 class Architecture:
     """A named network builder and the training settings that reach its accuracy.
@@ -118,6 +178,10 @@ class Architecture:
         Dropout rate used when ``dropout=None``.
     reference : str
         What the tutorial this architecture comes from reported.
+    augment : bool
+        Whether training uses random shifts/rotations/zooms when ``augment=None``.
+    lr_schedule : str
+        Learning-rate schedule used when ``lr_schedule=None``.
     """
 
     name: str
@@ -128,6 +192,8 @@ class Architecture:
     batch_size: int
     dropout: float
     reference: str
+    augment: bool = False
+    lr_schedule: str = "constant"
 
 
 ARCHITECTURES = {
@@ -164,6 +230,18 @@ ARCHITECTURES = {
             dropout=0.0,
             reference="98.1 % after 5 epochs (Adam)",
         ),
+        Architecture(
+            name="modern",
+            build=build_modern,
+            optimizer="adam",
+            learning_rate=3e-3,
+            epochs=15,
+            batch_size=128,
+            dropout=0.3,
+            reference="not from the tutorials: aims at >= 99.6 % in <= 15 min on 2 CPU cores",
+            augment=True,
+            lr_schedule="cosine",
+        ),
     )
 }
 
@@ -174,7 +252,7 @@ def get_architecture(name: str) -> Architecture:
     Parameters
     ----------
     name : str
-        One of ``"simple"``, ``"classic"``, ``"deep"``.
+        One of ``"simple"``, ``"classic"``, ``"deep"``, ``"modern"``.
 
     Returns
     -------

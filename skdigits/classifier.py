@@ -26,16 +26,31 @@ from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 
 from skdigits import _tf
 from skdigits._validation import N_PIXELS, check_digits
-from skdigits.architectures import ARCHITECTURES, get_architecture
+from skdigits.architectures import INPUT_SHAPE, augmentation, get_architecture
 
 __all__ = ["DigitCNNClassifier"]
 
 # Defaults for a user-supplied network (``architecture=callable``).
-_CUSTOM_DEFAULTS = dict(optimizer="adam", learning_rate=1e-3, epochs=10, batch_size=128, dropout=None)
+_CUSTOM_DEFAULTS = dict(
+    optimizer="adam",
+    learning_rate=1e-3,
+    epochs=10,
+    batch_size=128,
+    dropout=None,
+    augment=False,
+    lr_schedule="constant",
+)
+_LR_SCHEDULES = ("constant", "cosine")
 
 # Rows per forward pass in predict: large enough to amortise per-call overhead,
 # small enough to keep activations of the biggest network in a few hundred MB.
@@ -78,17 +93,19 @@ class DigitCNNClassifier(KerasClassifier):
 
     Parameters
     ----------
-    architecture : {"simple", "classic", "deep"} or callable, default="classic"
+    architecture : {"simple", "classic", "deep", "modern"} or callable, default="classic"
         The network. ``"simple"``: one convolution (SGD); ``"classic"``: two
         convolutions and dropout (Adadelta, the Keras ``mnist_cnn`` example); ``"deep"``:
-        three convolution + pooling blocks (Adam). A callable is called as
+        three convolution + pooling blocks (Adam); ``"modern"``: batch normalisation,
+        strided convolutions and global pooling, trained with augmentation and a cosine
+        learning-rate schedule (not from the tutorials). A callable is called as
         ``architecture(n_classes=n_classes)`` (plus ``dropout=dropout`` if it accepts
         that argument and ``dropout`` is set) and must return a Keras model mapping
         ``(28, 28, 1)`` inputs to ``n_classes`` softmax probabilities; it is compiled
         here, so it should be a module-level function for the estimator to pickle.
     epochs : int, default=None
         Passes over the training data. ``None``: the architecture's default
-        (simple 10, classic 10, deep 5, callable 10).
+        (simple 10, classic 10, deep 5, modern 15, callable 10).
     batch_size : int, default=None
         Samples per gradient update. ``None``: the architecture's default
         (simple 32, classic 128, deep 64, callable 128).
@@ -103,6 +120,25 @@ class DigitCNNClassifier(KerasClassifier):
     dropout : float in [0, 1), default=None
         Dropout rate of the dense head. ``None``: the architecture's default (simple
         0.2, classic 0.5 with 0.25 after the convolutions, deep 0).
+    augment : bool, default=None
+        Train on randomly shifted (up to 10 %), rotated (up to 10 degrees) and zoomed
+        (up to 10 %) digits; inactive at prediction time. ``None``: the architecture's
+        default (True for ``"modern"``, False otherwise).
+    lr_schedule : {"constant", "cosine"}, default=None
+        ``"cosine"`` decays the learning rate from ``learning_rate`` to 1 % of it over
+        all training steps. ``None``: the architecture's default (``"cosine"`` for
+        ``"modern"``, ``"constant"`` otherwise).
+    early_stopping : bool, default=False
+        As in :class:`~sklearn.neural_network.MLPClassifier`: hold back
+        ``validation_fraction`` of the training data (stratified) and stop when the
+        validation accuracy has not improved for ``n_iter_no_change`` epochs; the
+        weights of the best epoch are kept.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held back when ``early_stopping=True``.
+    n_iter_no_change : int, default=3
+        Epochs without improvement of the validation accuracy before stopping, when
+        ``early_stopping=True`` (fewer than MLPClassifier's 10: an epoch of a CNN costs
+        much more than one of an MLP).
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling, and makes TensorFlow's ops
         deterministic during ``fit``, so that two fits give identical predictions on the
@@ -129,7 +165,14 @@ class DigitCNNClassifier(KerasClassifier):
     n_features_in_ : int
         Number of pixels per digit seen during ``fit`` (always 784).
     history_ : dict of str to list
-        Per-epoch training loss and accuracy, as Keras' ``History``.
+        Per-epoch training loss and accuracy, as Keras' ``History`` (plus
+        ``val_loss``/``val_accuracy`` with ``early_stopping``).
+    n_iter_ : int
+        Number of epochs run by the last ``fit``.
+    validation_scores_ : list of float
+        Validation accuracy after each epoch (only with ``early_stopping=True``).
+    best_validation_score_ : float
+        Best validation accuracy (only with ``early_stopping=True``).
 
     See Also
     --------
@@ -168,6 +211,11 @@ class DigitCNNClassifier(KerasClassifier):
         optimizer=None,
         learning_rate=None,
         dropout=None,
+        augment=None,
+        lr_schedule=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=3,
         random_state=None,
         verbose=0,
         callbacks=None,
@@ -182,6 +230,11 @@ class DigitCNNClassifier(KerasClassifier):
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.dropout = dropout
+        self.augment = augment
+        self.lr_schedule = lr_schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
         self.verbose = verbose
         self.callbacks = callbacks
@@ -225,6 +278,8 @@ class DigitCNNClassifier(KerasClassifier):
                 epochs=spec.epochs,
                 batch_size=spec.batch_size,
                 dropout=spec.dropout,
+                augment=spec.augment,
+                lr_schedule=spec.lr_schedule,
             )
         settings = {
             name: defaults[name] if getattr(self, name) is None else getattr(self, name)
@@ -244,6 +299,21 @@ class DigitCNNClassifier(KerasClassifier):
             raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}.")
         if not isinstance(self.verbose, numbers.Integral) or self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}.")
+        if settings["lr_schedule"] not in _LR_SCHEDULES:
+            raise ValueError(
+                f"lr_schedule must be one of {_LR_SCHEDULES}, got {settings['lr_schedule']!r}."
+            )
+        for name in ("augment", "early_stopping"):
+            value = settings[name] if name in settings else getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {value!r}.")
+        if self.early_stopping:
+            fraction = self.validation_fraction
+            if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+                raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}.")
+            patience = self.n_iter_no_change
+            if not isinstance(patience, numbers.Integral) or isinstance(patience, bool) or patience < 1:
+                raise ValueError(f"n_iter_no_change must be a positive integer, got {patience!r}.")
         return settings
 
     # -- scikeras hooks ---------------------------------------------------------------
@@ -281,8 +351,10 @@ class DigitCNNClassifier(KerasClassifier):
             model = get_architecture(self.architecture).build(
                 n_classes=n_classes, dropout=settings["dropout"]
             )
+        if settings["augment"]:
+            model = keras.Sequential([keras.Input(INPUT_SHAPE), augmentation(), model], name=model.name)
         model.compile(
-            optimizer=_make_optimizer(settings["optimizer"], settings["learning_rate"]),
+            optimizer=_make_optimizer(settings["optimizer"], self._learning_rate(settings)),
             loss=self.loss,
             metrics=["accuracy"],
         )
@@ -291,6 +363,50 @@ class DigitCNNClassifier(KerasClassifier):
         # process-wide op determinism.
         self._random_state = None
         return model
+
+    def _learning_rate(self, settings):
+        """A float, or a Keras schedule spanning every step of this fit."""
+        if settings["lr_schedule"] == "constant":
+            return settings["learning_rate"]
+        n_train = self._n_fit_samples
+        if self.early_stopping:
+            n_train -= int(np.ceil(n_train * self.validation_fraction))
+        steps = max(1, int(np.ceil(n_train / settings["batch_size"]))) * settings["epochs"]
+        return keras.optimizers.schedules.CosineDecay(settings["learning_rate"], steps, alpha=0.01)
+
+    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
+        # X and y arrive validated and encoded; this is where Keras' fit is called.
+        if not self.early_stopping:
+            super()._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
+        else:
+            # As MLPClassifier: a stratified validation split of the training data only.
+            train, val = train_test_split(
+                np.arange(len(X)),
+                test_size=self.validation_fraction,
+                stratify=y,
+                random_state=self._seed,
+            )
+            stopper = keras.callbacks.EarlyStopping(
+                monitor="val_accuracy", patience=self.n_iter_no_change, restore_best_weights=True
+            )
+            user_callbacks = self._fit_callbacks
+            self._fit_callbacks = [*user_callbacks, stopper]
+            try:
+                super()._fit_keras_model(
+                    X[train],
+                    y[train],
+                    None if sample_weight is None else sample_weight[train],
+                    warm_start,
+                    epochs,
+                    initial_epoch,
+                    validation_data=(X[val], y[val]),
+                    **kwargs,
+                )
+            finally:
+                self._fit_callbacks = user_callbacks
+            self.validation_scores_ = [float(v) for v in self.history_["val_accuracy"]]
+            self.best_validation_score_ = max(self.validation_scores_)
+        self.n_iter_ = len(self.history_["loss"])
 
     def _predict_raw(self, X, **kwargs):
         check_is_fitted(self)
@@ -331,7 +447,10 @@ class DigitCNNClassifier(KerasClassifier):
         if not (self.warm_start and self.__sklearn_is_fitted__()):
             # Drop Keras' global state from earlier fits (grid searches fit many models).
             _tf.release_keras_memory()
-        with _tf.seeded(_tf.resolve_seed(self.random_state)):
+        # Private fit-time state read by _learning_rate and _fit_keras_model.
+        self._n_fit_samples = _num_samples(X)
+        self._seed = _tf.resolve_seed(self.random_state)
+        with _tf.seeded(self._seed):
             super().fit(
                 X,
                 y,
@@ -361,6 +480,8 @@ class DigitCNNClassifier(KerasClassifier):
             The updated classifier.
         """
         settings = self._settings()
+        self._n_fit_samples = _num_samples(X)
+        self._seed = _tf.resolve_seed(self.random_state)
         return super().partial_fit(
             X, y, classes=classes, sample_weight=sample_weight, batch_size=settings["batch_size"]
         )

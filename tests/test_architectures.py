@@ -3,7 +3,7 @@
 import keras
 import pytest
 
-from skdigits.architectures import ARCHITECTURES, INPUT_SHAPE, get_architecture
+from skdigits.architectures import ARCHITECTURES, INPUT_SHAPE, augmentation, get_architecture
 
 
 def layer_kinds(model):
@@ -34,6 +34,23 @@ def test_deep_has_three_conv_pool_blocks():
     kinds = layer_kinds(get_architecture("deep").build(n_classes=10, dropout=0.0))
     assert kinds[:6] == ["Conv2D", "MaxPooling2D"] * 3
     assert kinds[-1] == "Dense"
+
+
+def test_modern_uses_batch_norm_and_global_pooling():
+    model = get_architecture("modern").build(n_classes=10, dropout=0.3)
+    kinds = layer_kinds(model)
+    assert kinds.count("Conv2D") == 5 and kinds.count("BatchNormalization") == 5
+    assert "GlobalAveragePooling2D" in kinds and "Flatten" not in kinds
+    assert model.count_params() < 200_000
+
+
+def test_augmentation_is_identity_at_inference():
+    import numpy as np
+
+    x = np.random.RandomState(0).rand(4, 28, 28, 1).astype("float32")
+    block = augmentation()
+    np.testing.assert_array_equal(np.asarray(block(x, training=False)), x)
+    assert not np.allclose(np.asarray(block(x, training=True)), x)
 
 
 @pytest.mark.parametrize("name", sorted(ARCHITECTURES))
