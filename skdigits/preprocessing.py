@@ -14,6 +14,7 @@ import numbers
 import numpy as np
 from PIL import Image
 from scipy import ndimage
+from scipy.spatial import ConvexHull
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from skdigits import _images
@@ -290,9 +291,9 @@ def _place(small, output_size, center):
     return out
 
 
-def _normalize_one(dec, p):
-    """Full pipeline for one decoded image -> (output_size, output_size) float32."""
-    y = _ink_map(dec.image, dec.is_ink, p.invert, p.correct_lighting, p.min_contrast)
+def _digit_ink(img, is_ink, original_shape, p, invert):
+    """Ink map of the digit alone (specks removed); raises _Blank."""
+    y = _ink_map(img, is_ink, invert, p.correct_lighting, p.min_contrast)
     if p.remove_specks:
         y = _remove_specks(y)
     box = _bbox(y > 0)
@@ -300,13 +301,160 @@ def _normalize_one(dec, p):
         raise _Blank("it holds no ink")
     r0, r1, c0, c1 = box
     # Extent in original pixels: is it more than a speck?
-    scale_back = max(dec.original_shape) / max(y.shape)
-    extent = max(r1 - r0, c1 - c0) * scale_back
-    if extent < max(3, _MIN_EXTENT * max(dec.original_shape)):
+    extent = max(r1 - r0, c1 - c0) * max(original_shape) / max(y.shape)
+    if extent < max(3, _MIN_EXTENT * max(original_shape)):
         raise _Blank(
             f"its only ink is a speck ({extent:.0f} px across on a "
-            f"{dec.original_shape[1]}x{dec.original_shape[0]} canvas)"
+            f"{original_shape[1]}x{original_shape[0]} canvas)"
         )
+    return y
+
+
+def _is_surface(y):
+    """True if the "ink" holds a broad solid region, or a large one on the border.
+
+    That is what a photo of a sheet of paper lying on a darker surface looks
+    like when the surface (or the sheet) is taken for ink. Strokes are thin:
+    even MNIST's boldest are less than a fifth of the digit's size across.
+    """
+    solid = y > 0.5
+    box = _bbox(solid)
+    if box is None:
+        return False
+    dist = ndimage.distance_transform_edt(np.pad(solid, 1))[1:-1, 1:-1]
+    if dist.max() > 0.2 * max(box[1] - box[0], box[3] - box[2]):
+        return True
+    lab, n = ndimage.label(solid)
+    edge = np.unique(_images._border(lab))
+    edge = edge[edge > 0]
+    if edge.size == 0:
+        return False
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    return bool(sizes[edge].max() >= 0.1 * y.size)
+
+
+def _paper_region(img):
+    """Mask and box of a light sheet photographed on a darker surface, or None.
+
+    The sheet is the largest light region (Otsu's threshold) once its holes --
+    the ink -- are filled. It must be large (>= 30 % of the image) and convex
+    (>= 93 % of its convex hull, even when tilted), the surface must show
+    along at least 40 % of the image border, and the sheet must hold a little
+    ink: a few thousandths to 15 % of its area of dark pixels. Bold light
+    digits on a dark canvas fail these tests (not convex, or the dark insides
+    of their loops are a large part of them).
+    """
+    h, w = img.shape
+    if min(h, w) < 32:
+        return None
+    light = img > _otsu(img.ravel())
+    lab, n = ndimage.label(light)
+    if n == 0:
+        return None
+    sizes = np.bincount(lab.ravel())[1:]
+    region = lab == (np.argmax(sizes) + 1)
+    filled = ndimage.binary_fill_holes(region)
+    area = int(filled.sum())
+    if area < 0.3 * h * w or h * w - area < 0.05 * h * w:
+        return None
+    # The surface shows around the sheet: along much of the image border.
+    surface = ~filled & ~light
+    if _images._border(surface).mean() < 0.4:
+        return None
+    r0, r1, c0, c1 = _bbox(filled)
+    # A sheet is convex, even tilted; bold digits are not.
+    edge = filled & ~ndimage.binary_erosion(filled)
+    points = np.argwhere(edge).astype(np.float64)
+    try:
+        hull = ConvexHull(points).volume  # the area, for 2-D points
+    except Exception:  # degenerate (collinear) outline
+        return None
+    if area < 0.93 * hull:
+        return None
+    ink = int((filled & ~light).sum())  # dark pixels inside the sheet
+    if not 0.001 * area < ink < 0.15 * area:
+        return None
+    return filled, light, (r0, r1, c0, c1)
+
+
+def _fit_quadratic(img, mask):
+    """Least-squares quadratic surface through the pixels of ``img`` under ``mask``."""
+    h, w = img.shape
+    rows, cols = np.nonzero(mask)
+    step = max(1, rows.size // 20000)
+    rows, cols = rows[::step], cols[::step]
+
+    def design(r, c):
+        u = (c + 0.5) / w * 2 - 1
+        v = (r + 0.5) / h * 2 - 1
+        return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=-1)
+
+    A = design(rows.astype(np.float64), cols.astype(np.float64))
+    coef = np.linalg.lstsq(A, img[rows, cols].astype(np.float64), rcond=None)[0]
+    rr, cc = np.mgrid[0:h, 0:w].astype(np.float64)
+    return (design(rr, cc) @ coef).astype(np.float32)
+
+
+def _sheet_ink(dec, p):
+    """Ink of a digit on a sheet of paper photographed on a darker surface, or None."""
+    found = _paper_region(dec.image)
+    if found is None:
+        return None
+    filled, light, (r0, r1, c0, c1) = found
+    # Crop to the sheet, leaving out its edge (shadows, curl); its uneven
+    # lighting is the background fit's job.
+    m = max(1, round(0.03 * min(r1 - r0, c1 - c0)))
+    crop = (slice(r0 + m, r1 - m), slice(c0 + m, c1 - m))
+    sheet = dec.image[crop]
+    if min(sheet.shape) < 8:
+        return None
+    # The surface still showing at the corners of a tilted sheet (dark and
+    # connected to the crop's edge) is painted with the sheet's own lighting.
+    surface = ~filled[crop] & ~light[crop]
+    lab, n = ndimage.label(surface)
+    edge = np.unique(_images._border(lab))
+    edge = edge[edge > 0]
+    if edge.size:
+        corners = ndimage.binary_dilation(np.isin(lab, edge), iterations=2)
+        paper = filled[crop] & light[crop] & ~corners
+        if paper.sum() >= 100:
+            # Only what is darker than halfway between the surface and the
+            # sheet's lighting (not the sheet's own shaded parts), plus its
+            # anti-aliased rim.
+            fit = _fit_quadratic(sheet, paper)
+            table = float(np.median(dec.image[~filled & ~light]))
+            paint = corners & (sheet < (fit + table) / 2)
+            paint = ndimage.binary_dilation(paint, iterations=2) & corners
+            sheet = np.where(paint, fit, sheet)
+    ratio = max(dec.original_shape) / max(dec.image.shape)
+    shape = (round(sheet.shape[0] * ratio), round(sheet.shape[1] * ratio))
+    try:
+        return _digit_ink(sheet, False, shape, p, True)
+    except _Blank:
+        return None
+
+
+def _normalize_one(dec, p):
+    """Full pipeline for one decoded image -> (output_size, output_size) float32."""
+    try:
+        y = _digit_ink(dec.image, dec.is_ink, dec.original_shape, p, p.invert)
+        blank = None
+    except _Blank as exc:
+        y, blank = None, exc
+    # A photo of a sheet lying on a table: no digit found, or the table taken
+    # for ink. Look for the sheet and read the digit on it instead.
+    if (
+        not dec.is_ink
+        and p.invert in ("auto", True)
+        and (y is None or _is_surface(y))
+    ):
+        on_sheet = _sheet_ink(dec, p)
+        if on_sheet is not None:
+            y, blank = on_sheet, None
+    if blank is not None:
+        raise blank
+    box = _bbox(y > 0)
+    r0, r1, c0, c1 = box
     if p.crop:
         y = y[r0:r1, c0:c1]
     h, w = y.shape
