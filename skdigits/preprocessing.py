@@ -570,20 +570,25 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
     1. decode to gray ``[0, 1]``; an alpha channel with a transparent
        background *is* the digit (the opaque part, whatever its colour);
        large images are block-averaged to at most 640 px a side;
-    2. find the polarity: Otsu's threshold splits ink from paper and the class
+    2. flatten uneven lighting: a quadratic surface fitted robustly (sigma
+       clipping) to the background is subtracted, when it explains the
+       background better than a constant (``correct_lighting``);
+    3. find the polarity: Otsu's threshold splits ink from paper and the class
        covering most of the image border is the background (``invert``);
-    3. flatten uneven lighting: a quadratic surface fitted robustly to the
-       background is subtracted (``correct_lighting``);
     4. estimate the noise (median absolute deviation) and the ink level,
        declare the image blank if the ink is too faint, too noisy or only a
        speck, and rescale so that background is 0 and ink is 1, dropping
        texture below a noise floor;
     5. drop small connected components away from the digit
        (``remove_specks``), crop to the ink (``crop``);
-    6. redraw the digit at 4x the box size and bring its stroke width into the
-       range of MNIST: thin strokes are grown with a round brush, extremely
-       bold ones eroded (``normalize_stroke``);
-    7. scale into the ``digit_box`` with area averaging, set the peak to 1,
+    6. if that found no digit, or a broad "ink" surface: look for a photo of
+       a sheet of paper on a darker table (a large, convex light region
+       holding a little dark ink) and read the digit on the sheet instead;
+    7. bring the stroke width into MNIST's range, on the digit upsampled to at
+       least 4x the box size: strokes thinner than MNIST's lower quartile are
+       grown with a round brush to its median, strokes bolder than nearly all
+       of MNIST are eroded (``normalize_stroke``);
+    8. scale into the ``digit_box`` with area averaging, set the peak to 1,
        place by centre of mass (``center``).
 
     A numeric array holding a *batch* of images that already have the output
@@ -592,8 +597,12 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
     (``fast_batches``): per image, polarity is fixed (border darker or lighter
     than the mean), the background level is moved to 0 and the peak to 1, and
     the image is shifted by whole pixels so that its centre of mass is at the
-    centre. MNIST passes through unchanged (apart from scaling to [0, 1]), so
-    a model fitted through this transformer sees the data it expects.
+    centre (``crop``, ``digit_box``, ``normalize_stroke`` and the other
+    single-image steps do not apply). MNIST passes through unchanged (apart
+    from scaling to [0, 1]; 2 of its 70,000 digits move by one pixel), so a
+    model fitted through this transformer sees the data it expects, at
+    >100,000 images/s. Set ``fast_batches=False`` for batches of raw 28x28
+    drawings that are not MNIST-normalised.
 
     Parameters
     ----------

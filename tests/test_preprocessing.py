@@ -713,3 +713,14 @@ def test_blank_images_in_a_fast_batch(mnist_test):
             transform(batch)
         out = transform(batch, on_blank="nan")
         assert np.isnan(out[3]).all() and not np.isnan(out[:3]).any()
+
+
+def test_exif_orientation_of_photos_is_applied(tmp_path, seven):
+    # A phone stores the sensor's pixels and an orientation tag: 6 = "rotate
+    # 90 degrees clockwise to display".
+    stored = draw("seven").rotate(90, expand=True).convert("RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "phone.jpg"
+    stored.save(path, exif=exif.tobytes())
+    assert corr(transform([path])[0], seven) > 0.98
