@@ -381,24 +381,27 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
 
     mode = im.mode
     scale = None
-    if mode == "P" or mode == "PA":
-        has_alpha = mode == "PA" or "transparency" in im.info
-        im = im.convert("RGBA" if has_alpha else "RGB")
-    elif mode == "1":
-        im = im.convert("L")
-    elif mode.startswith("I;16"):
-        im = im.convert("I")
-        scale = 65535.0
-    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
-        im = im.convert("RGB")
-    elif mode in ("RGBa", "La"):
-        im = im.convert("RGBA" if mode == "RGBa" else "LA")
-    elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
-        im = im.convert("RGBA")
+    try:
+        if mode == "P" or mode == "PA":
+            has_alpha = mode == "PA" or "transparency" in im.info
+            im = im.convert("RGBA" if has_alpha else "RGB")
+        elif mode == "1":
+            im = im.convert("L")
+        elif mode.startswith("I;16"):
+            im = im.convert("I")
+            scale = 65535.0
+        elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+            im = im.convert("RGB")
+        elif mode in ("RGBa", "La"):
+            im = im.convert("RGBA" if mode == "RGBa" else "LA")
+        elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+            im = im.convert("RGBA")
 
-    f = math.ceil(max(im.size) / work_size)
-    if f > 1:
-        im = im.reduce(f)
+        f = math.ceil(max(im.size) / work_size)
+        if f > 1:
+            im = im.reduce(f)
+    except (ValueError, OSError) as exc:
+        raise ValueError(f"{what}: cannot read PIL mode {mode!r} ({exc}).") from exc
 
     arr = np.asarray(im)
     mode = im.mode
