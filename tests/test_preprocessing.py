@@ -724,3 +724,46 @@ def test_exif_orientation_of_photos_is_applied(tmp_path, seven):
     path = tmp_path / "phone.jpg"
     stored.save(path, exif=exif.tobytes())
     assert corr(transform([path])[0], seven) > 0.98
+
+
+# --------------------------------------------------------------------------- #
+# Properties on random scribbles
+# --------------------------------------------------------------------------- #
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def scribbles(draw_):
+    """A random pen path on a random canvas, either polarity, in an array or PIL image."""
+    w = draw_(st.integers(12, 400))
+    h = draw_(st.integers(12, 400))
+    n = draw_(st.integers(2, 6))
+    pts = [
+        (draw_(st.floats(0.05, 0.95)) * w, draw_(st.floats(0.05, 0.95)) * h) for _ in range(n)
+    ]
+    pen = draw_(st.integers(1, max(1, min(w, h) // 6)))
+    dark = draw_(st.booleans())
+    im = Image.new("L", (w, h), 255 if dark else 0)
+    ImageDraw.Draw(im).line(pts, fill=0 if dark else 255, width=pen, joint="curve")
+    return im if draw_(st.booleans()) else np.asarray(im)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scribbles())
+def test_any_scribble_is_normalised_or_declared_blank(image):
+    pre = DigitImagePreprocessor(output_shape="image")
+    try:
+        img = pre.transform([image])[0]
+    except ValueError as exc:
+        assert "blank" in str(exc)
+        return
+    assert img.dtype == np.float32 and np.isfinite(img).all()
+    assert img.min() >= 0 and img.max() == pytest.approx(1.0)
+    rows = np.flatnonzero(img.max(axis=1) > 0.05)
+    cols = np.flatnonzero(img.max(axis=0) > 0.05)
+    assert 18 <= max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1 <= 21
+    # never pushed out of the frame; centred unless that would cut ink
+    cy, cx = centre_of_mass(img)
+    touches = rows[0] == 0 or cols[0] == 0 or rows[-1] == 27 or cols[-1] == 27
+    assert touches or (abs(cy - 14) <= 1 and abs(cx - 14) <= 1)
