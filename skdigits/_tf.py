@@ -37,6 +37,11 @@ from sklearn.utils import check_random_state
 from tensorflow.python.eager import context
 from tensorflow.python.framework import config as tf_config
 
+try:  # where Keras draws default seeds from Python's global ``random``
+    from keras.src.random import seed_generator as _keras_seed_generator
+except ImportError:  # pragma: no cover - other Keras layout
+    _keras_seed_generator = None
+
 logger = logging.getLogger(__name__)
 
 #: Environment variable fixing TensorFlow's thread count in any process.
@@ -170,6 +175,14 @@ def seeded(seed):
     determinism on in some versions, after which every unseeded random op in the
     process fails with "Random ops require a seed"; restoring it here avoids that.
     ``seed=None`` does nothing.
+
+    Keras draws the default seed of every layer and initializer from Python's global
+    ``random`` generator, which is shared by all threads of the process. Any other
+    thread using ``random`` during a fit (a dask worker's event loop does, for
+    heartbeats and retries; so may a web server) would change the drawn seeds and the
+    trained weights. Inside the block Keras draws them from a private generator
+    seeded with ``seed`` instead -- the same numbers it would draw from the freshly
+    seeded global one when nothing else uses it.
     """
     if seed is None:
         yield
@@ -178,11 +191,16 @@ def seeded(seed):
     np_state = np.random.get_state()
     tf_seed = context.global_seed()
     determinism_was_on = tf_config.is_op_determinism_enabled()
+    keras_random = getattr(_keras_seed_generator, "python_random", None)
     try:
         keras.utils.set_random_seed(seed)
+        if keras_random is not None:
+            _keras_seed_generator.python_random = random.Random(seed)
         tf_config.enable_op_determinism()
         yield
     finally:
+        if keras_random is not None:
+            _keras_seed_generator.python_random = keras_random
         random.setstate(py_state)
         np.random.set_state(np_state)
         tf.random.set_seed(tf_seed)
