@@ -1,8 +1,8 @@
 """scikit-learn's estimator checks on every estimator skdigits provides.
 
-The checks feed small tabular data (2 to 30 features). DigitCNNClassifier is a CNN over
-28x28 digit images and rejects such input with a ValueError naming the shape, so every
-check that fits on tabular data is expected to fail for that reason; the same behaviours
+The checks feed small tabular data (2 to 30 features). Both estimators work on 28x28
+digit images and reject such input with a ValueError naming the shape, so every check
+that fits on tabular data is expected to fail for that reason (the reasons are below); the same behaviours
 (pickling, idempotent fit, sample weights, dtypes, ...) are tested on real digits in
 test_classifier.py. The remaining checks -- cloning, parameters, tags, repr, errors
 before fit, empty data -- run as usual.
@@ -10,7 +10,7 @@ before fit, empty data -- run as usual.
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdigits import DigitCNNClassifier
+from skdigits import DigitCNNClassifier, DigitImagePreprocessor
 
 _TABULAR = (
     "feeds tabular data with a few features; the CNN only accepts 28x28 digits "
@@ -69,14 +69,56 @@ CLASSIFIER_EXPECTED_FAILURES = {
 }
 
 
+_TABULAR_IMAGES = (
+    "feeds small tabular data (n, 1..10 features); a 2-D array is read as a batch of "
+    "flattened 28x28 images (n, 784), so any other width is rejected with a ValueError "
+    "naming the shape (the same behaviours are tested on digit batches in "
+    "test_preprocessing.py)"
+)
+
+PREPROCESSOR_EXPECTED_FAILURES = {
+    name: _TABULAR_IMAGES
+    for name in (
+        "check_fit_score_takes_y",
+        "check_estimators_overwrite_params",
+        "check_dont_overwrite_parameters",
+        "check_estimators_fit_returns_self",
+        "check_readonly_memmap_input",
+        "check_n_features_in_after_fitting",
+        "check_positive_only_tag_during_fit",
+        "check_estimators_dtypes",
+        "check_dtype_object",
+        "check_pipeline_consistency",
+        "check_estimators_nan_inf",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_transformer_data_not_an_array",
+        "check_transformer_general",
+        "check_transformer_preserve_dtypes",
+        "check_transformers_unfitted_stateless",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_fit2d_1sample",
+        "check_fit2d_1feature",
+        "check_dict_unchanged",
+        "check_fit_idempotent",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+        "check_fit2d_predict1d",
+    )
+}
+
+
 def _expected_failures(estimator):
     if isinstance(estimator, DigitCNNClassifier):
         return CLASSIFIER_EXPECTED_FAILURES
+    if isinstance(estimator, DigitImagePreprocessor):
+        return PREPROCESSOR_EXPECTED_FAILURES
     return {}
 
 
 @parametrize_with_checks(
-    [DigitCNNClassifier(architecture="simple", epochs=1, batch_size=16)],
+    [DigitCNNClassifier(architecture="simple", epochs=1, batch_size=16), DigitImagePreprocessor()],
     expected_failed_checks=_expected_failures,
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -15,7 +15,6 @@ import pytest
 from PIL import Image, ImageDraw
 from scipy import ndimage
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdigits import DigitImagePreprocessor
 
@@ -96,57 +95,10 @@ def mnist_test(mnist):
 
 
 # --------------------------------------------------------------------------- #
-# scikit-learn's common checks
+# What scikit-learn's common checks (tests/test_common.py) cannot feed it
 # --------------------------------------------------------------------------- #
-_TABULAR = (
-    "feeds small tabular data (n, 1..10 features); a 2-D array is read as a batch of "
-    "flattened 28x28 images (n, 784), so any other width is rejected with a "
-    "ValueError naming the shape (the same behaviour is tested on images below)"
-)
-
-EXPECTED_FAILED_CHECKS = {
-    name: _TABULAR
-    for name in (
-        "check_fit_score_takes_y",
-        "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_nan_inf",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array",
-        "check_transformer_general",
-        "check_transformer_preserve_dtypes",
-        "check_transformers_unfitted_stateless",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_fit2d_1sample",
-        "check_fit2d_1feature",
-        "check_dict_unchanged",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-    )
-}
-
-
-@parametrize_with_checks(
-    [DigitImagePreprocessor()],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
 def test_sklearn_behaviours_on_digit_batches(mnist_test):
-    """What the tabular checks above would test, on real (n, 784) digit batches."""
+    """What the tabular checks in test_common.py would test, on real (n, 784) digit batches."""
     X = mnist_test[0][:50].reshape(50, 784)
     pre = DigitImagePreprocessor()
     assert pre.fit(X) is pre
