@@ -18,6 +18,7 @@ from typing import Callable
 import keras
 from keras import layers
 
+#: Shape of one input digit for every network: 28x28 pixels, one channel.
 INPUT_SHAPE = (28, 28, 1)
 
 __all__ = ["Architecture", "ARCHITECTURES", "augmentation", "get_architecture", "INPUT_SHAPE"]
@@ -196,6 +197,7 @@ class Architecture:
     lr_schedule: str = "constant"
 
 
+#: The built-in architectures by name: ``simple``, ``classic``, ``deep``, ``modern``.
 ARCHITECTURES = {
     arch.name: arch
     for arch in (

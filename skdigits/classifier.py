@@ -108,18 +108,19 @@ class DigitCNNClassifier(KerasClassifier):
         (simple 10, classic 10, deep 5, modern 15, callable 10).
     batch_size : int, default=None
         Samples per gradient update. ``None``: the architecture's default
-        (simple 32, classic 128, deep 64, callable 128).
+        (simple 32, classic 128, deep 64, modern 128, callable 128).
     optimizer : str, default=None
         Keras optimizer name (``"sgd"``, ``"adam"``, ``"adadelta"``, ``"rmsprop"``, ...).
         ``"sgd"`` uses momentum 0.9. ``None``: the architecture's default (simple
-        ``"sgd"``, classic ``"adadelta"``, deep and callable ``"adam"``).
+        ``"sgd"``, classic ``"adadelta"``, deep, modern and callable ``"adam"``).
     learning_rate : float, default=None
         Optimizer learning rate. ``None``: the architecture's default (simple 0.01,
         classic 1.0 -- not Keras 3's Adadelta default of 0.001, which trains far too
-        slowly -- deep and callable 0.001).
+        slowly -- deep and callable 0.001, modern 0.003).
     dropout : float in [0, 1), default=None
         Dropout rate of the dense head. ``None``: the architecture's default (simple
-        0.2, classic 0.5 with 0.25 after the convolutions, deep 0).
+        0.2, classic 0.5 with 0.25 after the convolutions, deep 0, modern 0.3; a
+        callable keeps its own unless ``dropout`` is set).
     augment : bool, default=None
         Train on randomly shifted (up to 10 %), rotated (up to 10 degrees) and zoomed
         (up to 10 %) digits; inactive at prediction time. ``None``: the architecture's
@@ -485,6 +486,25 @@ class DigitCNNClassifier(KerasClassifier):
         return super().partial_fit(
             X, y, classes=classes, sample_weight=sample_weight, batch_size=settings["batch_size"]
         )
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy of ``predict(X)`` against ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or (n_samples, 28, 28, 1)
+            Test digits.
+        y : array-like of shape (n_samples,)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights.
+
+        Returns
+        -------
+        score : float
+            Fraction of correctly classified digits (weighted if ``sample_weight``).
+        """
+        return super().score(X, y, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predict the digit label of each sample.
