@@ -29,7 +29,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validat
 from sklearn.pipeline import make_pipeline
 
 from skdigits import DigitCNNClassifier, DigitImagePreprocessor, _tf
-from skdigits.persistence import dump, load
+from skdigits.persistence import dump, load, load_safe, save_safe
 
 GRID = {"learning_rate": [0.01, 0.03]}
 
@@ -247,7 +247,8 @@ def test_failing_candidate_with_error_score_raise(tiny, bad, message):
 # --------------------------------------------------------------------------- #
 # Concurrent predictions
 # --------------------------------------------------------------------------- #
-def test_concurrent_predictions_on_a_loaded_pipeline(tiny, tmp_path):
+@pytest.mark.parametrize("saved", ["joblib", "safe"])
+def test_concurrent_predictions_on_a_loaded_pipeline(tiny, tmp_path, saved):
     (X, y), (X_test, _) = tiny
     pipe = make_pipeline(
         DigitImagePreprocessor(), DigitCNNClassifier("simple", epochs=1, random_state=0)
@@ -261,7 +262,10 @@ def test_concurrent_predictions_on_a_loaded_pipeline(tiny, tmp_path):
 
     # A freshly loaded pipeline: Keras builds its predict function lazily, on the
     # first call -- here from 4 threads at once.
-    loaded = load(dump(pipe, tmp_path / "pipe.joblib"))
+    if saved == "joblib":
+        loaded = load(dump(pipe, tmp_path / "pipe.joblib"))
+    else:
+        loaded = load_safe(save_safe(pipe, tmp_path / "pipe.skdigits"))
     jobs = np.random.RandomState(0).randint(len(inputs), size=120)
 
     def run(j):
