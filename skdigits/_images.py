@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,7 +146,7 @@ def split_input(X, output_size):
     elif isinstance(X, (list, tuple)):
         items = list(X)
         if items and not any(
-            isinstance(it, (str, os.PathLike, Image.Image, np.ndarray)) for it in items
+            isinstance(it, (str, os.PathLike, Image.Image, np.ndarray, bytes, bytearray)) for it in items
         ):
             # Nested lists of numbers, e.g. [[0, 0, ...], ...]: read as an array.
             try:
@@ -436,11 +437,20 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
 
 
 def _open_path(path, what, work_size, max_pixels):
+    if not os.fspath(path):  # Path("") would be the current folder
+        raise ValueError(f"{what}: empty file name.")
     p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"{what}: no such file.")
-    if p.is_dir():
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{what}: no such file.") from None
+    except OSError as exc:  # name too long, permission denied on a folder, ...
+        raise ValueError(f"{what}: cannot access the file ({exc.strerror or exc}).") from None
+    if stat.S_ISDIR(mode):
         raise ValueError(f"{what}: is a directory, not an image file.")
+    if not stat.S_ISREG(mode):
+        # Opening a named pipe or a device would block or read forever.
+        raise ValueError(f"{what}: not a regular file (a pipe, socket or device).")
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -480,6 +490,11 @@ def load_item(item, index, *, work_size, max_pixels):
                 ) from None
     if isinstance(item, np.ndarray):
         return _array_item(item, what, work_size)
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"{what}: raw bytes are not an image; pass a file path, or decode them "
+            "with PIL.Image.open(io.BytesIO(data))."
+        )
     if isinstance(item, (list, tuple)):
         try:
             arr = np.asarray(item)

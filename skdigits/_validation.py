@@ -22,6 +22,20 @@ def _raise_not_pixels(item, input_name):
     )
 
 
+def _check_no_nan_rows(X, input_name):
+    """Name the samples holding NaN (sklearn's own message names none)."""
+    if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim >= 2):
+        return
+    bad = np.flatnonzero(np.isnan(X.reshape(len(X), -1)).any(axis=1))
+    if bad.size:
+        rows = ", ".join(map(str, bad[:10])) + (", ..." if bad.size > 10 else "")
+        raise ValueError(
+            f"{input_name} contains NaN in sample(s) {rows}. A DigitImagePreprocessor "
+            "with on_blank='nan' marks blank images this way: drop those rows before "
+            "predicting."
+        )
+
+
 def check_digits(X, *, input_name="X"):
     """Validate a batch of 28x28 digits and return it as float32 ``(n, 28, 28, 1)`` in 0..1.
 
@@ -48,6 +62,7 @@ def check_digits(X, *, input_name="X"):
         _raise_not_pixels(X[0], input_name)
     if isinstance(X, (list, tuple)) and X and isinstance(X[0], (str, os.PathLike)):
         _raise_not_pixels(X[0], input_name)
+    _check_no_nan_rows(X, input_name)
     X = check_array(
         X,
         allow_nd=True,

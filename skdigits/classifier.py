@@ -519,7 +519,7 @@ class DigitCNNClassifier(KerasClassifier):
         y_pred : ndarray of shape (n_samples,)
             Predicted labels, of the same type as the labels seen in ``fit``.
         """
-        return super().predict(X)
+        return np.asarray(super().predict(X)).reshape(-1)
 
     def predict_proba(self, X):
         """Class probabilities of each sample.
@@ -534,6 +534,7 @@ class DigitCNNClassifier(KerasClassifier):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_``; rows sum to 1.
         """
-        return super().predict_proba(X)
+        # scikeras squeezes a single sample's row to shape (n_classes,).
+        return np.asarray(super().predict_proba(X)).reshape(-1, len(self.classes_))
 
 

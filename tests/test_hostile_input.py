@@ -12,8 +12,8 @@ for arbitrary arrays, lists, PIL images and files (property-based, with hypothes
   answered: it raises a ValueError saying it is blank.
 
 Decompression bombs (tiny files declaring 100000 x 100000 pixels) are refused before
-decoding. Bugs found in other modules are xfail(strict=True) with the reason; remove the
-mark when the owner fixes them.
+decoding. Bugs these properties found in other modules are fixed and kept as
+regression tests at the end of the file.
 """
 
 import io
@@ -130,8 +130,7 @@ def check(pipe, X, n=None):
     pipe_kind, proba = _outcome(lambda: pipe.predict_proba(X))
     assert pipe_kind == kind, (kind, pipe_kind, result if kind == "error" else proba)
     if kind == "ok":
-        # reshape: predict_proba of a single sample is 1-D (see the xfail test below).
-        proba = np.asarray(proba).reshape(-1, 10)
+        proba = np.asarray(proba)
         assert proba.shape == (len(result), 10)
         np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-4)
     else:
@@ -417,46 +416,30 @@ def test_one_pixel_images(pipe):
 
 
 # --------------------------------------------------------------------------- #
-# Bugs found in other modules (xfail until their owners fix them)
+# Bugs found in other modules by the properties above (fixed; kept as regressions)
 # --------------------------------------------------------------------------- #
-@pytest.mark.xfail(strict=True, reason=(
-    "classifier.py: predict_proba of one sample returns shape (10,), not (1, 10): "
-    "scikeras' ClassifierLabelEncoder.inverse_transform(return_proba=True) calls np.squeeze"))
 def test_predict_proba_of_one_sample_is_2d(pipe, digits):
     X, _ = digits
     assert pipe.predict_proba(X[:1]).shape == (1, 10)
     assert pipe[-1].predict_proba(X[:1]).shape == (1, 10)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_images.py: Path.exists() raises a bare OSError ENAMETOOLONG for a file name longer "
-    "than the OS allows; it names no input and is not a ValueError"))
 def test_overlong_file_name(pipe):
     kind, exc = check(pipe, ["x" * 300 + ".png"])
     assert kind == "error" and "input 0" in str(exc)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_images.py: an empty path '' is Path('.'), the current folder: the error says "
-    "'is a directory' instead of 'empty file name'"))
 def test_empty_file_name(pipe):
     kind, exc = check(pipe, [""])
     assert kind == "error" and "empty" in str(exc)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_images.py: bytes items (raw file contents) are read as a 1-D numeric array: "
-    "'X (array of shape (1,)) ... got a 1-D array' instead of a TypeError naming input 0 (bytes)"))
 def test_bytes_item_is_named(pipe, digits):
     X, _ = digits
     kind, exc = check(pipe, [encoded(drawing(X[0]), "PNG")])
     assert kind == "error" and isinstance(exc, TypeError) and "input 0 (bytes)" in str(exc)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_validation.py/classifier.py: with DigitImagePreprocessor(on_blank='nan') in a pipeline, "
-    "blank images reach the classifier as NaN rows and the error is sklearn's "
-    "'Input X contains NaN.' -- it names neither the rows nor the cause"))
 def test_blank_rows_in_a_pipeline_are_named(pipe, digits):
     X, _ = digits
     pipe = pipe.set_params(digitimagepreprocessor__on_blank="nan")
@@ -468,9 +451,6 @@ def test_blank_rows_in_a_pipeline_are_named(pipe, digits):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
-@pytest.mark.xfail(strict=True, raises=_Hang, reason=(
-    "_images.py: a path to a named pipe (FIFO) blocks forever in Image.open; "
-    "only regular files should be opened"))
 def test_named_pipe_does_not_hang(pipe, tmp_path):
     fifo = tmp_path / "digit.png"
     os.mkfifo(fifo)
