@@ -1,0 +1,366 @@
+"""A window to draw digits with the mouse and recognise them (``skdigits draw``).
+
+The MNIST tutorials' drawing app, done portably: the digit is rendered from the recorded
+mouse strokes with Pillow (no screen grabbing), so it works the same on Linux, macOS and
+Windows, and the logic can be tested without a display.
+
+- :class:`DrawingSession` holds the strokes, renders them to a grayscale PIL image and
+  recognises it with a fitted model. It knows nothing about Tk.
+- :class:`DrawingApp` is the Tk front end: a canvas, "Recognise" and "Clear" buttons and
+  the result (digit, confidence, top three).
+- :func:`run` opens the window; ``skdigits draw MODEL`` calls it.
+
+Each recognition result is also printed as one line on stdout, e.g.
+``7 (98.4%)   top-3: 7 98.4%, 1 1.2%, 9 0.3%`` or ``no prediction: draw a digit first``,
+so that scripts (and the end-to-end test) can follow what the window shows.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from skdigits.cli import CommandError, ImagePredictor, Prediction
+
+__all__ = ["DrawingSession", "DrawingApp", "run", "EMPTY_MESSAGE"]
+
+EMPTY_MESSAGE = "draw a digit first"
+
+# Layout of the window, in pixels (the end-to-end test uses them to find the canvas
+# and the buttons): the canvas sits PAD + BORDER from the window's top-left corner and
+# the button row starts BUTTON_GAP below the canvas' frame.
+PAD = 10
+BORDER = 1
+BUTTON_GAP = 8
+
+
+class DrawingSession:
+    """Strokes drawn on a square canvas, their rendering, and their recognition.
+
+    Coordinates are canvas pixels, ``(0, 0)`` at the top-left corner; points outside the
+    canvas are clamped to its edge. Ink is black on white, with a round brush.
+
+    Parameters
+    ----------
+    model : estimator, default=None
+        A fitted pipeline (``DigitImagePreprocessor -> DigitCNNClassifier``) or classifier.
+        Needed only by :meth:`recognise`.
+    size : int, default=280
+        Side of the square canvas in pixels.
+    brush : int, default=None
+        Brush diameter in pixels; ``None``: ``size / 14`` (20 px on a 280 px canvas,
+        the stroke width of MNIST digits relative to their frame).
+
+    Attributes
+    ----------
+    strokes : list of list of (float, float)
+        The recorded strokes, each a list of points.
+
+    Examples
+    --------
+    >>> session = DrawingSession(size=280)
+    >>> session.is_blank
+    True
+    >>> session.begin_stroke(140, 40); session.add_point(140, 240); session.end_stroke()
+    >>> image = session.render()
+    >>> image.mode, image.size, image.getpixel((140, 140)), image.getpixel((10, 10))
+    ('L', (280, 280), 0, 255)
+    """
+
+    def __init__(self, model=None, *, size=280, brush=None):
+        if int(size) < 28:
+            raise ValueError(f"size must be at least 28 pixels, got {size!r}.")
+        self.size = int(size)
+        self.brush = max(1, int(round(self.size / 14))) if brush is None else int(brush)
+        if self.brush < 1:
+            raise ValueError(f"brush must be a positive number of pixels, got {brush!r}.")
+        self.strokes = []
+        self.model = model
+        self._predictor = None
+
+    # -- strokes ------------------------------------------------------------------
+    def _clamp(self, x, y):
+        limit = self.size - 1
+        return (min(max(float(x), 0.0), limit), min(max(float(y), 0.0), limit))
+
+    def begin_stroke(self, x, y):
+        """Start a new stroke at ``(x, y)`` (mouse button pressed)."""
+        self.strokes.append([self._clamp(x, y)])
+
+    def add_point(self, x, y):
+        """Extend the current stroke to ``(x, y)`` (mouse dragged)."""
+        if not self.strokes:
+            self.begin_stroke(x, y)
+        else:
+            self.strokes[-1].append(self._clamp(x, y))
+
+    def end_stroke(self):
+        """Finish the current stroke (mouse button released)."""
+
+    def clear(self):
+        """Remove every stroke."""
+        self.strokes = []
+
+    @property
+    def is_blank(self):
+        """True when nothing has been drawn."""
+        return not any(self.strokes)
+
+    # -- rendering ------------------------------------------------------------------
+    def render(self):
+        """Render the strokes as a grayscale image, black ink on white.
+
+        Returns
+        -------
+        image : PIL.Image.Image
+            Mode ``"L"``, ``size`` x ``size`` pixels.
+        """
+        from PIL import Image, ImageDraw
+
+        image = Image.new("L", (self.size, self.size), 255)
+        draw = ImageDraw.Draw(image)
+        r = self.brush / 2
+        for stroke in self.strokes:
+            if len(stroke) > 1:
+                draw.line(stroke, fill=0, width=self.brush, joint="curve")
+            # Round caps and joins, as the Tk canvas draws them.
+            for x, y in stroke:
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=0)
+        return image
+
+    # -- recognition ------------------------------------------------------------------
+    def recognise(self):
+        """Recognise the drawn digit.
+
+        Returns
+        -------
+        result : skdigits.cli.Prediction
+            The predicted digit, its confidence and the top three; or, with ``error``
+            set, why there is no prediction: ``"draw a digit first"`` for an empty
+            canvas (the model is not called), or a message for a drawing that holds no
+            recognisable digit (e.g. a single dot).
+
+        Raises
+        ------
+        RuntimeError
+            If the session has no model.
+        """
+        if self.is_blank:
+            return Prediction(source="canvas", error=EMPTY_MESSAGE)
+        if self.model is None:
+            raise RuntimeError("This DrawingSession has no model to recognise digits with.")
+        if self._predictor is None:
+            self._predictor = ImagePredictor(self.model)
+        result = self._predictor.predict([self.render()], names=["canvas"])[0]
+        if not result.ok:
+            result.error = f"no digit found: draw a bigger digit ({result.error})"
+        return result
+
+    def warm_up(self):
+        """Run the model once on a dummy digit, so the first real answer comes quickly."""
+        if self.model is None:
+            return
+        if self._predictor is None:
+            self._predictor = ImagePredictor(self.model)
+        import numpy as np
+
+        from PIL import Image
+
+        dummy = np.full((self.size, self.size), 255, dtype=np.uint8)
+        c = self.size // 2
+        dummy[self.size // 5: -self.size // 5, c - self.brush // 2: c + self.brush // 2 + 1] = 0
+        self._predictor.predict([Image.fromarray(dummy)])
+
+
+class DrawingApp:
+    """The Tk window: canvas, "Recognise" and "Clear" buttons, and the result.
+
+    Mouse: left button draws. Keys: Enter recognises, Escape or Delete clears,
+    Ctrl-Q or Ctrl-W closes the window.
+
+    Parameters
+    ----------
+    master : tkinter.Tk or tkinter.Toplevel
+        The window to build in.
+    session : DrawingSession
+        Strokes, rendering and recognition.
+    on_result : callable, default=None
+        Called with each :class:`~skdigits.cli.Prediction` after Recognise.
+    """
+
+    def __init__(self, master, session, *, on_result=None):
+        import tkinter as tk
+        from tkinter import font as tkfont
+
+        self.master = master
+        self.session = session
+        self.on_result = on_result
+        size = session.size
+        master.title("skdigits - draw a digit")
+        master.resizable(False, False)
+        master.configure(padx=PAD, pady=PAD)
+
+        base = tkfont.nametofont("TkDefaultFont")
+        family = base.actual("family")
+
+        frame = tk.Frame(master, background="#888888", padx=BORDER, pady=BORDER,
+                         borderwidth=0, highlightthickness=0)
+        frame.grid(row=0, column=0, columnspan=2, sticky="nw")
+        self.canvas = tk.Canvas(frame, width=size, height=size, background="white",
+                                highlightthickness=0, borderwidth=0, cursor="pencil")
+        self.canvas.pack()
+
+        buttons = tk.Frame(master)
+        buttons.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(BUTTON_GAP, 0))
+        buttons.columnconfigure(0, weight=1, uniform="b")
+        buttons.columnconfigure(1, weight=1, uniform="b")
+        self.recognise_button = tk.Button(buttons, text="Recognise", command=self.recognise,
+                                          default="active")
+        self.recognise_button.grid(row=0, column=0, sticky="ew", padx=(0, 4))
+        self.clear_button = tk.Button(buttons, text="Clear", command=self.clear)
+        self.clear_button.grid(row=0, column=1, sticky="ew", padx=(4, 0))
+
+        panel = tk.Frame(master, width=170)
+        panel.grid(row=0, column=2, rowspan=2, sticky="ns", padx=(PAD + 4, 0))
+        self.digit_label = tk.Label(panel, text="?", font=(family, 72, "bold"), width=2,
+                                    foreground="#999999")
+        self.digit_label.pack(pady=(10, 0))
+        self.confidence_label = tk.Label(panel, text="", font=(family, 14))
+        self.confidence_label.pack()
+        self.top_label = tk.Label(panel, text="", justify="left", font=(family, 11))
+        self.top_label.pack(pady=(12, 0))
+        self.message_label = tk.Label(panel, text="Draw a digit with the mouse,\nthen press Recognise.",
+                                      justify="center", wraplength=170, foreground="#555555")
+        self.message_label.pack(side="bottom", pady=(0, 4))
+
+        self.canvas.bind("<ButtonPress-1>", self._press)
+        self.canvas.bind("<B1-Motion>", self._drag)
+        self.canvas.bind("<ButtonRelease-1>", self._release)
+        master.bind("<Return>", lambda event: self.recognise())
+        master.bind("<KP_Enter>", lambda event: self.recognise())
+        master.bind("<Escape>", lambda event: self.clear())
+        master.bind("<Delete>", lambda event: self.clear())
+        master.bind("<Control-q>", lambda event: self.close())
+        master.bind("<Control-w>", lambda event: self.close())
+        master.protocol("WM_DELETE_WINDOW", self.close)
+        self._last = None
+
+    # -- drawing -------------------------------------------------------------------
+    def _dot(self, x, y):
+        r = self.session.brush / 2
+        self.canvas.create_oval(x - r, y - r, x + r, y + r, fill="black", outline="black")
+
+    def _press(self, event):
+        self.session.begin_stroke(event.x, event.y)
+        x, y = self.session.strokes[-1][-1]
+        self._dot(x, y)
+        self._last = (x, y)
+
+    def _drag(self, event):
+        self.session.add_point(event.x, event.y)
+        x, y = self.session.strokes[-1][-1]
+        if self._last is not None:
+            self.canvas.create_line(*self._last, x, y, width=self.session.brush, fill="black",
+                                    capstyle="round", joinstyle="round")
+        self._last = (x, y)
+
+    def _release(self, event):
+        self.session.end_stroke()
+        self._last = None
+
+    # -- actions -------------------------------------------------------------------
+    def recognise(self):
+        """Recognise the drawing and show (and report) the result."""
+        self.master.configure(cursor="watch")
+        self.master.update_idletasks()
+        try:
+            result = self.session.recognise()
+        finally:
+            self.master.configure(cursor="")
+        self.show(result)
+        if self.on_result is not None:
+            self.on_result(result)
+        return result
+
+    def show(self, result):
+        """Display a :class:`~skdigits.cli.Prediction` in the panel."""
+        from skdigits.cli import _label
+
+        if result.ok:
+            self.digit_label.configure(text=str(_label(result.label)), foreground="black")
+            self.confidence_label.configure(text=f"{result.confidence:.1%} sure")
+            lines = [f"{_label(label)}   {p:6.1%}" for label, p in result.top]
+            self.top_label.configure(text="Top 3:\n" + "\n".join(lines))
+            self.message_label.configure(text="Clear to draw another digit.")
+        else:
+            self.digit_label.configure(text="?", foreground="#999999")
+            self.confidence_label.configure(text="")
+            self.top_label.configure(text="")
+            message = result.error[0].upper() + result.error[1:] + "."
+            self.message_label.configure(text=message)
+
+    def clear(self):
+        """Empty the canvas and the result."""
+        self.session.clear()
+        self.canvas.delete("all")
+        self.digit_label.configure(text="?", foreground="#999999")
+        self.confidence_label.configure(text="")
+        self.top_label.configure(text="")
+        self.message_label.configure(text="Draw a digit with the mouse,\nthen press Recognise.")
+
+    def close(self):
+        """Close the window (ends :func:`run`)."""
+        self.master.destroy()
+
+
+def run(model, *, size=280, brush=None, out=None):
+    """Open the drawing window and wait until it is closed.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted pipeline or classifier (see :class:`DrawingSession`).
+    size : int, default=280
+        Side of the canvas in pixels.
+    brush : int, default=None
+        Brush diameter; ``None``: ``size / 14``.
+    out : file, default=None
+        Where each recognition result is printed as one line; ``None``: ``sys.stdout``.
+
+    Returns
+    -------
+    status : int
+        0 once the window is closed.
+
+    Raises
+    ------
+    skdigits.cli.CommandError
+        If Tkinter is missing or no display can be opened.
+    """
+    out = sys.stdout if out is None else out
+    try:
+        import tkinter as tk
+    except ImportError as exc:
+        raise CommandError(
+            f"Tkinter is not available ({exc}); install it (e.g. apt install python3-tk, "
+            "or a python.org build of Python) to use the drawing window."
+        ) from None
+    session = DrawingSession(model, size=size, brush=brush)
+    try:
+        root = tk.Tk(className="skdigits")
+    except tk.TclError as exc:
+        raise CommandError(f"cannot open a window: {exc}.") from None
+
+    def report(result):
+        print(result.summary(), file=out, flush=True)
+
+    DrawingApp(root, session, on_result=report)
+
+    def tick():
+        # Tk's event loop does not return to Python on its own: this lets Ctrl-C in the
+        # terminal interrupt the application.
+        root.after(200, tick)
+
+    root.after(200, tick)
+    root.after_idle(session.warm_up)
+    root.mainloop()
+    return 0
