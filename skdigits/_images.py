@@ -492,8 +492,8 @@ def load_item(item, index, *, work_size, max_pixels):
         return _array_item(item, what, work_size)
     if isinstance(item, (bytes, bytearray, memoryview)):
         raise TypeError(
-            f"{what}: raw bytes are not an image; pass a file path, or decode them "
-            "with PIL.Image.open(io.BytesIO(data))."
+            f"{what}: unsupported type {type(item).__name__}: raw bytes are not an "
+            "image; pass a file path, or decode them with PIL.Image.open(io.BytesIO(data))."
         )
     if isinstance(item, (list, tuple)):
         try:

@@ -459,7 +459,28 @@ class DigitCNNClassifier(KerasClassifier):
                 epochs=settings["epochs"],
                 batch_size=settings["batch_size"],
             )
+        # scikeras resets classes_ to None on a warm start and never sets it back.
+        self.classes_ = self.target_encoder_.classes_
         return self
+
+    def initialize(self, X, y):
+        """Build the network for ``X`` and ``y`` without training it (scikeras API).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or (n_samples, 28, 28, 1)
+            Digits that define the input.
+        y : array-like of shape (n_samples,)
+            Labels that define the classes.
+
+        Returns
+        -------
+        self : DigitCNNClassifier
+            The classifier with an untrained network.
+        """
+        self._n_fit_samples = _num_samples(X)
+        self._seed = _tf.resolve_seed(self.random_state)
+        return super().initialize(X, y)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, keeping the current network (builds it on first call).
@@ -535,6 +556,6 @@ class DigitCNNClassifier(KerasClassifier):
             Probabilities in the order of ``classes_``; rows sum to 1.
         """
         # scikeras squeezes a single sample's row to shape (n_classes,).
-        return np.asarray(super().predict_proba(X)).reshape(-1, len(self.classes_))
+        return np.asarray(super().predict_proba(X)).reshape(-1, self.n_classes_)
 
 

@@ -446,11 +446,9 @@ def test_warm_start_continues_the_same_network(data):
     assert cold.history_["loss"][0] == pytest.approx(first_loss, rel=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "classifier.py: scikeras' KerasClassifier.fit sets classes_ = None and, on a warm "
-    "start, skips the _initialize that sets it again; predict_proba then fails with "
-    "TypeError: object of type 'NoneType' has no len()"))
 def test_warm_start_keeps_classes(data):
+    # Regression: scikeras' KerasClassifier.fit sets classes_ = None and, on a warm
+    # start, skips the _initialize that sets it again.
     (X, y), (X_test, _) = data
     clf = DigitCNNClassifier("simple", epochs=1, random_state=0, warm_start=True)
     clf.fit(X[:300], y[:300]).fit(X[300:600], y[300:600])
