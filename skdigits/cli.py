@@ -284,7 +284,7 @@ def _clean_message(exc, item):
         if message.startswith(prefix):
             message = message[len(prefix):].lstrip(": ")
     message = message.split("\n")[0].strip()
-    return message or type(exc).__name__
+    return message.rstrip(".") or type(exc).__name__
 
 
 def _as_image_pipeline(model):

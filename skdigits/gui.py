@@ -21,9 +21,10 @@ import sys
 
 from skdigits.cli import CommandError, ImagePredictor, Prediction
 
-__all__ = ["DrawingSession", "DrawingApp", "run", "EMPTY_MESSAGE"]
+__all__ = ["DrawingSession", "DrawingApp", "run", "EMPTY_MESSAGE", "TOO_SMALL_MESSAGE"]
 
 EMPTY_MESSAGE = "draw a digit first"
+TOO_SMALL_MESSAGE = "too small to recognise: draw a bigger digit"
 
 # Layout of the window, in pixels (the end-to-end test uses them to find the canvas
 # and the buttons): the canvas sits PAD + BORDER from the window's top-left corner and
@@ -100,6 +101,14 @@ class DrawingSession:
         """Remove every stroke."""
         self.strokes = []
 
+    def extent(self):
+        """Largest side of the box around the stroke points (0 for a single dot)."""
+        points = [p for stroke in self.strokes for p in stroke]
+        if not points:
+            return 0.0
+        xs, ys = zip(*points)
+        return max(max(xs) - min(xs), max(ys) - min(ys))
+
     @property
     def is_blank(self):
         """True when nothing has been drawn."""
@@ -135,9 +144,10 @@ class DrawingSession:
         -------
         result : skdigits.cli.Prediction
             The predicted digit, its confidence and the top three; or, with ``error``
-            set, why there is no prediction: ``"draw a digit first"`` for an empty
-            canvas (the model is not called), or a message for a drawing that holds no
-            recognisable digit (e.g. a single dot).
+            set, why there is no prediction: :data:`EMPTY_MESSAGE` for an empty
+            canvas and :data:`TOO_SMALL_MESSAGE` for a drawing smaller than the brush
+            (e.g. a single dot) -- the model is not called for either -- or the reason
+            the preprocessor found no digit in the rendered image.
 
         Raises
         ------
@@ -146,6 +156,9 @@ class DrawingSession:
         """
         if self.is_blank:
             return Prediction(source="canvas", error=EMPTY_MESSAGE)
+        if self.extent() < self.brush:
+            # A dot or a tiny scribble: the preprocessor would scale it up into a "digit".
+            return Prediction(source="canvas", error=TOO_SMALL_MESSAGE)
         if self.model is None:
             raise RuntimeError("This DrawingSession has no model to recognise digits with.")
         if self._predictor is None:
