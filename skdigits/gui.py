@@ -32,6 +32,7 @@ TOO_SMALL_MESSAGE = "too small to recognise: draw a bigger digit"
 PAD = 10
 BORDER = 1
 BUTTON_GAP = 8
+PANEL_WIDTH = 180
 
 
 class DrawingSession:
@@ -232,17 +233,19 @@ class DrawingApp:
         self.clear_button = tk.Button(buttons, text="Clear", command=self.clear)
         self.clear_button.grid(row=0, column=1, sticky="ew", padx=(4, 0))
 
-        panel = tk.Frame(master, width=170)
+        panel = tk.Frame(master, width=PANEL_WIDTH)
         panel.grid(row=0, column=2, rowspan=2, sticky="ns", padx=(PAD + 4, 0))
+        panel.pack_propagate(False)  # fixed width: the window does not jump with the text
         self.digit_label = tk.Label(panel, text="?", font=(family, 72, "bold"), width=2,
                                     foreground="#999999")
         self.digit_label.pack(pady=(10, 0))
         self.confidence_label = tk.Label(panel, text="", font=(family, 14))
         self.confidence_label.pack()
-        self.top_label = tk.Label(panel, text="", justify="left", font=(family, 11))
+        fixed = tkfont.nametofont("TkFixedFont").actual("family")
+        self.top_label = tk.Label(panel, text="", justify="left", font=(fixed, 11))
         self.top_label.pack(pady=(12, 0))
         self.message_label = tk.Label(panel, text="Draw a digit with the mouse,\nthen press Recognise.",
-                                      justify="center", wraplength=170, foreground="#555555")
+                                      justify="center", wraplength=PANEL_WIDTH - 10, foreground="#555555")
         self.message_label.pack(side="bottom", pady=(0, 4))
 
         self.canvas.bind("<ButtonPress-1>", self._press)
