@@ -33,6 +33,8 @@ __all__ = ["main", "DEFAULT_TRAIN", "ImagePredictor", "Prediction", "CommandErro
 DEFAULT_TRAIN = {"architecture": "deep", "epochs": 5}
 
 DEFAULT_OUTPUT = "model.joblib"
+# ``train --output NAME.skdigits`` writes the safe format (persistence.save_safe).
+SAFE_SUFFIX = ".skdigits"
 
 # Files taken from an ``evaluate --images`` folder.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm")
@@ -41,6 +43,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".we
 _MONITOR_SIZE = 2000
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+MODEL_HELP = ("model saved by 'skdigits train': a .joblib file (loading runs code: only "
+              "load files you trust) or a .skdigits file (safe format)")
 
 _BLANK_MESSAGE = "blank image: no digit found"
 
@@ -73,10 +78,13 @@ def _quiet_tensorflow():
 def load_model(path):
     """Load a fitted model saved by ``skdigits train`` (or :func:`skdigits.persistence.dump`).
 
+    A zip file is read with :func:`skdigits.persistence.load_safe` (the safe format,
+    which runs no code from the file), anything else with joblib.
+
     Parameters
     ----------
     path : str or os.PathLike
-        The ``.joblib`` file.
+        The ``.joblib`` file, or a ``.skdigits`` file written by ``save_safe``.
 
     Returns
     -------
@@ -88,14 +96,25 @@ def load_model(path):
     CommandError
         If the file is missing, unreadable, or does not hold a fitted classifier.
     """
+    import zipfile
+
     _quiet_tensorflow()
-    from skdigits.persistence import load
+    from skdigits.persistence import load, load_safe
 
     path = Path(path)
     if path.is_dir():
         raise CommandError(f"{path} is a directory, not a model file.")
+    if not path.is_file():
+        raise CommandError(f"no model file at {path}; train one with: skdigits train --output {path}")
     try:
-        model = load(path)
+        if zipfile.is_zipfile(path):
+            # The safe format (save_safe): JSON + .keras files, loads without running code.
+            try:
+                model = load_safe(path)
+            except ValueError as exc:
+                raise CommandError(str(exc).split("\n")[0]) from exc
+        else:
+            model = load(path)
     except FileNotFoundError:
         raise CommandError(
             f"no model file at {path}; train one with: skdigits train --output {path}"
@@ -467,7 +486,7 @@ def _cmd_train(args, out, err):
 
     from skdigits.architectures import ARCHITECTURES
     from skdigits.classifier import DigitCNNClassifier
-    from skdigits.persistence import dump
+    from skdigits.persistence import dump, save_safe
     from skdigits.preprocessing import DigitImagePreprocessor
 
     if architecture not in ARCHITECTURES:
@@ -516,7 +535,10 @@ def _cmd_train(args, out, err):
             f"Training took {_duration(fit_time)} ({_duration(time.monotonic() - started)} in total)",
             file=out, flush=True,
         )
-        dump(pipe, output)
+        if output.suffix == SAFE_SUFFIX:
+            save_safe(pipe, output)
+        else:
+            dump(pipe, output)
         model_written = True
         print(f"Model saved to {output}", file=out, flush=True)
 
@@ -536,6 +558,9 @@ def _cmd_train(args, out, err):
             curves = _plots.save_figure(fig, _sibling(output, "_training.png"))
             print(f"Training curves saved to {curves}", file=out, flush=True)
     except KeyboardInterrupt:
+        if hasattr(out, "isatty") and out.isatty():
+            out.write("\n")  # end the live progress line
+            out.flush()
         if model_written:
             raise CommandError(f"interrupted; the model was saved to {output}, some figures were not.",
                                EXIT_INTERRUPTED) from None
@@ -716,7 +741,9 @@ def build_parser():
         description="Train DigitImagePreprocessor + DigitCNNClassifier on the MNIST training "
                     "set (downloaded on first use; SKDIGITS_DATA points at an offline copy), "
                     "print the accuracy on the 10,000 MNIST test digits, and save the "
-                    "pipeline with joblib. Also writes OUTPUT_confusion.png (confusion "
+                    "pipeline with joblib (or, for an OUTPUT ending in .skdigits, in the safe "
+                    "format that loads without running code: use it for models you share). "
+                    "Also writes OUTPUT_confusion.png (confusion "
                     "matrix) and OUTPUT_training.png (loss and accuracy per epoch) next to "
                     "the model. The model file is written atomically: an interrupted run "
                     "(Ctrl-C) leaves no model behind.",
@@ -724,7 +751,8 @@ def build_parser():
                "  skdigits train                                   # "
                f"{d['architecture']!r}, {d['epochs']} epochs -> model.joblib\n"
                "  skdigits train --architecture classic --epochs 10 --output classic.joblib\n"
-               "  skdigits train --limit 2000 --epochs 1          # a quick smoke test",
+               "  skdigits train --limit 2000 --epochs 1          # a quick smoke test\n"
+               "  skdigits train --output digits.skdigits         # safe format, to share",
     )
     train.add_argument("--architecture", metavar="NAME", default=None,
                        help=f"network to train: simple, classic, deep, ... (see README) "
@@ -750,7 +778,7 @@ def build_parser():
                "  skdigits predict model.joblib seven.png three.jpg\n"
                "  skdigits predict model.joblib drawings/*.png --json > predictions.json",
     )
-    predict.add_argument("model", metavar="MODEL", help="model file saved by 'skdigits train'")
+    predict.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     predict.add_argument("images", metavar="IMAGE", nargs="+", help="image files to recognise")
     predict.add_argument("--json", action="store_true",
                          help="print a JSON list, one object per image: file, digit, confidence, "
@@ -770,7 +798,7 @@ def build_parser():
                "  skdigits evaluate model.joblib\n"
                "  skdigits evaluate model.joblib --images my_digits/ --confusion cm.png",
     )
-    evaluate.add_argument("model", metavar="MODEL", help="model file saved by 'skdigits train'")
+    evaluate.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     evaluate.add_argument("--images", metavar="DIR", default=None,
                           help="folder of labelled images, DIR/<label>/<image> "
                                "[default: the MNIST test set]")
@@ -795,7 +823,7 @@ def build_parser():
                "  skdigits draw model.joblib\n"
                "  skdigits draw model.joblib --size 400",
     )
-    draw.add_argument("model", metavar="MODEL", help="model file saved by 'skdigits train'")
+    draw.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     draw.add_argument("--size", type=_positive_int, default=280, metavar="PX",
                       help="side of the square canvas in pixels [default: 280]")
     draw.add_argument("--brush", type=_positive_int, default=None, metavar="PX",

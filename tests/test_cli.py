@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import joblib
@@ -146,6 +147,17 @@ def test_ctrl_c_during_training_writes_no_model(tmp_path, capsys, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.joblib"]
 
 
+def test_train_writes_the_safe_format_for_a_skdigits_output(tmp_path, drawn_files, capsys):
+    output = tmp_path / "digits.skdigits"
+    status, out, err = run(capsys, "train", "--limit", "300", "--epochs", "1", "--architecture",
+                           "simple", "--random-state", "0", "--output", output)
+    assert status == 0, err
+    assert zipfile.is_zipfile(output)
+    status, out, err = run(capsys, "predict", output, drawn_files[0][0])
+    assert status == 0, err
+    assert LINE.match(out.strip())
+
+
 def test_train_without_data_is_a_one_line_error(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SKDIGITS_DATA", str(tmp_path / "no-mnist-here"))
     monkeypatch.setattr("skdigits.datasets.MNIST_MIRRORS", ())  # no download attempt
@@ -263,6 +275,23 @@ def test_corrupt_and_wrong_model_files_are_one_line_errors(tmp_path, model_path,
         assert status == 1, path
         assert_one_line_error(err)
         assert expected in err, err
+
+
+def test_safe_model_files_are_loaded_without_joblib(tmp_path, model_path, drawn_files, capsys, monkeypatch):
+    from skdigits.persistence import save_safe
+
+    safe = save_safe(joblib.load(model_path), tmp_path / "model.skdigits")
+    monkeypatch.setattr("skdigits.persistence.load", None)  # joblib must not be used
+    status, out, err = run(capsys, "predict", "--json", safe, drawn_files[0][0])
+    assert status == 0, err
+    assert json.loads(out)[0]["digit"] in range(10)
+    broken = tmp_path / "broken.skdigits"
+    with zipfile.ZipFile(broken, "w") as zf:
+        zf.writestr("manifest.json", "{not json")
+    status, out, err = run(capsys, "predict", broken, drawn_files[0][0])
+    assert status == 1
+    assert_one_line_error(err)
+    assert str(broken) in err
 
 
 def test_debug_shows_the_traceback(tmp_path):
