@@ -1,21 +1,31 @@
-"""Throughput of DigitImagePreprocessor, printed as a small table (not a test).
+"""Section 3: throughput of DigitImagePreprocessor (images/s).
 
 Cases:
 
 - MNIST batch ``(n, 28, 28)`` uint8: the vectorised path (``fast_batches=True``);
+- the same digits as ``(n, 784)`` float32, vectorised path;
 - the same digits through the full single-image pipeline (``fast_batches=False``);
-- 400x400 PNG files, decoding included (synthetic dark-on-light drawings).
+- 400x400 PNG files made from drawn-dev (``--n-files`` evenly spaced drawings, or all
+  of them, resized to 400x400 with their colour mode kept), decoding included;
+- 400x400 PNG files made by upscaling MNIST digits (dark ink on white), decoding
+  included;
+- decoding alone of the drawn-dev PNGs (``Image.open().convert("L")`` to an array), for
+  scale.
 
-Run from the repository root::
+Every case is warmed up on 5 images, then the cases run round-robin for ``--rounds`` rounds;
+images/s = images / median seconds. Run from the repository root::
 
-    python benchmarks/bench_preprocessing.py [--n-mnist 60000] [--n-files 200]
+    python benchmarks/bench_preprocessing.py [--n-mnist 60000] [--n-full 1000]
+        [--n-files 200] [--rounds 5]
 
-MNIST is read from ``$SKDIGITS_DATA`` or ``../shared/data/mnist``; without it,
-random blobs shaped like MNIST digits stand in.
+MNIST is read from ``$SKDIGITS_DATA`` (default ``../shared/data/mnist``); without it,
+random blobs shaped like MNIST digits stand in. Without drawn-dev, synthetic stroke
+drawings stand in for it.
 """
 
+from __future__ import annotations
+
 import argparse
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -23,25 +33,28 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from skdigits import DigitImagePreprocessor
+import _common
+from _common import interleave, median, section, table, target
+
+MNIST_TARGET = 20_000
+PNG_TARGET = 300
+SIDE = 400
 
 
 def _mnist(n):
-    candidates = [os.environ.get("SKDIGITS_DATA", "")]
-    candidates.append(str(Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"))
-    for folder in candidates:
-        path = Path(folder) / "mnist.npz"
-        if folder and path.exists():
-            with np.load(path) as data:
-                X = data["x_train"]
-            return np.resize(X, (n, 28, 28)), "MNIST"
-    rng = np.random.RandomState(0)
-    X = np.zeros((n, 28, 28), np.uint8)
-    X[:, 6:22, 10:18] = rng.randint(0, 256, (n, 16, 8))
-    return X, "random"
+    try:
+        (X, _), _ = _common.mnist()
+        source = "MNIST"
+    except Exception:  # no offline copy: blobs shaped like digits
+        rng = np.random.RandomState(0)
+        X = np.zeros((n, 28, 28), np.uint8)
+        X[:, 6:22, 10:18] = rng.randint(0, 256, (n, 16, 8))
+        return X, "random blobs"
+    return np.resize(X, (n, 28, 28)), source
 
 
-def _drawings(folder, n, size=400):
+def _drawings(folder, n, size=SIDE):
+    """Synthetic dark-on-light stroke drawings (stand-in when drawn-dev is missing)."""
     rng = np.random.RandomState(0)
     paths = []
     for i in range(n):
@@ -56,13 +69,111 @@ def _drawings(folder, n, size=400):
     return paths
 
 
-def _rate(fn, n, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return n / best
+def drawn_pngs(folder, drawn_dir=_common.DEFAULT_DRAWN_DIR, size=SIDE, limit=None):
+    """Drawn-dev images resized to ``size`` x ``size`` and saved as PNG in ``folder``.
+
+    All of them, or ``limit`` evenly spaced ones (every style and label represented).
+    Returns ``(paths, description)``.
+    """
+    try:
+        rows = _common.drawn_dev(drawn_dir)
+    except FileNotFoundError:
+        return _drawings(folder, limit or 200, size), "synthetic strokes (drawn-dev not found)"
+    if limit and limit < len(rows):
+        rows = [rows[int(i)] for i in np.linspace(0, len(rows) - 1, limit)]
+    paths = []
+    for i, row in enumerate(rows):
+        with Image.open(row["path"]) as im:
+            im.load()
+            if im.mode not in ("L", "LA", "RGB", "RGBA"):
+                im = im.convert("RGBA" if "transparency" in im.info or "A" in im.getbands() else "RGB")
+            out = im.resize((size, size), Image.Resampling.BICUBIC)
+        path = Path(folder) / f"drawn{i:03d}.png"
+        out.save(path)
+        paths.append(str(path))
+    return paths, f"drawn-dev ({len(paths)} drawings, scans and photos)"
+
+
+def mnist_pngs(folder, X, size=SIDE):
+    """MNIST digits upscaled to ``size`` x ``size``, dark ink on white, saved as PNG."""
+    paths = []
+    for i, digit in enumerate(X):
+        im = Image.fromarray(255 - digit).resize((size, size), Image.Resampling.BILINEAR)
+        path = Path(folder) / f"mnist{i:04d}.png"
+        im.save(path)
+        paths.append(str(path))
+    return paths
+
+
+def _decode(paths):
+    for p in paths:
+        with Image.open(p) as im:
+            np.asarray(im.convert("L"))
+
+
+def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.DEFAULT_DRAWN_DIR,
+            log=print):
+    from skdigits import DigitImagePreprocessor
+
+    X, source = _mnist(max(n_mnist, n_files))
+    Xb = X[:n_mnist]
+    Xf = Xb.reshape(len(Xb), 784).astype(np.float32) / 255
+    Xs = Xb[:n_full]
+    fast = DigitImagePreprocessor()
+    full = DigitImagePreprocessor(fast_batches=False)
+    with tempfile.TemporaryDirectory(prefix="skdigits-bench-png-") as folder:
+        drawn, drawn_source = drawn_pngs(folder, drawn_dir, limit=n_files)
+        mnist_files = mnist_pngs(folder, X[:n_files])
+        cases = {
+            f"{source} batch (n, 28, 28) uint8, fast path": (len(Xb), lambda: fast.transform(Xb)),
+            f"{source} batch (n, 784) float32, fast path": (len(Xf), lambda: fast.transform(Xf)),
+            f"{source} 28x28 batch, full single-image pipeline (fast_batches=False)":
+                (len(Xs), lambda: full.transform(Xs)),
+            f"{SIDE}x{SIDE} PNG files from {drawn_source}, decoding included":
+                (len(drawn), lambda: fast.transform(drawn)),
+            f"{SIDE}x{SIDE} PNG files of upscaled {source} digits (dark on white), decoding included":
+                (len(mnist_files), lambda: fast.transform(mnist_files)),
+            f"decoding only of the {SIDE}x{SIDE} drawn PNGs (PIL open, convert('L'), to array)":
+                (len(drawn), lambda: _decode(drawn)),
+        }
+        log(f"  {len(cases)} cases, {rounds} rounds after a warm-up on 5 images each")
+        fast.transform(Xb[:5]), full.transform(Xs[:5]), fast.transform(drawn[:5])
+        fast.transform(mnist_files[:5]), _decode(drawn[:5])
+        times = interleave({k: v[1] for k, v in cases.items()}, rounds, warmup=0)
+    rows = []
+    for name, (n, _) in cases.items():
+        t = median(times[name])
+        rows.append({
+            "case": name,
+            "images": n,
+            "rounds": rounds,
+            "seconds (median)": round(t, 4),
+            "images/s": round(n / t),
+            "ms/image": round(1000 * t / n, 3),
+        })
+        log(f"    {name}: {n / t:,.0f} images/s")
+    names = list(cases)
+    targets = [
+        target("MNIST 28x28 batch (uint8) throughput", f">= {MNIST_TARGET:,} images/s",
+               rows[0]["images/s"], rows[0]["images/s"] >= MNIST_TARGET),
+        target(f"{SIDE}x{SIDE} PNG files (drawn-dev) throughput", f">= {PNG_TARGET} images/s",
+               rows[3]["images/s"], rows[3]["images/s"] >= PNG_TARGET),
+        target(f"{SIDE}x{SIDE} PNG files (upscaled MNIST) throughput", f">= {PNG_TARGET} images/s",
+               rows[4]["images/s"], rows[4]["images/s"] >= PNG_TARGET),
+    ]
+    return section(
+        "Preprocessor throughput",
+        "`DigitImagePreprocessor().transform` on each case in one process (single-threaded "
+        "NumPy/SciPy/Pillow code). Every case is warmed up on 5 images, then all cases run "
+        f"round-robin for {rounds} rounds; images/s = images / median seconds per call. "
+        f"PNG files are written to a temporary folder first ({SIDE}x{SIDE}: drawn-dev "
+        "drawings resized with their colour mode kept; MNIST digits upscaled bilinearly and "
+        "inverted to dark on white), so decoding is included in their figures.",
+        tables=[table(None, list(rows[0]), rows)],
+        targets=targets,
+        params=dict(n_mnist=n_mnist, n_full=n_full, n_files=n_files, rounds=rounds,
+                    raw_seconds={k: times[k] for k in names}),
+    )
 
 
 def main():
@@ -70,30 +181,14 @@ def main():
     parser.add_argument("--n-mnist", type=int, default=60000)
     parser.add_argument("--n-full", type=int, default=1000)
     parser.add_argument("--n-files", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--drawn-dir", default=str(_common.DEFAULT_DRAWN_DIR))
     args = parser.parse_args()
-
-    rows = []
-    X, source = _mnist(args.n_mnist)
-    fast = DigitImagePreprocessor()
-    rows.append((f"{source} batch (n, 28, 28) uint8, fast path", len(X),
-                 _rate(lambda: fast.transform(X), len(X))))
-    Xf = X.reshape(len(X), 784).astype(np.float32) / 255
-    rows.append((f"{source} batch (n, 784) float32, fast path", len(X),
-                 _rate(lambda: fast.transform(Xf), len(X))))
-    full = DigitImagePreprocessor(fast_batches=False)
-    Xs = X[: args.n_full]
-    rows.append((f"{source} 28x28, full pipeline", len(Xs),
-                 _rate(lambda: full.transform(Xs), len(Xs), repeat=1)))
-    with tempfile.TemporaryDirectory() as folder:
-        paths = _drawings(folder, args.n_files)
-        rows.append(("400x400 PNG files (decoding included)", len(paths),
-                     _rate(lambda: fast.transform(paths), len(paths), repeat=1)))
-
-    width = max(len(r[0]) for r in rows)
-    print(f"{'case':<{width}}  {'images':>7}  {'images/s':>10}")
-    print("-" * (width + 21))
-    for name, n, rate in rows:
-        print(f"{name:<{width}}  {n:>7}  {rate:>10,.0f}")
+    start = time.perf_counter()
+    result = measure(args.n_mnist, args.n_full, args.n_files, args.rounds, args.drawn_dir,
+                     log=lambda *a: None)
+    print(_common.markdown_table(result["tables"][0]))
+    print(f"\n{time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
