@@ -56,7 +56,9 @@ def main():
         print(f"No --model given: training a small model on {n:,} digits, {epochs} epoch(s) ...")
         model = make_pipeline(
             DigitImagePreprocessor(),
-            DigitCNNClassifier(architecture="simple" if args.quick else "deep", epochs=epochs, random_state=0),
+            DigitCNNClassifier(
+                architecture="simple" if args.quick else "deep", epochs=epochs, random_state=0
+            ),
         ).fit(X_train[:n], y_train[:n])
 
     proba = model.predict_proba(X_test)

@@ -32,9 +32,8 @@ from skdigits.persistence import load
 
 SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 # The drawn digits beside the repository (see ../shared/data/README.md), if present.
-DEFAULT_FOLDER = Path(
-    os.environ.get("SKDIGITS_DRAWN", Path(__file__).resolve().parents[2] / "shared" / "data" / "drawn-dev")
-)
+_REPO = Path(__file__).resolve().parent.parent
+DEFAULT_FOLDER = Path(os.environ.get("SKDIGITS_DRAWN", _REPO.parent / "shared" / "data" / "drawn-dev"))
 
 
 def labelled_files(folder):
@@ -73,7 +72,9 @@ def main():
         (X_train, y_train), _ = load_mnist()
         pipe = make_pipeline(
             DigitImagePreprocessor(),
-            DigitCNNClassifier(architecture="simple" if args.quick else "deep", epochs=epochs, random_state=0),
+            DigitCNNClassifier(
+                architecture="simple" if args.quick else "deep", epochs=epochs, random_state=0
+            ),
         )
         pipe.fit(X_train[:n], y_train[:n])
 

@@ -9,7 +9,6 @@ figure is made, not when this module is imported.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -222,8 +221,3 @@ def misclassified_figure(images, y_true, y_pred, *, proba=None, max_images=36, t
         ax.set_title(label, fontsize=8, color="firebrick")
     return fig
 
-
-def _stem_path(path, suffix):
-    """``models/m.joblib`` + ``"_confusion.png"`` -> ``models/m_confusion.png``."""
-    root, _ = os.path.splitext(os.fspath(path))
-    return root + suffix

@@ -78,7 +78,7 @@ def _quiet_tensorflow():
 def load_model(path):
     """Load a fitted model saved by ``skdigits train`` (or :func:`skdigits.persistence.dump`).
 
-    A zip file is read with :func:`skdigits.persistence.load_safe` (the safe format,
+    A zip file (starting with ``PK``) is read with :func:`skdigits.persistence.load_safe` (the safe format,
     which runs no code from the file), anything else with joblib.
 
     Parameters
@@ -96,8 +96,6 @@ def load_model(path):
     CommandError
         If the file is missing, unreadable, or does not hold a fitted classifier.
     """
-    import zipfile
-
     _quiet_tensorflow()
     from skdigits.persistence import load, load_safe
 
@@ -107,7 +105,11 @@ def load_model(path):
     if not path.is_file():
         raise CommandError(f"no model file at {path}; train one with: skdigits train --output {path}")
     try:
-        if zipfile.is_zipfile(path):
+        with open(path, "rb") as file:
+            magic = file.read(4)
+        # A zip *starts* with this (zipfile.is_zipfile would also accept a joblib file
+        # that merely embeds a zipped .keras network near its end).
+        if magic == b"PK\x03\x04":
             # The safe format (save_safe): JSON + .keras files, loads without running code.
             try:
                 model = load_safe(path)
@@ -306,19 +308,6 @@ def _clean_message(exc, item):
     return message.rstrip(".") or type(exc).__name__
 
 
-def _as_image_pipeline(model):
-    """The model itself if it reads raw images, else ``DigitImagePreprocessor -> model``."""
-    from sklearn.pipeline import Pipeline, make_pipeline
-
-    from skdigits.preprocessing import DigitImagePreprocessor
-
-    if isinstance(model, Pipeline) and any(
-        isinstance(step, DigitImagePreprocessor) for _, step in model.steps
-    ):
-        return model
-    return make_pipeline(DigitImagePreprocessor(), model)
-
-
 # --------------------------------------------------------------------------- #
 # Small helpers
 # --------------------------------------------------------------------------- #
@@ -364,7 +353,9 @@ def _check_writable(path):
     """Fail early (before minutes of training) if ``path`` cannot be written."""
     path = Path(path)
     if path.is_dir():
-        raise CommandError(f"--output {path} is a directory; give a file name such as {path / DEFAULT_OUTPUT}.")
+        raise CommandError(
+            f"--output {path} is a directory; give a file name such as {path / DEFAULT_OUTPUT}."
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -17,7 +17,6 @@ import zipfile
 from pathlib import Path
 
 import joblib
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -370,7 +369,8 @@ def test_version(capsys):
 
 def test_python_m_skdigits_help_in_a_subprocess():
     """``python -m skdigits --help`` works, and (once the package imports lazily) fast."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "skdigits", "--help"],
                           capture_output=True, text=True, env=env, cwd=REPO_ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -88,7 +88,9 @@ def outputs(tmp_path_factory, workdir):
                               cwd=workdir, env=env, capture_output=True, text=True, timeout=TIMEOUT)
         text = proc.stdout + proc.stderr
     except subprocess.TimeoutExpired as exc:
-        text = (exc.stdout or b"").decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        text = exc.stdout or ""
+        if isinstance(text, bytes):
+            text = text.decode(errors="replace")
         text += f"\n(the examples did not finish within {TIMEOUT} s)"
     results = {}
     for match in re.finditer(r"@@@ BEGIN (\S+)\n(.*?)\n@@@ END \1 (-?\d+)", text, re.S):
