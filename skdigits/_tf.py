@@ -24,7 +24,6 @@ thread pools are fixed at that point.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
