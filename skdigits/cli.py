@@ -738,12 +738,12 @@ def build_parser():
                     "matrix) and OUTPUT_training.png (loss and accuracy per epoch) next to "
                     "the model. The model file is written atomically: an interrupted run "
                     "(Ctrl-C) leaves no model behind.",
-        epilog="examples:\n"
-               "  skdigits train                                   # "
-               f"{d['architecture']!r}, {d['epochs']} epochs -> model.joblib\n"
-               "  skdigits train --architecture classic --epochs 10 --output classic.joblib\n"
-               "  skdigits train --limit 2000 --epochs 1          # a quick smoke test\n"
-               "  skdigits train --output digits.skdigits         # safe format, to share",
+        epilog="examples:\n" + "\n".join(f"  {command:<40} # {comment}" for command, comment in [
+            ("skdigits train", f"{d['architecture']}, {d['epochs']} epochs -> model.joblib"),
+            ("skdigits train --architecture classic", "another network"),
+            ("skdigits train --limit 2000 --epochs 1", "a quick smoke test"),
+            ("skdigits train --output digits.skdigits", "safe format, to share"),
+        ]),
     )
     train.add_argument("--architecture", metavar="NAME", default=None,
                        help=f"network to train: simple, classic, deep, ... (see README) "
