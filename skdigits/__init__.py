@@ -9,9 +9,28 @@ The public API:
 - :func:`load_mnist` -- the MNIST data set, read from (and downloaded into) a data home.
 """
 
-from skdigits.classifier import DigitCNNClassifier
-from skdigits.datasets import load_mnist
-from skdigits.preprocessing import DigitImagePreprocessor
+import importlib
+
+# The public names are imported on first use (PEP 562), so that `skdigits --help` and
+# the preprocessor do not pay TensorFlow's start-up (seconds) until a CNN is needed.
+_PUBLIC = {
+    "DigitCNNClassifier": "skdigits.classifier",
+    "DigitImagePreprocessor": "skdigits.preprocessing",
+    "load_mnist": "skdigits.datasets",
+}
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'skdigits' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_PUBLIC])
+
 
 __version__ = "0.1.0"
 
