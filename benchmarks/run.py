@@ -181,6 +181,11 @@ class Runner:
         cfg = self.cfg["5"]
         rows_dd = _common.drawn_dev(self.args.drawn_dir)
         rows, notes = [], []
+        if self.mode == "full" and self.args.skip_architectures:
+            # "Only the fast sections": no 10-epoch training here either.
+            cfg = MODES["quick"]["5"]
+            notes.append("--skip-architectures: models trained as in --quick "
+                         f"({cfg['n_train']:,} digits x {cfg['epochs']} epoch).")
         candidates = []  # (label, training description, pipeline)
         if self.mode == "full" and self.pipelines:
             for arch, (path, desc) in self.pipelines.items():
@@ -196,8 +201,8 @@ class Runner:
             self.pipelines["classic"] = (str(path), desc)
             candidates.insert(0, ("classic", desc, lambda p=pipe: p))
         augment = self.args.augment_model
-        if augment == "auto":
-            augment = "on" if self.mode == "quick" else "off"
+        if augment == "auto":  # on when the models are small (quick-sized) ones
+            augment = "on" if cfg is MODES["quick"]["5"] else "off"
         if augment == "on":
             def augmented():
                 _log(f"  training classic augment=True on {cfg['n_train'] or 60000:,} digits ...")
@@ -319,12 +324,14 @@ def main(argv=None):
     parser.add_argument("--architectures", nargs="+", choices=["simple", "classic", "deep", "modern"],
                         help="section 4: only these architectures")
     parser.add_argument("--skip-architectures", action="store_true",
-                        help="skip section 4 (per-architecture training): only the fast sections")
+                        help="skip section 4 (per-architecture training) and train section 5's "
+                             "models as in --quick: only the fast sections")
     parser.add_argument("--sections", nargs="+", choices=sorted(SECTION_TITLES),
                         help="run only these sections (default: all)")
     parser.add_argument("--augment-model", choices=["auto", "on", "off"], default="auto",
-                        help="section 5: also train classic with augment=True (auto: on in "
-                             "--quick, off in --full where it adds ~15-20 min)")
+                        help="section 5: also train classic with augment=True (auto: on when "
+                             "section 5 trains small models, i.e. --quick or --full "
+                             "--skip-architectures; off in --full, where it adds ~15-20 min)")
     parser.add_argument("--output-dir", default=str(_common.RESULTS_DIR),
                         help="where results.md and results.json go (default: benchmarks/results)")
     parser.add_argument("--drawn-dir", default=str(_common.DEFAULT_DRAWN_DIR),
