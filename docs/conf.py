@@ -98,36 +98,3 @@ html_theme_options = {
 html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
 
 
-# -- Inherited docstrings that do not describe skdigits -----------------------------
-# DigitCNNClassifier inherits ``score`` from scikeras' BaseWrapper, whose docstring says
-# that no scoring function is implemented (KerasClassifier does implement one: accuracy).
-# Until the classifier defines its own ``score``, the API page shows this text instead.
-_SCORE_DOC = """Mean accuracy of the predictions on ``X`` against the labels ``y``.
-
-Parameters
-----------
-X : array-like of shape (n_samples, 784), (n_samples, 28, 28) or (n_samples, 28, 28, 1)
-    Digits to classify, as for :meth:`predict`.
-y : array-like of shape (n_samples,)
-    True labels.
-sample_weight : array-like of shape (n_samples,), default=None
-    Per-sample weights.
-
-Returns
--------
-score : float
-    ``sklearn.metrics.accuracy_score(y, self.predict(X))``, the fraction of correctly
-    classified digits.
-"""
-
-
-def _fix_inherited_docstrings(app, what, name, obj, options, lines):
-    from skdigits import DigitCNNClassifier
-
-    if name == "skdigits.DigitCNNClassifier.score" and "score" not in vars(DigitCNNClassifier):
-        lines[:] = _SCORE_DOC.splitlines()
-
-
-def setup(app):
-    # Before numpydoc (priority 500) so that it formats the replacement.
-    app.connect("autodoc-process-docstring", _fix_inherited_docstrings, priority=400)

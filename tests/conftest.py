@@ -60,3 +60,26 @@ def digit_pipeline(mnist):
         DigitImagePreprocessor(), DigitCNNClassifier("deep", epochs=2, random_state=0)
     )
     return pipe.fit(X_train[idx], y_train[idx])
+
+
+@pytest.fixture(scope="session")
+def cli_model(tmp_path_factory):
+    """A small model made by ``skdigits train`` once per session: (path, train output).
+
+    2,000 digits, 1 epoch, ``simple``, random_state=0 -- for the CLI, GUI and examples
+    tests, which need a model file, not accuracy.
+    """
+    import contextlib
+    import io
+
+    from skdigits.cli import main
+
+    model = tmp_path_factory.mktemp("skdigits-cli-model") / "model.joblib"
+    args = ["--limit", "2000", "--epochs", "1", "--architecture", "simple", "--random-state", "0"]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["train", *args, "--output", str(model)])
+    assert status == 0, err.getvalue()
+    log = f"{status}\n{out.getvalue()}\n---stderr---\n{err.getvalue()}"
+    (model.parent / "train-output.txt").write_text(log)
+    return model, log

@@ -6,8 +6,6 @@ per test session (2,000 digits, 1 epoch) and shared with test_gui.py and
 test_examples.py through a file in pytest's session temporary folder.
 """
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -24,31 +22,11 @@ from skdigits.cli import DEFAULT_TRAIN, main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
-TRAIN_ARGS = ["--limit", "2000", "--epochs", "1", "--architecture", "simple", "--random-state", "0"]
-
-
-def trained_model(tmp_path_factory):
-    """Path of the session's small model and the output of ``skdigits train`` that made it.
-
-    The same helper (same folder) is used by test_gui.py and test_examples.py, so
-    whichever module runs first trains the model and the others reuse it.
-    """
-    folder = tmp_path_factory.getbasetemp() / "skdigits-cli-model"
-    model = folder / "model.joblib"
-    log = folder / "train-output.txt"
-    if not model.exists():
-        folder.mkdir(exist_ok=True)
-        out, err = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = main(["train", *TRAIN_ARGS, "--output", str(model)])
-        assert status == 0, err.getvalue()
-        log.write_text(f"{status}\n{out.getvalue()}\n---stderr---\n{err.getvalue()}")
-    return model, log.read_text()
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    return trained_model(tmp_path_factory)
+def trained(cli_model):
+    return cli_model
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ every example (``--quick``) uses about 1,000 digits and 1 epoch.
 """
 
 import ast
-import contextlib
-import io
 import json
 import os
 import re
@@ -18,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from skdigits.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO_ROOT / "examples"
@@ -42,21 +39,6 @@ for name, path, argv in json.loads(sys.argv[1]):
 """
 
 
-def trained_model(tmp_path_factory):
-    """The session's small model; same recipe and folder as in test_cli.py."""
-    folder = tmp_path_factory.getbasetemp() / "skdigits-cli-model"
-    model = folder / "model.joblib"
-    if not model.exists():
-        folder.mkdir(exist_ok=True)
-        args = ["--limit", "2000", "--epochs", "1", "--architecture", "simple", "--random-state", "0"]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            status = main(["train", *args, "--output", str(model)])
-        assert status == 0, out.getvalue()
-        (folder / "train-output.txt").write_text(f"{status}\n{out.getvalue()}")
-    return model
-
-
 def example_runs(workdir, model):
     """``{example file name: argv}`` of the quick runs."""
     return {
@@ -75,9 +57,9 @@ def workdir(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory, workdir):
+def outputs(cli_model, workdir):
     """Run every example once; ``{name: (status, output)}``."""
-    model = trained_model(tmp_path_factory)
+    model = cli_model[0]
     runs = example_runs(workdir, model)
     specs = [[name, str(EXAMPLES / name), argv] for name, argv in runs.items()]
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3",

@@ -10,8 +10,6 @@ again (-> "draw a digit first"), close with Ctrl-Q. Skipped when Xvfb or xdotool
 installed (``apt-get install xvfb xdotool``).
 """
 
-import contextlib
-import io
 import os
 import queue
 import re
@@ -32,24 +30,9 @@ from skdigits.gui import EMPTY_MESSAGE, TOO_SMALL_MESSAGE, DrawingSession
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
-def trained_model(tmp_path_factory):
-    """The session's small model; same recipe and folder as in test_cli.py."""
-    folder = tmp_path_factory.getbasetemp() / "skdigits-cli-model"
-    model = folder / "model.joblib"
-    if not model.exists():
-        folder.mkdir(exist_ok=True)
-        args = ["--limit", "2000", "--epochs", "1", "--architecture", "simple", "--random-state", "0"]
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            status = main(["train", *args, "--output", str(model)])
-        assert status == 0, out.getvalue()
-        (folder / "train-output.txt").write_text(f"{status}\n{out.getvalue()}")
-    return model
-
-
 @pytest.fixture(scope="module")
-def model_path(tmp_path_factory):
-    return trained_model(tmp_path_factory)
+def model_path(cli_model):
+    return cli_model[0]
 
 
 @pytest.fixture(scope="module")
