@@ -39,10 +39,13 @@ import io
 import json
 import numbers
 import os
+import pickle
 import re
+import struct
 import tempfile
 import warnings
 import zipfile
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -176,6 +179,12 @@ def dump(estimator, path, *, compress=3):
     return path
 
 
+_CORRUPT_PICKLE_ERRORS = (
+    pickle.UnpicklingError, EOFError, ValueError, KeyError, IndexError, MemoryError,
+    OverflowError, struct.error, zlib.error, OSError,
+)
+
+
 def load(path):
     """Load an estimator saved with :func:`dump` (or :func:`joblib.dump`).
 
@@ -208,7 +217,9 @@ def load(path):
         raise FileNotFoundError(f"No saved model at {path}.")
     try:
         return joblib.load(path)
-    except (EOFError, ValueError, KeyError, IndexError, OSError) as exc:
+    # What unpickling garbage or a cut-off file raises: random bytes were seen to raise
+    # each of these (MemoryError when a corrupt length field asks for gigabytes).
+    except _CORRUPT_PICKLE_ERRORS as exc:
         raise ValueError(
             f"Could not load a model from {path}: the file is truncated or not a "
             f"joblib/pickle file ({type(exc).__name__}: {exc})."

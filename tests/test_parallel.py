@@ -106,7 +106,8 @@ def test_thread_settings_from_environment(monkeypatch):
 
 def test_num_threads_variable_applies_in_any_process():
     code = (
-        "import skdigits, tensorflow as tf; tf.constant(1.0) + 1; "
+        # skdigits imports TensorFlow lazily: the limit applies when a CNN is first imported.
+        "from skdigits import DigitCNNClassifier; import tensorflow as tf; tf.constant(1.0) + 1; "
         "print(tf.config.threading.get_intra_op_parallelism_threads(), "
         "tf.config.threading.get_inter_op_parallelism_threads())"
     )

@@ -138,6 +138,17 @@ def test_load_errors_are_clear(tmp_path, pipe):
         load(truncated)
 
 
+def test_load_of_random_bytes_is_always_a_clear_value_error(tmp_path):
+    # Unpickling garbage raises a different exception almost every time (KeyError,
+    # UnpicklingError, MemoryError, zlib.error, ...); a user must see one kind.
+    rng = np.random.default_rng(0)
+    path = tmp_path / "garbage.joblib"
+    for i in range(300):
+        path.write_bytes(rng.bytes(2000))
+        with pytest.raises(ValueError, match="truncated or not a joblib"):
+            load(path)
+
+
 # --------------------------------------------------------------------------- #
 # Safe format: round trip
 # --------------------------------------------------------------------------- #
