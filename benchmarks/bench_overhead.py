@@ -10,7 +10,7 @@ fit
     on TensorFlow's op determinism, which the plain loop would not have. Both timings
     include building and compiling the network; the classifier's also includes its
     input validation, the uint8 -> float32 conversion, label encoding and the
-    ``keras.backend.clear_session()`` + ``gc.collect()`` it runs before every fit,
+    ``keras.backend.clear_session(free_memory=False)`` it runs before every fit,
     while the plain arm gets its float32 ``(n, 28, 28, 1)`` array prepared once,
     outside the timing (which favours the baseline).
 
@@ -44,7 +44,7 @@ METHOD = (
     "(sparse categorical cross-entropy) and metrics (accuracy), then "
     "`model.fit(X_float, y, epochs=E, batch_size=B)`. Both timings include building and "
     "compiling; the classifier's also includes input validation, the uint8 -> float32 "
-    "conversion, label encoding and the `clear_session()` + `gc.collect()` it runs before "
+    "conversion, label encoding and the `clear_session(free_memory=False)` it runs before "
     "every fit, whereas the plain arm's float32 `(n, 28, 28, 1)` array is prepared once "
     "outside the timing (this favours the baseline). **predict**: `clf.predict` on uint8 "
     "test digits (validation, `predict_on_batch` in chunks of 512, argmax, label decoding) "

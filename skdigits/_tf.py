@@ -208,11 +208,17 @@ def seeded(seed):
 
 
 def release_keras_memory():
-    """Free the graphs, traced functions and layer names of models no longer in use.
+    """Drop Keras' global state (graph, kernel cache, layer names) before a new model.
 
     Called before each new model is built, so that repeated fits (grid searches,
-    cross-validation) do not grow memory. Models still referenced keep working: in
-    Keras 3 a session reset only drops global bookkeeping. (clear_session runs the
-    garbage collector itself: a second gc.collect() here measured 0.26 s per fit.)
+    cross-validation) do not accumulate Keras bookkeeping. Models still referenced keep
+    working: in Keras 3 a session reset only drops global bookkeeping.
+
+    Keras' ``clear_session()`` would also run a full ``gc.collect()``. It is skipped:
+    with TensorFlow imported the collector walks ~400,000 objects, 0.26-0.37 s per fit,
+    which is 10-25 % of a small fit (benchmarks/bench_overhead.py). Earlier networks
+    are freed by Python's own cyclic collector a few fits later instead;
+    benchmarks/bench_gridsearch_memory.py checks that memory does not grow faster than
+    with plain Keras.
     """
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
