@@ -158,12 +158,24 @@ def _bbox(mask):
     return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
 
 
-def _stroke_width(ink):
-    """Typical stroke width (pixels) of an ink map: twice the median ridge distance."""
-    solid = ink > 0.5
+def _inside_distance(solid):
+    """Euclidean distance of each solid pixel to the nearest background pixel.
+
+    Pixels beyond the array's edge count as background (a stroke cut by the
+    edge still has a width); background pixels get 0.
+    """
+    return ndimage.distance_transform_edt(np.pad(solid, 1))[1:-1, 1:-1]
+
+
+def _stroke_width(dist):
+    """Typical stroke width (pixels): twice the median ridge distance.
+
+    ``dist`` is the :func:`_inside_distance` map of the solid ink, passed in so
+    that the caller can reuse it (it is the costliest step here).
+    """
+    solid = dist > 0
     if not solid.any():
         return 0.0
-    dist = ndimage.distance_transform_edt(np.pad(solid, 1))[1:-1, 1:-1]
     ridge = solid & (dist >= ndimage.maximum_filter(dist, size=3))
     # A stroke n pixels wide has its ridge (n + 1) / 2 pixels from the edge.
     return float(2 * np.median(dist[ridge]) - 1)
@@ -257,7 +269,8 @@ def _adjust_stroke(z, length):
     background) to MNIST's median width; strokes bolder than nearly all of
     MNIST are eroded down to MNIST's 95th percentile.
     """
-    w = _stroke_width(z)
+    inside = _inside_distance(z > 0.5)
+    w = _stroke_width(inside)
     lo, mid, hi = (f * length for f in _MNIST_STROKE)
     if 0 < w < lo:
         radius = (mid - w) / 2
@@ -266,8 +279,7 @@ def _adjust_stroke(z, length):
         return np.maximum(z, grown).astype(np.float32)
     if w > hi:
         radius = (w - hi) / 2
-        dist = ndimage.distance_transform_edt(np.pad(z > 0.5, 1))[1:-1, 1:-1]
-        return np.clip(dist - radius, 0, 1).astype(np.float32)
+        return np.clip(inside - radius, 0, 1).astype(np.float32)
     return z
 
 
@@ -321,9 +333,14 @@ def _is_surface(y):
     box = _bbox(solid)
     if box is None:
         return False
-    dist = ndimage.distance_transform_edt(np.pad(solid, 1))[1:-1, 1:-1]
-    if dist.max() > 0.2 * max(box[1] - box[0], box[3] - box[2]):
+    r0, r1, c0, c1 = box
+    # All pixels outside the ink's box are background, so the distance
+    # transform of the box alone is exact -- and far smaller on a canvas.
+    if _inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0):
         return True
+    h, w = solid.shape
+    if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
+        return False  # no ink touches the border
     lab, n = ndimage.label(solid)
     edge = np.unique(_images._border(lab))
     edge = edge[edge > 0]
