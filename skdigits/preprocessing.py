@@ -68,6 +68,19 @@ def _otsu(values, bins=256):
     return float(edges[int(np.argmax(between[:-1])) + 1])
 
 
+def _is_clean_canvas(z, edge):
+    """True if the border band is one exact value covering most of the image.
+
+    That is a drawing app's canvas. The sigma-clipped fit below would start
+    from that constant, keep it (more than half of its pixels fit it exactly,
+    so the constant's deviation is 0 and no surface beats it) and return it,
+    after a dozen medians and solves that cost more than the rest of the
+    analysis of a small image.
+    """
+    v = edge[0]
+    return bool((edge == v).all()) and 2 * np.count_nonzero(z == v) > z.size
+
+
 def _polynomial_background(img):
     """Smooth background of a gray image, by a robust 2-D polynomial fit.
 
@@ -107,6 +120,8 @@ def _polynomial_background(img):
     band[:, :bw] = band[:, -bw:] = True
     z = coarse.ravel().astype(np.float64)
     edge = z[band.ravel()]
+    if _is_clean_canvas(z, edge):
+        return np.full_like(img, edge[0])
     centre = np.median(edge)
     spread = max(2.5 * 1.4826 * np.median(np.abs(edge - centre)), 0.05)
     # (ink touching the border is left out of the start)
