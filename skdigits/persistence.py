@@ -106,6 +106,28 @@ class SafeFormatError(ValueError):
 # --------------------------------------------------------------------------- #
 # Atomic writes and joblib
 # --------------------------------------------------------------------------- #
+def _current_umask():
+    """The process umask, read without changing it where the OS allows."""
+    try:  # Linux: os.umask() can only be read by setting it, which races with threads
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _replaced_file_mode(path):
+    """Permission bits for a new file at ``path``: the old file's, or 0666 minus umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
 class atomic_write:
     """Context manager yielding a temporary path that replaces ``path`` on success.
 
@@ -141,6 +163,9 @@ class atomic_write:
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
+            # mkstemp creates the file private (0600); give it the permissions a plain
+            # open() would have, or keep those of the file it replaces.
+            os.chmod(self._tmp, _replaced_file_mode(self.path))
             os.replace(self._tmp, self.path)
         else:
             self._tmp.unlink(missing_ok=True)

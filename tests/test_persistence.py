@@ -101,6 +101,22 @@ def test_interrupted_dump_keeps_previous_file_and_leaves_no_temp_file(
     np.testing.assert_array_equal(load(path).predict(X_test), pipe.predict(X_test))
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
+def test_written_files_get_normal_permissions(tmp_path):
+    # The temporary file is private (mkstemp); the final file must not be.
+    old_mask = os.umask(0o027)
+    try:
+        new = dump({"a": 1}, tmp_path / "new.joblib")
+        assert new.stat().st_mode & 0o777 == 0o640
+        existing = tmp_path / "existing.joblib"
+        existing.write_bytes(b"old")
+        existing.chmod(0o664)
+        dump({"a": 1}, existing)
+        assert existing.stat().st_mode & 0o777 == 0o664  # replacing keeps the old mode
+    finally:
+        os.umask(old_mask)
+
+
 def test_interrupted_first_dump_leaves_nothing(pipe, tmp_path, monkeypatch):
     def fail(obj, filename, **kwargs):
         open(filename, "wb").write(b"\x80\x04partial")
