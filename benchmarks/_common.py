@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _format import cell
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -400,27 +402,8 @@ def target(name, target_text, value, met):
 
 
 def fmt(value):
-    """A cell for Markdown: numbers with sensible precision, None as a dash."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        a = abs(value)
-        if a >= 1000:
-            return f"{value:,.0f}"
-        if a >= 100:
-            return f"{value:.1f}"
-        if a >= 1:
-            return f"{value:.3g}" if a < 10 else f"{value:.1f}"
-        return f"{value:.3g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(fmt(v) for v in value)
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """A Markdown table cell: :func:`_format.cell`, with pipes escaped and on one line."""
+    return cell(value).replace("|", "\\|").replace("\n", " ")
 
 
 def markdown_table(tab):

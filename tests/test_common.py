@@ -12,52 +12,60 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdigits import DigitCNNClassifier, DigitImagePreprocessor
 
-_TABULAR = (
-    "feeds tabular data with a few features; the CNN only accepts 28x28 digits "
-    "((n, 784), (n, 28, 28) or (n, 28, 28, 1)) and raises a ValueError naming the shape"
+# Checks of every estimator that fit or transform small tabular data.
+_TABULAR_CHECKS = (
+    "check_fit_score_takes_y",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_readonly_memmap_input",
+    "check_n_features_in_after_fitting",
+    "check_positive_only_tag_during_fit",
+    "check_estimators_dtypes",
+    "check_dtype_object",
+    "check_pipeline_consistency",
+    "check_estimators_nan_inf",
+    "check_estimators_pickle",
+    "check_f_contiguous_array_estimator",
+    "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance",
+    "check_fit2d_1sample",
+    "check_fit2d_1feature",
+    "check_dict_unchanged",
+    "check_fit_idempotent",
+    "check_fit_check_is_fitted",
+    "check_n_features_in",
+    "check_fit2d_predict1d",
+)
+# ... and those scikit-learn runs on classifiers / transformers only.
+_TABULAR_CLASSIFIER_CHECKS = (
+    "check_sample_weights_not_an_array",
+    "check_sample_weights_list",
+    "check_all_zero_sample_weights_error",
+    "check_sample_weights_shape",
+    "check_sample_weights_not_overwritten",
+    "check_sample_weight_equivalence_on_dense_data",
+    "check_classifier_data_not_an_array",
+    "check_classifiers_one_label_sample_weights",
+    "check_classifiers_classes",
+    "check_estimators_partial_fit_n_features",
+    "check_classifiers_train",
+    "check_supervised_y_2d",
+    "check_class_weight_classifiers",
+)
+_TABULAR_TRANSFORMER_CHECKS = (
+    "check_transformer_data_not_an_array",
+    "check_transformer_general",
+    "check_transformer_preserve_dtypes",
+    "check_transformers_unfitted_stateless",
 )
 
 CLASSIFIER_EXPECTED_FAILURES = {
-    **{
-        check: _TABULAR
-        for check in (
-            "check_fit_score_takes_y",
-            "check_estimators_overwrite_params",
-            "check_dont_overwrite_parameters",
-            "check_estimators_fit_returns_self",
-            "check_readonly_memmap_input",
-            "check_n_features_in_after_fitting",
-            "check_estimators_dtypes",
-            "check_sample_weights_not_an_array",
-            "check_sample_weights_list",
-            "check_all_zero_sample_weights_error",
-            "check_sample_weights_shape",
-            "check_sample_weights_not_overwritten",
-            "check_sample_weight_equivalence_on_dense_data",
-            "check_dtype_object",
-            "check_pipeline_consistency",
-            "check_estimators_nan_inf",
-            "check_estimators_pickle",
-            "check_f_contiguous_array_estimator",
-            "check_classifier_data_not_an_array",
-            "check_classifiers_one_label_sample_weights",
-            "check_classifiers_classes",
-            "check_estimators_partial_fit_n_features",
-            "check_classifiers_train",
-            "check_supervised_y_2d",
-            "check_class_weight_classifiers",
-            "check_methods_sample_order_invariance",
-            "check_methods_subset_invariance",
-            "check_fit2d_1sample",
-            "check_fit2d_1feature",
-            "check_dict_unchanged",
-            "check_fit_idempotent",
-            "check_fit_check_is_fitted",
-            "check_n_features_in",
-            "check_fit2d_predict1d",
-            "check_positive_only_tag_during_fit",
-        )
-    },
+    **dict.fromkeys(
+        _TABULAR_CHECKS + _TABULAR_CLASSIFIER_CHECKS,
+        "feeds tabular data with a few features; the CNN only accepts 28x28 digits "
+        "((n, 784), (n, 28, 28) or (n, 28, 28, 1)) and raises a ValueError naming the shape",
+    ),
     "check_estimator_tags_renamed": (
         "scikeras' BaseWrapper defines _more_tags (pre-1.6 tags) without __sklearn_tags__; "
         "DigitCNNClassifier defines __sklearn_tags__, which is what scikit-learn reads"
@@ -68,45 +76,13 @@ CLASSIFIER_EXPECTED_FAILURES = {
     ),
 }
 
-
-_TABULAR_IMAGES = (
+PREPROCESSOR_EXPECTED_FAILURES = dict.fromkeys(
+    _TABULAR_CHECKS + _TABULAR_TRANSFORMER_CHECKS,
     "feeds small tabular data (n, 1..10 features); a 2-D array is read as a batch of "
     "flattened 28x28 images (n, 784), so any other width is rejected with a ValueError "
     "naming the shape (the same behaviours are tested on digit batches in "
-    "test_preprocessing.py)"
+    "test_preprocessing.py)",
 )
-
-PREPROCESSOR_EXPECTED_FAILURES = {
-    name: _TABULAR_IMAGES
-    for name in (
-        "check_fit_score_takes_y",
-        "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_nan_inf",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array",
-        "check_transformer_general",
-        "check_transformer_preserve_dtypes",
-        "check_transformers_unfitted_stateless",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_fit2d_1sample",
-        "check_fit2d_1feature",
-        "check_dict_unchanged",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-    )
-}
 
 
 def _expected_failures(estimator):

@@ -18,39 +18,20 @@ become literals; other Markdown markup is dropped.
 from __future__ import annotations
 
 import json
-import math
 import re
+import sys
 from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.util.docutils import SphinxDirective
 
-RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "results.json"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+RESULTS = BENCHMARKS / "results" / "results.json"
 
-
-def _fmt(value):
-    """A table cell, as benchmarks/_common.py's ``fmt`` writes it."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        a = abs(value)
-        if a >= 1000:
-            return f"{value:,.0f}"
-        if a >= 100:
-            return f"{value:.1f}"
-        if a >= 1:
-            return f"{value:.3g}" if a < 10 else f"{value:.1f}"
-        return f"{value:.3g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_fmt(v) for v in value)
-    return str(value)
+# Cells are written as benchmarks/run.py writes them in results.md.
+sys.path.insert(0, str(BENCHMARKS))
+from _format import cell  # noqa: E402
 
 
 def _inline(text):
@@ -99,7 +80,7 @@ def _table(tab):
         r = nodes.row()
         for c in columns:
             entry = nodes.entry()
-            entry += _paragraph(_fmt(row.get(c) if isinstance(row, dict) else None))
+            entry += _paragraph(cell(row.get(c) if isinstance(row, dict) else None))
             r += entry
         body += r
     return [table]
@@ -118,7 +99,7 @@ def _meta_list(meta):
         items.append(("machine: ", nodes.Text(
             f"{m.get('cpu_model')}, {m.get('cores')} cores ({m.get('cores_usable')} usable), "
             f"{m.get('ram_gib')} GiB RAM; load average at start "
-            f"{_fmt(m.get('load_average_1_5_15min'))}"
+            f"{cell(m.get('load_average_1_5_15min'))}"
         )))
     v = meta.get("versions") or {}
     if v:
