@@ -69,6 +69,19 @@ def _otsu(values, bins=256):
     return float(edges[int(np.argmax(between[:-1])) + 1])
 
 
+def _median(x):
+    """Median of a non-empty 1-D array, as ``np.median`` computes it.
+
+    The background fit takes a dozen medians of ~2,000 values per image, where
+    ``np.median``'s own overhead was most of the cost.
+    """
+    k = x.size // 2
+    if x.size % 2:
+        return np.partition(x, k)[k]
+    part = np.partition(x, (k - 1, k))
+    return (part[k - 1] + part[k]) / 2
+
+
 def _is_clean_canvas(z, edge):
     """True if the border band is one exact value covering most of the image.
 
@@ -123,8 +136,8 @@ def _polynomial_background(img):
     edge = z[band.ravel()]
     if _is_clean_canvas(z, edge):
         return np.full_like(img, edge[0])
-    centre = np.median(edge)
-    spread = max(2.5 * 1.4826 * np.median(np.abs(edge - centre)), 0.05)
+    centre = _median(edge)
+    spread = max(2.5 * 1.4826 * _median(np.abs(edge - centre)), 0.05)
     # (ink touching the border is left out of the start)
     mask = band.ravel() & (np.abs(z - centre) <= spread)
     coef = None
@@ -136,20 +149,20 @@ def _polynomial_background(img):
         coef = np.linalg.solve(gram, Am.T @ z[mask])
         res = z - A @ coef
         r = res[mask]
-        centre = np.median(r)
-        sigma = max(1.4826 * np.median(np.abs(r - centre)), 0.01)
+        centre = _median(r)
+        sigma = max(1.4826 * _median(np.abs(r - centre)), 0.01)
         new = np.abs(res - centre) < 2.5 * sigma
         if np.array_equal(new, mask):
             break
         mask = new
-    flat = float(np.median(z[mask])) if mask.any() else float(np.median(z))
+    flat = float(_median(z[mask])) if mask.any() else float(_median(z))
     if coef is None:
         return np.full_like(img, flat)
     # Keep the surface only if it explains the background clearly better than
     # a constant does (clean canvases: exactly constant).
     res = z[mask] - A[mask] @ coef
-    mad_fit = np.median(np.abs(res - np.median(res)))
-    mad_flat = np.median(np.abs(z[mask] - flat))
+    mad_fit = _median(np.abs(res - _median(res)))
+    mad_flat = _median(np.abs(z[mask] - flat))
     if not mad_fit < 0.8 * mad_flat:
         return np.full_like(img, flat)
     # Evaluate the surface at full resolution.
