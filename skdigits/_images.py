@@ -9,7 +9,8 @@ documented there; this module only reads inputs:
   arrays) and checks its dimensionality;
 * :func:`load_item` decodes one single image (a path, a PIL image or an array)
   into a ``float32`` gray array in ``[0, 1]``, reduced so that its long side is
-  at most ``work_size`` pixels, and resolves an alpha channel;
+  at most ``work_size`` pixels (see :func:`reduction_factor`), and resolves an
+  alpha channel;
 * :func:`batch_to_float` converts a numeric batch to ``float32`` in ``[0, 1]``.
 
 Errors always name the offending input: ``input 3 ('seven.png')``.
@@ -314,10 +315,27 @@ def resolve_alpha(gray, alpha):
 # --------------------------------------------------------------------------- #
 # Size reduction
 # --------------------------------------------------------------------------- #
+# Block-averaging a pen line n pixels wide over f x f pixels leaves n / f of its
+# contrast, and ink fainter than min_contrast (0.1 by default) is no ink. So
+# images are reduced by at most this factor -- a 1 px line keeps a fifth -- unless
+# that would leave them longer than _MAX_FACTOR * work_size pixels.
+_MAX_FACTOR = 5
+
+
+def reduction_factor(long_side, work_size):
+    """Side of the pixel blocks to average for an image ``long_side`` px long.
+
+    Enough to bring the long side down to ``work_size``, within the limit set
+    by ``_MAX_FACTOR``.
+    """
+    cap = max(_MAX_FACTOR, math.ceil(long_side / (_MAX_FACTOR * work_size)))
+    return min(math.ceil(long_side / work_size), cap)
+
+
 def reduce_array(img, work_size):
-    """Block-average a 2-D float array so that its long side is <= work_size."""
+    """Block-average a 2-D float array by :func:`reduction_factor`."""
     h, w = img.shape
-    f = math.ceil(max(h, w) / work_size)
+    f = reduction_factor(max(h, w), work_size)
     if f <= 1:
         return img
     ph, pw = (-h) % f, (-w) % f
@@ -366,11 +384,12 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
             "decompression bomb). Raise max_pixels if the image is trusted."
         )
     shape = (h, w)
-    # Let JPEG decoders scale by 1/2..1/8 while decoding very large photos.
-    # (only on images we opened ourselves: draft() changes the object).
-    if own and max(w, h) > 2 * work_size and im.format == "JPEG":
-        im.draft(im.mode, (max(1, w * work_size // max(w, h)),
-                           max(1, h * work_size // max(w, h))))
+    f = reduction_factor(max(w, h), work_size)
+    # Let JPEG decoders scale by 1/2..1/8 (to at least 1/f) while decoding
+    # very large photos (only on images we opened ourselves: draft() changes
+    # the object).
+    if own and f > 2 and im.format == "JPEG":
+        im.draft(im.mode, (max(1, w // f), max(1, h // f)))
     try:
         im.load()
     except Exception as exc:  # truncated / corrupt data, any decoder error
@@ -398,7 +417,8 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
         elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
             im = im.convert("RGBA")
 
-        f = math.ceil(max(im.size) / work_size)
+        # Whatever the JPEG decoder's scaling left of the reduction.
+        f = -(-max(im.size) * f // max(w, h))
         if f > 1:
             im = im.reduce(f)
     except (ValueError, OSError) as exc:

@@ -636,7 +636,9 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
 
     1. decode to gray ``[0, 1]``; an alpha channel with a transparent
        background *is* the digit (the opaque part, whatever its colour);
-       large images are block-averaged to at most 128 px a side;
+       large images are block-averaged toward 128 px a side, by at most 5x
+       (thin pen lines keep their contrast) unless that leaves them longer
+       than 640 px;
     2. flatten uneven lighting: a quadratic surface fitted robustly (sigma
        clipping) to the background is subtracted, when it explains the
        background better than a constant (``correct_lighting``);

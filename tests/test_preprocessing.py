@@ -217,6 +217,15 @@ def test_huge_and_tiny_canvases(tmp_path, seven):
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
 
 
+@pytest.mark.parametrize("side", [1200, 3000])
+def test_thin_pen_lines_on_large_canvases(side, seven):
+    # Large images are block-averaged before analysis; a 1 px pen line must keep
+    # enough contrast to count as ink, in files (PIL's reduce) and arrays alike.
+    big = draw("seven", size=(side, side), stroke=1)
+    for img in transform([big, np.asarray(big)]):
+        assert corr(img, seven) > 0.85
+
+
 def test_batches_of_other_sizes_and_colour_batches(seven):
     a = np.asarray(draw("seven", size=(64, 64)))
     batch = np.stack([a, 255 - a])  # (2, 64, 64): gray batch, both polarities
