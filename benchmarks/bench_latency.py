@@ -3,7 +3,7 @@
 A fresh Python process loads a pipeline saved with ``skdigits.persistence.dump``
 (``persistence.load``), makes a few warm-up calls, then for each of ``--calls`` calls
 takes the next drawn-dev PNG file (cycling through all of them: 28x28 files, canvases
-and photos up to 536x480) and times, in rotating order:
+and photos up to 1080x1030) and times, in rotating order:
 
 - ``pipe.predict([path])``: the whole thing, PNG file -> label;
 - ``pipe[0].transform([path])``: the preprocessor alone (decoding included);
@@ -134,8 +134,8 @@ def make_section(result, pipeline_description):
         "A fresh Python process loads the pipeline saved with `skdigits.persistence.dump` "
         f"({pipeline_description}) with `persistence.load`, makes {result['warmup']} warm-up "
         f"rounds, then {result['calls']} calls per row, cycling through the {result['files']} "
-        f"drawn-dev PNG files ({result['files_28x28']} of them are 28x28, the others 55x60 "
-        "to 536x480 canvases, scans and photos); in each call the six rows run in rotating "
+        f"drawn-dev PNG files ({result['files_28x28']} of them are 28x28, the others 53x62 "
+        "to 1080x1030 canvases, scans and photos); in each call the six rows run in rotating "
         "order on the same file. The classifier/Keras rows take that file's preprocessed "
         "image, computed beforehand; the last row reads the same drawing resized to a "
         "400x400 PNG (made beforehand). Median and 90th percentile over calls.",
