@@ -217,6 +217,25 @@ def test_huge_and_tiny_canvases(tmp_path, seven):
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
 
 
+def test_large_rgba_images_ignore_the_colour_of_transparent_pixels(seven):
+    # Large images are reduced before analysis, RGBA ones premultiplied by alpha
+    # where it matters: the hidden colour of transparent pixels must not bleed in.
+    alpha = 255 - np.asarray(draw("seven", size=(400, 400)))
+    for opacity in (alpha, 255 - alpha):  # transparent background; digit-shaped hole
+        outs = []
+        for hidden in (0, 255):
+            rgba = np.empty((400, 400, 4), np.uint8)
+            rgba[..., :3] = np.where(opacity[..., None] == 0, hidden, 255)
+            rgba[..., 3] = opacity
+            outs.append(transform([Image.fromarray(rgba, "RGBA")])[0])
+        np.testing.assert_array_equal(outs[0], outs[1])
+        assert corr(outs[0], seven) > 0.95
+    opaque = np.dstack([np.asarray(draw("seven", size=(400, 400)))] * 3 + [np.full((400, 400), 255, np.uint8)])
+    np.testing.assert_array_equal(
+        transform([Image.fromarray(opaque, "RGBA")]), transform([Image.fromarray(opaque[..., :3], "RGB")])
+    )
+
+
 @pytest.mark.parametrize("side", [1200, 3000])
 def test_thin_pen_lines_on_large_canvases(side, seven):
     # Large images are block-averaged before analysis; a 1 px pen line must keep
