@@ -28,7 +28,8 @@ __all__ = ["DigitImagePreprocessor"]
 # count (a 400 px canvas took 4x longer at 640, with no accuracy gain on drawn
 # digits). The averaging happens on the raw gray levels, before the ink is
 # normalised, so thin lines get fainter but are rescaled to full strength with
-# the ink.
+# the ink -- as long as they keep enough contrast: _images.reduction_factor
+# limits the reduction to 5x, so larger images are analysed above this size.
 _WORK_SIZE = 128
 # Stroke width is measured and corrected on the cropped digit, upsampled when
 # needed so that its long side is at least _UPSCALE x digit_box pixels (never
