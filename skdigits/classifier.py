@@ -128,7 +128,7 @@ class DigitCNNClassifier(KerasClassifier):
     lr_schedule : {"constant", "cosine"}, default=None
         ``"cosine"`` decays the learning rate from ``learning_rate`` to 1 % of it over
         all training steps. ``None``: the architecture's default (``"cosine"`` for
-        ``"modern"``, ``"constant"`` otherwise).
+        ``"classic"`` and ``"modern"``, ``"constant"`` otherwise).
     early_stopping : bool, default=False
         As in :class:`~sklearn.neural_network.MLPClassifier`: hold back
         ``validation_fraction`` of the training data (stratified) and stop when the
