@@ -25,8 +25,6 @@ def cell(value):
         a = abs(value)
         if a >= 1000:
             return f"{value:,.0f}"
-        if a >= 100:
-            return f"{value:.1f}"
         if a >= 10:
             return f"{value:.1f}"
         return f"{value:.3g}"
