@@ -13,10 +13,12 @@ import math
 import numbers
 
 import numpy as np
+from joblib import effective_n_jobs
 from PIL import Image
 from scipy import ndimage
 from scipy.spatial import ConvexHull
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.parallel import Parallel, delayed
 
 from skdigits import _images
 
@@ -42,6 +44,9 @@ _MNIST_STROKE = (7 / 80, 9 / 80, 15 / 80)
 # A digit's longest side must cover at least this fraction of the canvas'
 # longest side (and at least 3 pixels); smaller ink is "only a speck".
 _MIN_EXTENT = 0.05
+# With n_jobs, each worker gets at least this many single images: below that,
+# sending the work to another process costs more than it saves.
+_MIN_IMAGES_PER_JOB = 8
 
 
 class _Blank(Exception):
@@ -733,6 +738,14 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         Treat numeric batches of ``output_size`` x ``output_size`` images as
         already size-normalised (the vectorised path above). With False every
         image of such a batch goes through the full single-image pipeline.
+    n_jobs : int, default=None
+        Number of jobs that process single images (files, PIL images, arrays
+        in a list, and batches that take the single-image pipeline) in
+        parallel, each on a contiguous share of at least 8 images. ``None``
+        means 1 unless in a :obj:`joblib.parallel_backend` context; ``-1``
+        means all processors, as in scikit-learn. The vectorised
+        batch path always runs in one job. When several images are bad, the
+        error names one of them, not necessarily the first.
 
     Attributes
     ----------
@@ -804,6 +817,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         output_shape="flat",
         max_pixels=50_000_000,
         fast_batches=True,
+        n_jobs=None,
     ):
         self.invert = invert
         self.crop = crop
@@ -818,6 +832,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         self.output_shape = output_shape
         self.max_pixels = max_pixels
         self.fast_batches = fast_batches
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ #
     def _check_params(self):
@@ -858,6 +873,8 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             fail("output_shape", "'flat' or 'image'")
         if self.max_pixels is not None and (not is_int(self.max_pixels) or self.max_pixels < 1):
             fail("max_pixels", "a positive int or None")
+        if self.n_jobs is not None and (not is_int(self.n_jobs) or self.n_jobs == 0):
+            fail("n_jobs", "a non-zero int or None")
 
     # ------------------------------------------------------------------ #
     def fit(self, X, y=None):
@@ -904,14 +921,51 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         if kind == "batch":
             out = self._transform_batch(payload)
         else:
-            out = np.empty((len(payload), s, s), dtype=np.float32)
-            for i, item in enumerate(payload):
-                dec = _images.load_item(
-                    item, i, work_size=_WORK_SIZE, max_pixels=self.max_pixels
-                )
-                out[i] = self._one(dec, i, item)
+            out = self._in_parallel(self._transform_items, payload)
         if self.output_shape == "flat":
             return out.reshape(len(out), s * s)
+        return out
+
+    def _in_parallel(self, func, *sequences):
+        """``func(*sequences, start=0)``, or the same over contiguous shares in n_jobs.
+
+        ``func(*parts, start=k)`` processes the images ``k, k + 1, ...`` of the
+        sequences (``start`` keeps error messages naming the right input) and
+        returns their outputs stacked on the first axis. A None sequence is
+        passed on as None.
+        """
+        n = len(sequences[0])
+        n_parts = min(effective_n_jobs(self.n_jobs), n // _MIN_IMAGES_PER_JOB)
+        if n_parts <= 1:
+            return func(*sequences, start=0)
+        bounds = np.linspace(0, n, n_parts + 1).astype(int)
+        parts = Parallel(n_jobs=n_parts)(
+            delayed(func)(*(None if seq is None else seq[a:b] for seq in sequences), start=a)
+            for a, b in zip(bounds[:-1], bounds[1:])
+        )
+        return np.concatenate(parts)
+
+    def _transform_items(self, items, start):
+        """Decode and normalise single images; ``items[i]`` is input ``start + i``."""
+        s = self.output_size
+        out = np.empty((len(items), s, s), dtype=np.float32)
+        for i, item in enumerate(items):
+            dec = _images.load_item(
+                item, start + i, work_size=_WORK_SIZE, max_pixels=self.max_pixels
+            )
+            out[i] = self._one(dec, start + i, item)
+        return out
+
+    def _transform_arrays(self, gray, alpha, start):
+        """The single-image pipeline on the images of a batch (``alpha`` may be None)."""
+        n, h, w = gray.shape
+        s = self.output_size
+        out = np.empty((n, s, s), dtype=np.float32)
+        for i in range(n):
+            a = None if alpha is None else alpha[i]
+            image, is_ink = _images.resolve_alpha(gray[i], a)
+            dec = _images.Decoded(_images.reduce_array(image, _WORK_SIZE), is_ink, (h, w))
+            out[i] = self._one(dec, start + i, _images.BATCH_ITEM)
         return out
 
     def _one(self, dec, index, item):
@@ -943,15 +997,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
                     )
                 out[blank] = np.nan
             return out
-        out = np.empty((n, s, s), dtype=np.float32)
-        for i in range(n):
-            a = None if alpha is None else alpha[i]
-            image, is_ink = _images.resolve_alpha(gray[i], a)
-            dec = _images.Decoded(
-                _images.reduce_array(image, _WORK_SIZE), is_ink, (h, w)
-            )
-            out[i] = self._one(dec, i, _images.BATCH_ITEM)
-        return out
+        return self._in_parallel(self._transform_arrays, gray, alpha)
 
     # ------------------------------------------------------------------ #
     def get_feature_names_out(self, input_features=None):

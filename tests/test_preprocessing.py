@@ -622,6 +622,8 @@ def test_params_clone_and_validation():
         {"output_shape": "square"},
         {"max_pixels": -1},
         {"fast_batches": None},
+        {"n_jobs": 0},
+        {"n_jobs": 1.5},
     ],
 )
 def test_invalid_parameters_raise_on_fit_and_transform(params):
@@ -693,6 +695,29 @@ def test_blank_images_in_a_fast_batch(mnist_test):
             transform(batch)
         out = transform(batch, on_blank="nan")
         assert np.isnan(out[3]).all() and not np.isnan(out[:3]).any()
+
+
+def test_n_jobs_gives_the_same_output_and_errors(tmp_path):
+    # Files, PIL images and a batch that takes the single-image pipeline, split
+    # over two worker processes: same pixels, same order, and errors still name
+    # the bad input by its index in the whole list.
+    images = [draw(shape, size=(90 + 7 * i, 120), dark_on_light=i % 2 == 0)
+              for i, shape in enumerate(["seven", "zero", "one"] * 6)]
+    paths = []
+    for i, im in enumerate(images):
+        paths.append(tmp_path / f"d{i}.png")
+        im.save(paths[-1])
+    batch = np.stack([np.asarray(im.resize((60, 60))) for im in images])
+    for X in (paths, images, batch):
+        expected = transform(X)
+        assert np.array_equal(transform(X, n_jobs=2), expected)
+        assert np.array_equal(transform(X, n_jobs=-1), expected)
+    with pytest.raises(FileNotFoundError, match=r"input 17 \('.*missing.png'\)"):
+        transform(paths[:17] + [tmp_path / "missing.png"], n_jobs=2)
+    blank = np.full((60, 60), 255, np.uint8)
+    with pytest.raises(ValueError, match="input 16 is blank"):
+        transform(np.concatenate([batch[:16], blank[None]]), n_jobs=2)
+    assert np.isnan(transform(list(batch[:16]) + [blank], n_jobs=2, on_blank="nan")[16]).all()
 
 
 def test_exif_orientation_of_photos_is_applied(tmp_path, seven):
