@@ -168,8 +168,7 @@ class DigitCNNClassifier(KerasClassifier):
         default (True for ``"modern"``, False otherwise). The statistics of any
         ``BatchNormalization`` layer are then re-estimated at the end of ``fit`` on up to
         20,000 un-augmented training digits, so that they match the clean digits the
-        model will predict (measured on ``modern``: +0.08 points of MNIST test accuracy
-        for a few seconds of work).
+        model will predict (see the user guide for what it measured).
     lr_schedule : {"constant", "cosine"}, default=None
         ``"cosine"`` decays the learning rate from ``learning_rate`` to 1 % of it over
         all training steps. ``None``: the architecture's default (``"cosine"`` for
