@@ -9,6 +9,9 @@ Cases:
   of them, resized to 400x400 with their colour mode kept), decoding included;
 - 400x400 PNG files made by upscaling MNIST digits (dark ink on white), decoding
   included;
+- both kinds of PNG files again with ``DigitImagePreprocessor(n_jobs=-1)``: one joblib
+  worker process per core, each on a contiguous share of the files (the 300 images/s
+  targets use these rows);
 - decoding alone of the drawn-dev PNGs (``Image.open().convert("L")`` to an array), for
   scale.
 
