@@ -982,7 +982,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
     def _transform_batch(self, batch):
         s = self.output_size
         gray, alpha = _images.batch_to_float(batch)
-        n, h, w = gray.shape
+        _, h, w = gray.shape
         if self.fast_batches and (h, w) == (s, s) and alpha is None:
             out, blank = _fast_batch(gray, self.invert, self.center, self.min_contrast)
             out = np.ascontiguousarray(out, dtype=np.float32)
