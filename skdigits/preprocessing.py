@@ -9,6 +9,7 @@ PIL images and arrays of any size, colour mode and polarity.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 
@@ -75,17 +76,32 @@ def _otsu(values, bins=256):
     return float(edges[int(np.argmax(between[:-1])) + 1])
 
 
-def _median(x):
-    """Median of a non-empty 1-D array, as ``np.median`` computes it.
+def _median(x, axis=None):
+    """Median of a non-empty array (flattened, or along ``axis=-1``), as ``np.median``.
 
-    The background fit takes a dozen medians of ~2,000 values per image, where
-    ``np.median``'s own overhead was most of the cost.
+    The background fit takes a dozen medians of ~2,000 values per image, and the
+    block medians of its coarse image, where ``np.median``'s own overhead (and its
+    NaN check) was most of the cost.
     """
-    k = x.size // 2
-    if x.size % 2:
-        return np.partition(x, k)[k]
-    part = np.partition(x, (k - 1, k))
-    return (part[k - 1] + part[k]) / 2
+    if axis is None:
+        x = x.ravel()
+    k = x.shape[-1] // 2
+    if x.shape[-1] % 2:
+        return np.partition(x, k, axis=-1)[..., k]
+    part = np.partition(x, (k - 1, k), axis=-1)
+    return (part[..., k - 1] + part[..., k]) / 2
+
+
+def _percentile(x, q):
+    """``np.percentile(x, q)`` (linear interpolation) of a non-empty array, by partition."""
+    x = x.ravel()
+    pos = q / 100 * (x.size - 1)
+    lo = int(pos)
+    hi = min(lo + 1, x.size - 1)
+    part = np.partition(x, (lo, hi))
+    a, b, t = float(part[lo]), float(part[hi]), pos - lo
+    # numpy's two-sided linear interpolation, exact at both ends
+    return a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t)
 
 
 def _is_clean_canvas(z, edge):
@@ -99,6 +115,28 @@ def _is_clean_canvas(z, edge):
     """
     v = edge[0]
     return bool((edge == v).all()) and 2 * np.count_nonzero(z == v) > z.size
+
+
+@functools.lru_cache(maxsize=16)
+def _design_matrix(ch, cw):
+    """Columns of the background surface on a ``ch`` x ``cw`` grid (read-only).
+
+    A quadratic in the centred, [-1, 1]-scaled pixel coordinates; linear or
+    constant on grids too small for it. Cached: images of one source share
+    their coarse grid size, and building it cost as much as the fit.
+    """
+    v, u = np.mgrid[0:ch, 0:cw].astype(np.float64)
+    u = (u + 0.5) / cw * 2 - 1
+    v = (v + 0.5) / ch * 2 - 1
+    if min(ch, cw) >= 8:
+        cols = [np.ones_like(u), u, v, u * u, u * v, v * v]
+    elif min(ch, cw) >= 3:
+        cols = [np.ones_like(u), u, v]
+    else:
+        cols = [np.ones_like(u)]
+    A = np.stack([c.ravel() for c in cols], axis=1)
+    A.flags.writeable = False
+    return A
 
 
 def _polynomial_background(img):
@@ -118,20 +156,11 @@ def _polynomial_background(img):
             b = 1
         else:
             blocks = img[:H, :W].reshape(H // b, b, W // b, b).transpose(0, 2, 1, 3)
-            coarse = np.median(blocks.reshape(H // b, W // b, b * b), axis=2)
+            coarse = _median(blocks.reshape(H // b, W // b, b * b), axis=-1)
     if b == 1:
         coarse = img
     ch, cw = coarse.shape
-    v, u = np.mgrid[0:ch, 0:cw].astype(np.float64)
-    u = (u + 0.5) / cw * 2 - 1
-    v = (v + 0.5) / ch * 2 - 1
-    if min(ch, cw) >= 8:
-        cols = [np.ones_like(u), u, v, u * u, u * v, v * v]
-    elif min(ch, cw) >= 3:
-        cols = [np.ones_like(u), u, v]
-    else:
-        cols = [np.ones_like(u)]
-    A = np.stack([c.ravel() for c in cols], axis=1)
+    A = _design_matrix(ch, cw)
     # Start from a band along the border (background in nearly every digit
     # image), then let the clipping take in every pixel that fits.
     band = np.zeros((ch, cw), dtype=bool)
@@ -191,6 +220,14 @@ def _resize(img, size):
     return np.clip(out, 0, 1)
 
 
+def _zero_pad(a, width):
+    """``np.pad(a, width)`` of a 2-D array (zeros all round), without its overhead."""
+    h, w = a.shape
+    out = np.zeros((h + 2 * width, w + 2 * width), dtype=a.dtype)
+    out[width : width + h, width : width + w] = a
+    return out
+
+
 def _bbox(mask):
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
@@ -205,7 +242,7 @@ def _inside_distance(solid):
     Pixels beyond the array's edge count as background (a stroke cut by the
     edge still has a width); background pixels get 0.
     """
-    return ndimage.distance_transform_edt(np.pad(solid, 1))[1:-1, 1:-1]
+    return ndimage.distance_transform_edt(_zero_pad(solid, 1))[1:-1, 1:-1]
 
 
 def _stroke_width(dist):
@@ -220,7 +257,7 @@ def _stroke_width(dist):
         return 0.0
     ridge = solid & (dist >= ndimage.maximum_filter(dist, size=3))
     # A stroke n pixels wide has its ridge (n + 1) / 2 pixels from the edge.
-    return float(2 * np.median(dist[ridge]) - 1)
+    return float(2 * _median(dist[ridge]) - 1)
 
 
 # --------------------------------------------------------------------------- #
@@ -231,12 +268,12 @@ def _ink_map(img, is_ink, invert, correct_lighting, min_contrast):
     if float(img.max() - img.min()) < min_contrast:
         raise _Blank("it is a single flat colour, with no ink")
     if is_ink:
-        r = img - float(np.median(img))
+        r = img - float(_median(img))
     else:
         if correct_lighting:
             r = img - _polynomial_background(img)
         else:
-            r = img - float(np.median(img))
+            r = img - float(_median(img))
         if invert == "auto":
             # Otsu's threshold splits ink from paper; the class covering most
             # of the border is the background (the whole image if ambiguous).
@@ -252,12 +289,12 @@ def _ink_map(img, is_ink, invert, correct_lighting, min_contrast):
             r = -r
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
-    med = float(np.median(sample))
-    sigma = 1.4826 * float(np.median(np.abs(sample - med)))
+    med = float(_median(sample))
+    sigma = 1.4826 * float(_median(np.abs(sample - med)))
     cand = r > med + max(4 * sigma, 1e-3)
     if not cand.any():
         raise _Blank("it holds no ink, only noise")
-    level = float(np.percentile(r[cand], 90)) - med
+    level = _percentile(r[cand], 90) - med
     if level < min_contrast:
         raise _Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
@@ -539,7 +576,7 @@ def _normalize_one(dec, p):
     if p.normalize_stroke:
         length = max(z.shape)
         pad = length // 8 + 1
-        z = _adjust_stroke(np.pad(z, pad), length)
+        z = _adjust_stroke(_zero_pad(z, pad), length)
         box = _bbox(z > 0.02)
         if box is None:
             raise _Blank("it holds no ink")
