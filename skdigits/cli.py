@@ -3,8 +3,8 @@
 ::
 
     skdigits train [--architecture NAME] [--epochs N] [--output model.joblib] [--limit N]
-    skdigits predict MODEL IMAGE... [--json]
-    skdigits evaluate MODEL [--images DIR]
+    skdigits predict MODEL IMAGE... [--json] [--n-jobs N]
+    skdigits evaluate MODEL [--images DIR] [--n-jobs N]
     skdigits draw MODEL
 
 Also available as ``python -m skdigits``. TensorFlow takes seconds to import, so it is
@@ -18,6 +18,8 @@ Errors are one line on stderr; ``--debug`` (or ``SKDIGITS_DEBUG=1``) shows trace
 from __future__ import annotations
 
 import argparse
+import functools
+import itertools
 import json
 import math
 import os
@@ -213,9 +215,15 @@ class ImagePredictor:
         classifier of MNIST-like digits.
     top : int, default=3
         Number of most probable labels reported per image.
+    n_jobs : int, default=None
+        Number of worker processes that prepare the images, each on a contiguous share
+        of at least 8 images (``None``: 1, ``-1``: all processors). Starting the workers
+        costs about two seconds, so it pays off only for many hundreds of images (on 2
+        cores, whole command: 935 400x400 PNG files 13.3 s -> 12.1 s; 187 files 8.5 s ->
+        10.0 s).
     """
 
-    def __init__(self, model, *, top=3):
+    def __init__(self, model, *, top=3, n_jobs=None):
         import copy
 
         from sklearn.pipeline import Pipeline
@@ -238,6 +246,7 @@ class ImagePredictor:
             self._classifier = model
         self.model = model
         self.top = top
+        self.n_jobs = n_jobs
         self.classes_ = model.classes_
 
     def predict(self, images, names=None):
@@ -257,24 +266,23 @@ class ImagePredictor:
         """
         import numpy as np
 
+        from skdigits import _parallel
+
         images = list(images)
         if names is None:
             names = [_describe(item) for item in images]
         results = [Prediction(source=str(name)) for name in names]
+
+        shares = _parallel.in_shares(
+            functools.partial(_prepare_each, self._prepare), images, n_jobs=self.n_jobs
+        )
         rows, index = [], []
-        for i, item in enumerate(images):
-            try:
-                x = np.asarray(self._prepare.transform([item]), dtype=np.float32)
-            except FileNotFoundError:
-                results[i].error = "no such file"
-            except (ValueError, TypeError, OSError) as exc:
-                results[i].error = _clean_message(exc, item)
+        for i, (x, error) in enumerate(itertools.chain.from_iterable(shares)):
+            if error is not None:
+                results[i].error = error
             else:
-                if np.isnan(x).any():
-                    results[i].error = _BLANK_MESSAGE
-                else:
-                    rows.append(x[0])
-                    index.append(i)
+                rows.append(x)
+                index.append(i)
         if not rows:
             return results
         proba = self._classifier.predict_proba(np.stack(rows))
@@ -288,6 +296,27 @@ class ImagePredictor:
             side = int(round(math.sqrt(row.size)))
             results[i].digit_image = row.reshape(side, side) if side * side == row.size else None
         return results
+
+
+def _prepare_each(prepare, items, start=0):
+    """``[(digit, None) or (None, error message), ...]``: each item prepared on its own.
+
+    Module-level (not a method) so that worker processes receive only the small
+    preprocessing steps, not the classifier.
+    """
+    import numpy as np
+
+    out = []
+    for item in items:
+        try:
+            x = np.asarray(prepare.transform([item]), dtype=np.float32)[0]
+        except FileNotFoundError:
+            out.append((None, "no such file"))
+        except (ValueError, TypeError, OSError) as exc:
+            out.append((None, _clean_message(exc, item)))
+        else:
+            out.append((None, _BLANK_MESSAGE) if np.isnan(x).any() else (x, None))
+    return out
 
 
 def _describe(item):
@@ -311,23 +340,26 @@ def _clean_message(exc, item):
 # --------------------------------------------------------------------------- #
 # Small helpers
 # --------------------------------------------------------------------------- #
-def _int_at_least(minimum, wanted):
-    """An argparse ``type``: an integer >= ``minimum``, else ``expected <wanted>``."""
+def _int_arg(accept, wanted):
+    """An argparse ``type``: an integer for which ``accept(value)``, else ``expected <wanted>``."""
 
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             value = None
-        if value is None or value < minimum:
+        if value is None or not accept(value):
             raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
         return value
 
     return parse
 
 
-_positive_int = _int_at_least(1, "a positive integer")
-_non_negative_int = _int_at_least(0, "an integer >= 0")
+_positive_int = _int_arg(lambda v: v >= 1, "a positive integer")
+_non_negative_int = _int_arg(lambda v: v >= 0, "an integer >= 0")
+_n_jobs = _int_arg(lambda v: v != 0, "a non-zero integer (-1: one job per processor)")
+N_JOBS_HELP = ("worker processes that prepare the images (-1: one per processor); starting "
+               "them costs ~2 s, so it pays off only for many hundreds of images [default: 1]")
 
 
 def _duration(seconds):
@@ -564,7 +596,7 @@ def _cmd_train(args, out, err):
 # --------------------------------------------------------------------------- #
 def _cmd_predict(args, out, err):
     model = load_model(args.model)
-    predictor = ImagePredictor(model, top=args.top)
+    predictor = ImagePredictor(model, top=args.top, n_jobs=args.n_jobs)
     results = predictor.predict(args.images)
     failed = [r for r in results if not r.ok]
     if args.json:
@@ -627,7 +659,7 @@ def _cmd_evaluate(args, out, err):
         pairs = _labelled_images(args.images)
         if args.limit is not None:
             pairs = pairs[: args.limit]
-        results = ImagePredictor(model).predict([p for p, _ in pairs])
+        results = ImagePredictor(model, n_jobs=args.n_jobs).predict([p for p, _ in pairs])
         kept = []
         for (path, label), r in zip(pairs, results):
             if r.ok:
@@ -775,6 +807,7 @@ def build_parser():
                               "top3 (or file and error)")
     predict.add_argument("--top", type=_positive_int, default=3, metavar="K",
                          help="number of most likely digits to list [default: 3]")
+    predict.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N", help=N_JOBS_HELP)
 
     evaluate = commands.add_parser(
         "evaluate", formatter_class=_Formatter,
@@ -798,6 +831,8 @@ def build_parser():
                           help="confusion matrix figure [default: MODEL_eval_confusion.png]")
     evaluate.add_argument("--errors", metavar="PNG", default=None,
                           help="misclassified digits figure [default: MODEL_eval_errors.png]")
+    evaluate.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
+                          help=N_JOBS_HELP + " (only with --images)")
     evaluate.add_argument("--no-plots", action="store_true", help="write no figures")
 
     draw = commands.add_parser(

@@ -14,14 +14,12 @@ import math
 import numbers
 
 import numpy as np
-from joblib import effective_n_jobs
 from PIL import Image
 from scipy import ndimage
 from scipy.spatial import ConvexHull
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.parallel import Parallel, delayed
 
-from skdigits import _images
+from skdigits import _images, _parallel
 
 __all__ = ["DigitImagePreprocessor"]
 
@@ -45,9 +43,6 @@ _MNIST_STROKE = (7 / 80, 9 / 80, 15 / 80)
 # A digit's longest side must cover at least this fraction of the canvas'
 # longest side (and at least 3 pixels); smaller ink is "only a speck".
 _MIN_EXTENT = 0.05
-# With n_jobs, each worker gets at least this many single images: below that,
-# sending the work to another process costs more than it saves.
-_MIN_IMAGES_PER_JOB = 8
 
 
 class _Blank(Exception):
@@ -964,23 +959,8 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         return out
 
     def _in_parallel(self, func, *sequences):
-        """``func(*sequences, start=0)``, or the same over contiguous shares in n_jobs.
-
-        ``func(*parts, start=k)`` processes the images ``k, k + 1, ...`` of the
-        sequences (``start`` keeps error messages naming the right input) and
-        returns their outputs stacked on the first axis. A None sequence is
-        passed on as None.
-        """
-        n = len(sequences[0])
-        n_parts = min(effective_n_jobs(self.n_jobs), n // _MIN_IMAGES_PER_JOB)
-        if n_parts <= 1:
-            return func(*sequences, start=0)
-        bounds = np.linspace(0, n, n_parts + 1).astype(int)
-        parts = Parallel(n_jobs=n_parts)(
-            delayed(func)(*(None if seq is None else seq[a:b] for seq in sequences), start=a)
-            for a, b in zip(bounds[:-1], bounds[1:])
-        )
-        return np.concatenate(parts)
+        """``func`` over the sequences, in contiguous shares over ``n_jobs`` workers."""
+        return np.concatenate(_parallel.in_shares(func, *sequences, n_jobs=self.n_jobs))
 
     def _transform_items(self, items, start):
         """Decode and normalise single images; ``items[i]`` is input ``start + i``."""

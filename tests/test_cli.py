@@ -205,6 +205,29 @@ def test_predict_reports_bad_files_and_still_predicts_the_others(model_path, dra
     assert errors[3] == "skdigits predict: 3 of 5 image(s) could not be recognised."
 
 
+def test_predict_with_n_jobs_gives_the_same_lines_and_errors(model_path, drawn_dev_dir, bad_files, capsys):
+    """--n-jobs 2 splits the files over two worker processes: same output, same order."""
+    good = [p for label in ("2", "3", "4", "5", "8", "9") for p in sorted((drawn_dev_dir / label).glob("*.png"))[:3]]
+    argv = [*good[:6], bad_files["missing"], *good[6:12], bad_files["text"], bad_files["blank"], *good[12:]]
+    assert len(argv) >= 2 * 8  # enough for two shares (at least 8 images each)
+    one = run(capsys, "predict", model_path, *argv)
+    two = run(capsys, "predict", model_path, *argv, "--n-jobs", "2")
+    assert one == two
+    status, out, err = two
+    assert status == 1 and len(out.splitlines()) == len(good)
+    errors = err.splitlines()
+    assert errors[0] == f"skdigits predict: {bad_files['missing']}: no such file"
+    assert errors[1].startswith(f"skdigits predict: {bad_files['text']}: ")
+    assert errors[2] == f"skdigits predict: {bad_files['blank']}: blank image: no digit found"
+
+
+@pytest.mark.parametrize("value", ["0", "two"])
+def test_n_jobs_must_be_a_non_zero_integer(model_path, drawn_files, capsys, value):
+    status, out, err = run(capsys, "predict", model_path, drawn_files[0][0], "--n-jobs", value)
+    assert status == 2 and not out
+    assert "--n-jobs: expected a non-zero integer" in err
+
+
 def test_predict_json(model_path, drawn_files, bad_files, capsys):
     good = drawn_files[0][0]
     status, out, err = run(capsys, "predict", "--json", model_path, good, bad_files["missing"])
