@@ -72,11 +72,12 @@ def _otsu(values, bins=256):
 
 
 def _median(x, axis=None):
-    """Median of a non-empty array (flattened, or along ``axis=-1``), as ``np.median``.
+    """Median of a non-empty array, as ``np.median`` computes it.
 
-    The background fit takes a dozen medians of ~2,000 values per image, and the
-    block medians of its coarse image, where ``np.median``'s own overhead (and its
-    NaN check) was most of the cost.
+    Of all values (``axis=None``) or along the last axis (``axis=-1``, the only
+    other value used). The background fit takes a dozen medians of ~2,000
+    values per image, and the block medians of its coarse image, where
+    ``np.median``'s own overhead (and its NaN check) was most of the cost.
     """
     if axis is None:
         x = x.ravel()
