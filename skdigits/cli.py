@@ -302,7 +302,8 @@ def _prepare_each(prepare, items, start=0):
     """``[(digit, None) or (None, error message), ...]``: each item prepared on its own.
 
     Module-level (not a method) so that worker processes receive only the small
-    preprocessing steps, not the classifier.
+    preprocessing steps, not the classifier. ``start``, the share's offset passed by
+    :func:`skdigits._parallel.in_shares`, is not needed: messages name the file.
     """
     import numpy as np
 
