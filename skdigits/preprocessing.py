@@ -113,24 +113,28 @@ def _is_clean_canvas(z, edge):
     return bool((edge == v).all()) and 2 * np.count_nonzero(z == v) > z.size
 
 
+def _quadratic_terms(rows, cols, h, w):
+    """Terms 1, u, v, u², uv, v² of a quadratic surface, stacked on the last axis.
+
+    ``u`` and ``v`` are the pixel centres ``(rows, cols)`` of an ``h`` x ``w``
+    image scaled to [-1, 1], computed in the dtype of ``rows`` and ``cols``.
+    """
+    u = (cols + 0.5) / w * 2 - 1
+    v = (rows + 0.5) / h * 2 - 1
+    return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=-1)
+
+
 @functools.lru_cache(maxsize=16)
 def _design_matrix(ch, cw):
-    """Columns of the background surface on a ``ch`` x ``cw`` grid (read-only).
+    """Least-squares design matrix of the background surface on a ``ch`` x ``cw`` grid.
 
-    A quadratic in the centred, [-1, 1]-scaled pixel coordinates; linear or
-    constant on grids too small for it. Cached: images of one source share
-    their coarse grid size, and building it cost as much as the fit.
+    Quadratic; linear or constant on grids too small for it. Read-only and
+    cached: images of one source share their coarse grid size, and building it
+    cost as much as the fit.
     """
     v, u = np.mgrid[0:ch, 0:cw].astype(np.float64)
-    u = (u + 0.5) / cw * 2 - 1
-    v = (v + 0.5) / ch * 2 - 1
-    if min(ch, cw) >= 8:
-        cols = [np.ones_like(u), u, v, u * u, u * v, v * v]
-    elif min(ch, cw) >= 3:
-        cols = [np.ones_like(u), u, v]
-    else:
-        cols = [np.ones_like(u)]
-    A = np.stack([c.ravel() for c in cols], axis=1)
+    n_terms = 6 if min(ch, cw) >= 8 else 3 if min(ch, cw) >= 3 else 1
+    A = np.ascontiguousarray(_quadratic_terms(v, u, ch, cw).reshape(ch * cw, 6)[:, :n_terms])
     A.flags.writeable = False
     return A
 
@@ -198,9 +202,7 @@ def _polynomial_background(img):
         return np.full_like(img, flat)
     # Evaluate the surface at full resolution.
     vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
-    uu = (uu + 0.5) / w * 2 - 1
-    vv = (vv + 0.5) / h * 2 - 1
-    full = [np.ones_like(uu), uu, vv, uu * uu, uu * vv, vv * vv][: len(coef)]
+    full = np.moveaxis(_quadratic_terms(vv, uu, h, w), -1, 0)[: len(coef)]
     return sum(float(c) * t for c, t in zip(coef, full)).astype(np.float32)
 
 
@@ -490,15 +492,10 @@ def _fit_quadratic(img, mask):
     step = max(1, rows.size // 20000)
     rows, cols = rows[::step], cols[::step]
 
-    def design(r, c):
-        u = (c + 0.5) / w * 2 - 1
-        v = (r + 0.5) / h * 2 - 1
-        return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=-1)
-
-    A = design(rows.astype(np.float64), cols.astype(np.float64))
+    A = _quadratic_terms(rows.astype(np.float64), cols.astype(np.float64), h, w)
     coef = np.linalg.lstsq(A, img[rows, cols].astype(np.float64), rcond=None)[0]
     rr, cc = np.mgrid[0:h, 0:w].astype(np.float64)
-    return (design(rr, cc) @ coef).astype(np.float32)
+    return (_quadratic_terms(rr, cc, h, w) @ coef).astype(np.float32)
 
 
 def _sheet_ink(dec, p):
