@@ -525,7 +525,7 @@ def _sheet_ink(dec, p):
             # sheet's lighting (not the sheet's own shaded parts), plus its
             # anti-aliased rim.
             fit = _fit_quadratic(sheet, paper)
-            table = float(np.median(dec.image[~filled & ~light]))
+            table = float(_median(dec.image[~filled & ~light]))
             paint = corners & (sheet < (fit + table) / 2)
             paint = ndimage.binary_dilation(paint, iterations=2) & corners
             sheet = np.where(paint, fit, sheet)
@@ -597,9 +597,9 @@ def _fast_batch(x, invert, center, min_contrast):
     border = np.concatenate(
         [x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1
     )
-    bg = np.median(border, axis=1)
+    bg = _median(border, axis=-1)
     # The border is background: its spread is the noise level (0 for MNIST).
-    noise = 1.4826 * np.median(np.abs(border - bg[:, None]), axis=1)
+    noise = 1.4826 * _median(np.abs(border - bg[:, None]), axis=-1)
     if invert == "auto":
         light = bg > x.mean(axis=(1, 2))
     else:
