@@ -24,8 +24,8 @@ def _raise_not_pixels(item, input_name):
 
 def _check_no_nan_rows(X, input_name):
     """Name the samples holding NaN (sklearn's own message names none)."""
-    if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim >= 2):
-        return
+    if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim >= 2) or X.size == 0:
+        return  # (an empty batch is check_array's to name)
     bad = np.flatnonzero(np.isnan(X.reshape(len(X), -1)).any(axis=1))
     if bad.size:
         rows = ", ".join(map(str, bad[:10])) + (", ..." if bad.size > 10 else "")
@@ -34,6 +34,37 @@ def _check_no_nan_rows(X, input_name):
             "with on_blank='nan' marks blank images this way: drop those rows before "
             "predicting."
         )
+
+
+def _plain_numeric_batch(X):
+    """True for a NumPy batch that ``check_array`` would return unchanged.
+
+    Such a batch -- what a pipeline's preprocessor hands the classifier -- skips
+    ``check_array``, whose dataframe and sparse checks cost ~0.13 ms: more than a
+    third of the wrapper's time when it predicts one drawing. Anything else, and any
+    batch it would reject, goes through ``check_array`` and its error messages.
+    """
+    return (
+        type(X) is np.ndarray
+        and X.dtype.kind in "biuf"
+        and X.ndim >= 2
+        and X.shape[0] >= 1
+        and (X.ndim > 2 or X.shape[1] >= 1)
+        and (X.dtype.kind != "f" or bool(np.isfinite(X).all()))
+    )
+
+
+def _check_array(X, input_name):
+    return check_array(
+        X,
+        allow_nd=True,
+        # Keep integer/bool/float dtypes as they are (their range is checked below);
+        # convert object arrays of numbers, reject strings.
+        dtype=None if getattr(X, "dtype", None) is not None and X.dtype.kind in "biuf" else "numeric",
+        ensure_all_finite=True,
+        input_name=input_name,
+        ensure_min_features=1,
+    )
 
 
 def check_digits(X, *, input_name="X"):
@@ -63,16 +94,8 @@ def check_digits(X, *, input_name="X"):
     if isinstance(X, (list, tuple)) and X and isinstance(X[0], (str, os.PathLike)):
         _raise_not_pixels(X[0], input_name)
     _check_no_nan_rows(X, input_name)
-    X = check_array(
-        X,
-        allow_nd=True,
-        # Keep integer/bool/float dtypes as they are (their range is checked below);
-        # convert object arrays of numbers, reject strings.
-        dtype=None if getattr(X, "dtype", None) is not None and X.dtype.kind in "biuf" else "numeric",
-        ensure_all_finite=True,
-        input_name=input_name,
-        ensure_min_features=1,
-    )
+    if not _plain_numeric_batch(X):
+        X = _check_array(X, input_name)
     if X.dtype.kind not in "biuf":
         raise ValueError(
             f"{input_name} must hold numeric pixel values, got dtype {X.dtype}. "

@@ -84,6 +84,28 @@ def test_string_labels(data):
     assert clf.score(X_test[:200], names[y_test[:200]]) > 0.5
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([3, 7]), np.array(["seven", "three"]), np.array([True, False]), np.array([2.0, 5.0])],
+    ids=["int", "str", "bool", "float"],
+)
+def test_predict_decodes_labels_as_scikeras_does(data, labels):
+    # predict and predict_proba skip scikeras' label decoding for speed: they must
+    # return what it returns, values and dtype, for every label type fit accepts.
+    from scikeras.wrappers import KerasClassifier
+
+    (X_train, y_train), (X_test, _) = data
+    y = labels[(y_train[:300] >= 5).astype(int)]
+    clf = DigitCNNClassifier(architecture="simple", epochs=1, random_state=0).fit(X_train[:300], y)
+    X = X_test[:40]
+    theirs = KerasClassifier.predict(clf, X)
+    ours = clf.predict(X)
+    assert ours.dtype == theirs.dtype and ours.shape == (40,)
+    np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(clf.predict_proba(X), KerasClassifier.predict_proba(clf, X))
+    assert clf.predict(X[:1]).shape == (1,) and clf.predict_proba(X[:1]).shape == (1, 2)
+
+
 # -- model selection --------------------------------------------------------------------
 
 
@@ -282,6 +304,31 @@ def test_random_state_makes_fits_repeatable_and_unseeded_fits_still_work(data):
 def test_bad_X_gives_clear_error(X, error, match):
     with pytest.raises(error, match=match):
         DigitCNNClassifier(architecture="simple", epochs=1).fit(X, np.arange(5))
+
+
+def test_numpy_batches_skip_check_array_with_the_same_result(data, monkeypatch):
+    # check_digits lets plain NumPy batches skip check_array (its cost is a third of
+    # predicting one drawing): same output, and anything check_array would reject
+    # still reaches it, with its own message.
+    from skdigits import _validation
+
+    _, (X_test, _) = data
+    x = X_test[:6]
+    batches = [x, x.reshape(6, 784), x[..., None], x.astype(np.float32) / 255,
+               x.astype(np.float64)[:, ::-1] / 255, x > 128, x.astype(np.int64)]
+    fast = [_validation.check_digits(b) for b in batches]
+    assert all(_validation._plain_numeric_batch(b) for b in batches)
+    monkeypatch.setattr(_validation, "_plain_numeric_batch", lambda X: False)
+    for b, got in zip(batches, fast):
+        expected = _validation.check_digits(b)
+        assert got.dtype == expected.dtype == np.float32
+        np.testing.assert_array_equal(got, expected)
+    monkeypatch.undo()
+    for bad, match in [(np.zeros((0, 784)), "0 sample"), (np.zeros((3, 0)), "0 feature"),
+                       (np.full((2, 784), -np.inf), "infinity"), (np.zeros(784), "2D array")]:
+        assert not _validation._plain_numeric_batch(bad)
+        with pytest.raises(ValueError, match=match):
+            _validation.check_digits(bad)
 
 
 def test_other_bad_input_errors(fitted, data):
