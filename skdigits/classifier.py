@@ -98,6 +98,31 @@ def _recalibrate_batch_norm(network, X, seed):
             layer.momentum = momentum
 
 
+def _check_network(model, n_classes, architecture):
+    """Refuse a custom network that cannot classify digits into ``n_classes`` classes.
+
+    Without this, a network taking another input shape fails inside Keras' first
+    training step, and one with the wrong number of outputs trains (or fails inside
+    the loss) and then predicts labels that do not exist.
+    """
+    name = getattr(architecture, "__name__", repr(architecture))
+    try:
+        shape = tuple(model.compute_output_shape((None, *INPUT_SHAPE)))
+    except NotImplementedError:
+        return  # a subclassed model that can only tell its output shape by running
+    except Exception as exc:
+        raise ValueError(
+            f"architecture {name} returned a network that does not take digits of shape "
+            f"(n, 28, 28, 1) (Keras: {str(exc).splitlines()[0][:200]})."
+        ) from None
+    if shape != (None, n_classes):
+        raise ValueError(
+            f"architecture {name} returned a network with outputs of shape {shape}; "
+            f"expected (None, {n_classes}), one probability per class: end it with "
+            f"Dense({n_classes}, activation='softmax') (use the n_classes argument)."
+        )
+
+
 def _make_optimizer(name, learning_rate):
     """Build a Keras optimizer from its name and learning rate.
 
@@ -392,6 +417,7 @@ class DigitCNNClassifier(KerasClassifier):
                     f"architecture {self.architecture!r} returned {type(model).__name__}, "
                     "expected a keras.Model."
                 )
+            _check_network(model, n_classes, self.architecture)
         else:
             model = get_architecture(self.architecture).build(
                 n_classes=n_classes, dropout=settings["dropout"]

@@ -218,6 +218,33 @@ def test_custom_architecture_callable(data):
         DigitCNNClassifier(architecture=lambda n_classes: "no model").fit(X_train[:50], y_train[:50])
 
 
+def sigmoid_network(n_classes):
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(1, activation="sigmoid")])
+
+
+def three_class_network(n_classes):
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                             keras.layers.Dense(3, activation="softmax")])
+
+
+def flat_input_network(n_classes):
+    return keras.Sequential([keras.Input((784,)), keras.layers.Dense(n_classes, activation="softmax")])
+
+
+@pytest.mark.parametrize("network, match", [
+    (sigmoid_network, r"sigmoid_network .*outputs of shape \(None, 1\); expected \(None, 2\)"),
+    (three_class_network, r"outputs of shape \(None, 3\); expected \(None, 2\)"),
+    (flat_input_network, r"flat_input_network .*does not take digits of shape \(n, 28, 28, 1\)"),
+])
+def test_custom_network_of_the_wrong_shape_is_refused_before_training(data, network, match):
+    # Otherwise: a TensorFlow InvalidArgumentError from the loss, a Keras shape error
+    # from inside the first step, or a network that trains and predicts a third label.
+    (X_train, y_train), _ = data
+    with pytest.raises(ValueError, match=match):
+        DigitCNNClassifier(architecture=network, epochs=1).fit(X_train[:50], y_train[:50] % 2)
+
+
 def tiny_network(n_classes, dropout=0.0):
     return keras.Sequential(
         [
