@@ -123,6 +123,21 @@ def _check_network(model, n_classes, architecture):
         )
 
 
+def _check_known_labels(y, classes):
+    """Name the labels of a later ``partial_fit`` batch that the network has no output for."""
+    try:
+        new = np.setdiff1d(np.unique(column_or_1d(y, warn=False)), classes)
+    except (TypeError, ValueError):
+        return  # labels the encoder will reject with its own message
+    if new.size:
+        shown = ", ".join(map(repr, new[:10].tolist())) + (", ..." if new.size > 10 else "")
+        raise ValueError(
+            f"y holds labels the classifier was not built for: {shown} (it knows "
+            f"{classes.tolist()}). Pass classes= with every label to the first "
+            "partial_fit call, or fit again."
+        )
+
+
 def _make_optimizer(name, learning_rate):
     """Build a Keras optimizer from its name and learning rate.
 
@@ -216,8 +231,9 @@ class DigitCNNClassifier(KerasClassifier):
     verbose : int, default=0
         Keras' verbosity during ``fit``: 0 silent, 1 a progress bar per epoch, 2 one
         line per epoch.
-    callbacks : list of keras.callbacks.Callback, default=None
-        Extra Keras callbacks run during ``fit``.
+    callbacks : keras.callbacks.Callback or list of them, default=None
+        Extra Keras callbacks run during ``fit`` (scikeras' other forms, such as a dict
+        of them, are accepted too).
     warm_start : bool, default=False
         If True, ``fit`` continues training the current network instead of building a
         new one.
@@ -367,6 +383,16 @@ class DigitCNNClassifier(KerasClassifier):
             not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0 <= dropout < 1
         ):
             raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}.")
+        # scikeras checks the contents of a list or dict, but fails on other values
+        # with "'int' object is not iterable".
+        callbacks = self.callbacks
+        is_callback_class = isinstance(callbacks, type) and issubclass(callbacks, keras.callbacks.Callback)
+        if not (callbacks is None or is_callback_class
+                or isinstance(callbacks, (keras.callbacks.Callback, list, tuple, dict))):
+            raise TypeError(
+                "callbacks must be a keras.callbacks.Callback, a list of them or a dict of "
+                f"them, got {type(callbacks).__name__} {callbacks!r}."
+            )
         if not isinstance(self.verbose, numbers.Integral) or self.verbose not in (0, 1, 2):
             raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}.")
         if settings["lr_schedule"] not in _LR_SCHEDULES:
@@ -577,6 +603,8 @@ class DigitCNNClassifier(KerasClassifier):
             The updated classifier.
         """
         settings = self._settings()
+        if hasattr(self, "target_encoder_") and y is not None:
+            _check_known_labels(y, self.target_encoder_.classes_)
         self._n_fit_samples = _num_samples(X)
         self._seed = _tf.resolve_seed(self.random_state)
         # One batch is too few digits to re-estimate batch-norm statistics from.

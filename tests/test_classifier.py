@@ -258,6 +258,43 @@ def tiny_network(n_classes, dropout=0.0):
     )
 
 
+def test_partial_fit_learns_in_batches_and_names_unknown_labels(data):
+    (X_train, y_train), (X_test, y_test) = data
+    clf = DigitCNNClassifier(architecture="simple", random_state=0)
+    first = y_train < 5  # the first batch lacks half the labels: classes= names them all
+    clf.partial_fit(X_train[first][:300], y_train[first][:300], classes=np.arange(10))
+    for _ in range(3):
+        clf.partial_fit(X_train[:1000], y_train[:1000])
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    assert clf.score(X_test, y_test) > 0.7
+    other = DigitCNNClassifier(architecture="simple", random_state=0)
+    other.partial_fit(X_train[first][:100], y_train[first][:100])  # no classes=: 0..4 only
+    with pytest.raises(ValueError, match=r"not built for: 5, 6, 7, 8, 9 .*classes="):
+        other.partial_fit(X_train[:100], y_train[:100])
+
+
+class _EpochCounter(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.epochs = 0
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs += 1
+
+
+def test_callbacks_run_and_must_be_keras_callbacks(data):
+    (X_train, y_train), _ = data
+    counter = _EpochCounter()
+    DigitCNNClassifier(architecture="simple", epochs=2, callbacks=[counter]).fit(X_train[:200], y_train[:200])
+    assert counter.epochs == 2
+    single = _EpochCounter()  # scikeras also takes one callback alone
+    DigitCNNClassifier(architecture="simple", epochs=1, callbacks=single).fit(X_train[:50], y_train[:50])
+    assert single.epochs == 1
+    for bad in (5, "stop early", 0.5):
+        with pytest.raises(TypeError, match="callbacks must be a keras.callbacks.Callback, a list"):
+            DigitCNNClassifier(architecture="simple", epochs=1, callbacks=bad).fit(X_train[:50], y_train[:50])
+
+
 def test_verbose_reports_each_epoch(data, capsys):
     (X_train, y_train), _ = data
     DigitCNNClassifier(architecture="simple", epochs=2, verbose=2).fit(X_train[:200], y_train[:200])
