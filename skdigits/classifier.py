@@ -124,7 +124,7 @@ def _check_network(model, n_classes, architecture):
 
 
 def _check_known_labels(y, classes):
-    """Name the labels of a later ``partial_fit`` batch that the network has no output for."""
+    """Name the labels of a ``partial_fit`` or warm-start batch that the network has no output for."""
     try:
         new = np.setdiff1d(np.unique(column_or_1d(y, warn=False)), classes)
     except (TypeError, ValueError):
@@ -134,7 +134,7 @@ def _check_known_labels(y, classes):
         raise ValueError(
             f"y holds labels the classifier was not built for: {shown} (it knows "
             f"{classes.tolist()}). Pass classes= with every label to the first "
-            "partial_fit call, or fit again."
+            "partial_fit call, or fit again without warm_start."
         )
 
 
@@ -423,6 +423,8 @@ class DigitCNNClassifier(KerasClassifier):
             y = column_or_1d(y, warn=False)
             if reset:
                 check_classification_targets(y)
+            elif X is not None:  # training goes on (partial_fit, warm start): same outputs
+                _check_known_labels(y, self.target_encoder_.classes_)
             _, y = super()._validate_data(X=None, y=y, reset=reset, y_numeric=y_numeric)
         if X is not None:
             X = check_digits(X)
@@ -603,8 +605,6 @@ class DigitCNNClassifier(KerasClassifier):
             The updated classifier.
         """
         settings = self._settings()
-        if hasattr(self, "target_encoder_") and y is not None:
-            _check_known_labels(y, self.target_encoder_.classes_)
         self._n_fit_samples = _num_samples(X)
         self._seed = _tf.resolve_seed(self.random_state)
         # One batch is too few digits to re-estimate batch-norm statistics from.

@@ -271,6 +271,11 @@ def test_partial_fit_learns_in_batches_and_names_unknown_labels(data):
     other.partial_fit(X_train[first][:100], y_train[first][:100])  # no classes=: 0..4 only
     with pytest.raises(ValueError, match=r"not built for: 5, 6, 7, 8, 9 .*classes="):
         other.partial_fit(X_train[:100], y_train[:100])
+    warm = DigitCNNClassifier(architecture="simple", epochs=1, warm_start=True)
+    warm.fit(X_train[first][:100], y_train[first][:100])
+    with pytest.raises(ValueError, match=r"not built for: 5, 6, 7, 8, 9 "):
+        warm.fit(X_train[:100], y_train[:100])
+    assert warm.score(X_test[:100], y_test[:100]) < 0.7  # score still counts unknown labels wrong
 
 
 class _EpochCounter(keras.callbacks.Callback):
