@@ -16,7 +16,6 @@ import os
 import pickle
 import zipfile
 
-import joblib
 import keras
 import numpy as np
 import pytest
