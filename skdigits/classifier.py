@@ -432,6 +432,20 @@ class DigitCNNClassifier(KerasClassifier):
                 self.n_features_in_ = N_PIXELS
         return X, y
 
+    @staticmethod
+    def _validate_sample_weight(X, y, sample_weight):
+        # Keras multiplies each sample's loss by its weight: a negative weight makes
+        # training push that sample's loss up, without bound. scikeras then checks the
+        # shape and drops zero-weight samples.
+        weights = np.asarray(sample_weight)
+        if weights.dtype.kind in "biuf" and weights.ndim == 1 and (weights < 0).any():
+            bad = np.flatnonzero(weights < 0)
+            shown = ", ".join(map(str, bad[:10])) + (", ..." if bad.size > 10 else "")
+            raise ValueError(
+                f"sample_weight must be non-negative; sample(s) {shown} have negative weights."
+            )
+        return KerasClassifier._validate_sample_weight(X, y, sample_weight)
+
     def _build_keras_model(self):
         settings = self._settings()
         n_classes = int(self.n_classes_)
@@ -535,7 +549,7 @@ class DigitCNNClassifier(KerasClassifier):
         y : array-like of shape (n_samples,)
             Labels (ints or strings).
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
+            Per-sample weights, non-negative (samples weighted 0 are left out).
 
         Returns
         -------
@@ -597,7 +611,7 @@ class DigitCNNClassifier(KerasClassifier):
         classes : array-like of shape (n_classes,), default=None
             All labels that will ever be seen; required if the first batch lacks some.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
+            Per-sample weights, non-negative (samples weighted 0 are left out).
 
         Returns
         -------
@@ -623,7 +637,7 @@ class DigitCNNClassifier(KerasClassifier):
         y : array-like of shape (n_samples,)
             True labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights.
+            Per-sample weights, non-negative (samples weighted 0 are left out).
 
         Returns
         -------

@@ -375,6 +375,21 @@ def test_bad_X_gives_clear_error(X, error, match):
         DigitCNNClassifier(architecture="simple", epochs=1).fit(X, np.arange(5))
 
 
+def test_negative_sample_weights_are_refused(data):
+    # Keras would push those samples' loss up without bound: garbage, not a fit.
+    (X_train, y_train), (X_test, y_test) = data
+    weights = np.ones(50)
+    weights[[3, 17]] = -1.0
+    clf = DigitCNNClassifier(architecture="simple", epochs=1)
+    with pytest.raises(ValueError, match=r"sample_weight must be non-negative; sample\(s\) 3, 17 "):
+        clf.fit(X_train[:50], y_train[:50], sample_weight=weights)
+    clf.fit(X_train[:50], y_train[:50], sample_weight=np.abs(weights))
+    with pytest.raises(ValueError, match="non-negative"):
+        clf.score(X_test[:50], y_test[:50], sample_weight=weights)
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(10,\)"):  # scikeras' own checks stay
+        clf.fit(X_train[:50], y_train[:50], sample_weight=np.ones(10))
+
+
 def test_numpy_batches_skip_check_array_with_the_same_result(data, monkeypatch):
     # check_digits lets plain NumPy batches skip check_array (its cost is a third of
     # predicting one drawing): same output, and anything check_array would reject
