@@ -22,13 +22,18 @@ def _raise_not_pixels(item, input_name):
     )
 
 
+def first_few(values, fmt=str, limit=10):
+    """The first ``limit`` values joined by commas, then ", ..." if there are more."""
+    return ", ".join(map(fmt, values[:limit])) + (", ..." if len(values) > limit else "")
+
+
 def _check_no_nan_rows(X, input_name):
     """Name the samples holding NaN (sklearn's own message names none)."""
     if not (isinstance(X, np.ndarray) and X.dtype.kind == "f" and X.ndim >= 2) or X.size == 0:
         return  # (an empty batch is check_array's to name)
     bad = np.flatnonzero(np.isnan(X.reshape(len(X), -1)).any(axis=1))
     if bad.size:
-        rows = ", ".join(map(str, bad[:10])) + (", ..." if bad.size > 10 else "")
+        rows = first_few(bad)
         raise ValueError(
             f"{input_name} contains NaN in sample(s) {rows}. A DigitImagePreprocessor "
             "with on_blank='nan' marks blank images this way: drop those rows before "

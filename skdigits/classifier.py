@@ -35,7 +35,7 @@ from sklearn.utils.validation import (
 )
 
 from skdigits import _tf
-from skdigits._validation import N_PIXELS, check_digits
+from skdigits._validation import N_PIXELS, check_digits, first_few
 from skdigits.architectures import INPUT_SHAPE, augmentation, get_architecture
 
 __all__ = ["DigitCNNClassifier"]
@@ -124,15 +124,15 @@ def _check_network(model, n_classes, architecture):
 
 
 def _check_known_labels(y, classes):
-    """Name the labels of a ``partial_fit`` or warm-start batch that the network has no output for."""
+    """Name the labels of a continued-training batch (1-D ``y``) the network has no output for."""
     try:
-        new = np.setdiff1d(np.unique(column_or_1d(y, warn=False)), classes)
+        new = np.setdiff1d(np.unique(y), classes)
     except (TypeError, ValueError):
         return  # labels the encoder will reject with its own message
     if new.size:
-        shown = ", ".join(map(repr, new[:10].tolist())) + (", ..." if new.size > 10 else "")
         raise ValueError(
-            f"y holds labels the classifier was not built for: {shown} (it knows "
+            "y holds labels the classifier was not built for: "
+            f"{first_few(new.tolist(), repr)} (it knows "
             f"{classes.tolist()}). Pass classes= with every label to the first "
             "partial_fit call, or fit again without warm_start."
         )
@@ -438,12 +438,13 @@ class DigitCNNClassifier(KerasClassifier):
         # training push that sample's loss up, without bound. scikeras then checks the
         # shape and drops zero-weight samples.
         weights = np.asarray(sample_weight)
-        if weights.dtype.kind in "biuf" and weights.ndim == 1 and (weights < 0).any():
-            bad = np.flatnonzero(weights < 0)
-            shown = ", ".join(map(str, bad[:10])) + (", ..." if bad.size > 10 else "")
-            raise ValueError(
-                f"sample_weight must be non-negative; sample(s) {shown} have negative weights."
-            )
+        if weights.dtype.kind in "biuf" and weights.ndim == 1:
+            negative = np.flatnonzero(weights < 0)
+            if negative.size:
+                raise ValueError(
+                    f"sample_weight must be non-negative; sample(s) {first_few(negative)} "
+                    "have negative weights."
+                )
         return KerasClassifier._validate_sample_weight(X, y, sample_weight)
 
     def _build_keras_model(self):
