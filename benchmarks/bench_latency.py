@@ -11,7 +11,11 @@ and photos up to 1080x1030) and times, in rotating order:
 - ``model.predict(x)``: Keras' ``Model.predict`` on that image (1, 28, 28, 1);
 - ``model.predict_on_batch(x)``: Keras' direct call on the same;
 - ``pipe.predict([path])`` on the same drawing resized to a 400x400 PNG canvas (made
-  beforehand in a temporary folder), the size of a drawing app's canvas.
+  beforehand in a temporary folder), the size of a drawing app's canvas;
+- ``pipe.predict([image])`` on that canvas as a PIL image already in memory (decoded
+  beforehand): what a drawing app that hands its canvas over without a file does (the
+  Tk window, :mod:`skdigits.gui`, passes a 280x280 PIL image). The difference between
+  the two canvas rows is the cost of reading the PNG file.
 
 Standalone (trains a small classic pipeline first when ``--pipeline`` is not given)::
 
@@ -34,7 +38,10 @@ from _common import median, percentile  # noqa: E402
 
 TARGET_MS = 10.0
 ARMS = ("pipe.predict([png])", "pipe[0].transform([png])", "pipe[-1].predict(x)",
-        "model.predict(x)", "model.predict_on_batch(x)", "pipe.predict([400x400 png])")
+        "model.predict(x)", "model.predict_on_batch(x)", "pipe.predict([400x400 png])",
+        "pipe.predict([400x400 PIL image])")
+# The rows on the 400x400 canvases: no split by the size of the original file.
+CANVAS_ARMS = ARMS[5:]
 
 
 def measure_in_process(pipeline_path, calls=200, warmup=5, drawn_dir=_common.DEFAULT_DRAWN_DIR):
@@ -48,9 +55,15 @@ def measure_in_process(pipeline_path, calls=200, warmup=5, drawn_dir=_common.DEF
     sizes = [(int(r["width"]), int(r["height"])) for r in rows]
 
     import bench_preprocessing
+    from PIL import Image
 
     canvas_dir = tempfile.mkdtemp(prefix="skdigits-bench-canvas-")
     canvases, _ = bench_preprocessing.drawn_pngs(canvas_dir, drawn_dir)
+    canvas_images = []
+    for c in canvases:
+        with Image.open(c) as im:
+            im.load()
+            canvas_images.append(im.copy())
 
     load_seconds, pipe = _common.timed(lambda: persistence.load(pipeline_path))
     first_seconds, _ = _common.timed(lambda: pipe.predict([paths[0]]))
@@ -64,6 +77,7 @@ def measure_in_process(pipeline_path, calls=200, warmup=5, drawn_dir=_common.DEF
         x = X[i : i + 1]
         x4 = X4[i : i + 1]
         big = [canvases[i % len(canvases)]]
+        big_image = [canvas_images[i % len(canvases)]]
         return {
             ARMS[0]: lambda: pipe.predict(p),
             ARMS[1]: lambda: pre.transform(p),
@@ -71,6 +85,7 @@ def measure_in_process(pipeline_path, calls=200, warmup=5, drawn_dir=_common.DEF
             ARMS[3]: lambda: model.predict(x4, verbose=0),
             ARMS[4]: lambda: model.predict_on_batch(x4),
             ARMS[5]: lambda: pipe.predict(big),
+            ARMS[6]: lambda: pipe.predict(big_image),
         }
 
     for w in range(warmup):
@@ -98,9 +113,9 @@ def measure_in_process(pipeline_path, calls=200, warmup=5, drawn_dir=_common.DEF
             "p90 ms": round(percentile(ms, 90), 2),
             "max ms": round(max(ms), 1),
             "median ms, 28x28 files": round(median([ms[k] for k in small]), 2)
-            if small and a != ARMS[5] else None,
+            if small and a not in CANVAS_ARMS else None,
             "median ms, larger files": round(median([ms[k] for k in large]), 2)
-            if large and a != ARMS[5] else None,
+            if large and a not in CANVAS_ARMS else None,
         })
     import shutil
 
@@ -128,7 +143,7 @@ def measure_in_process(pipeline_path, calls=200, warmup=5, drawn_dir=_common.DEF
 def make_section(result, pipeline_description):
     rows = result["rows"]
     med = rows[0]["median ms"]
-    big = rows[5]
+    big, in_memory = rows[5], rows[6]
     return _common.section(
         "Latency of one raw drawn image (PNG file -> label), warm",
         "A fresh Python process loads the pipeline saved with `skdigits.persistence.dump` "
@@ -137,8 +152,10 @@ def make_section(result, pipeline_description):
         f"drawn-dev PNG files ({result['files_28x28']} of them are 28x28, the others 53x62 "
         "to 1080x1030 canvases, scans and photos); in each call the six rows run in rotating "
         "order on the same file. The classifier/Keras rows take that file's preprocessed "
-        "image, computed beforehand; the last row reads the same drawing resized to a "
-        "400x400 PNG (made beforehand). Median and 90th percentile over calls.",
+        "image, computed beforehand; the last two rows take the same drawing resized to a "
+        "400x400 canvas (made beforehand), as a PNG file and as a PIL image already in "
+        "memory (what a drawing app that hands over its canvas without a file passes). "
+        "Median and 90th percentile over calls.",
         tables=[_common.table(None, list(rows[0]), rows),
                 _common.table("cold start of the serving process", [
                     "import skdigits (TensorFlow) s", "persistence.load s", "first predict s",
@@ -156,7 +173,10 @@ def make_section(result, pipeline_description):
         ],
         notes=["slowest pipeline calls: " + "; ".join(
             f"{s['file']} ({s['size'][0]}x{s['size'][1]}) {s['ms']} ms"
-            for s in result["slowest_pipeline_calls"])],
+            for s in result["slowest_pipeline_calls"]),
+            f"reading the 400x400 PNG file: {big['median ms'] - in_memory['median ms']:.2f} ms of "
+            f"the canvas row's median (the in-memory canvas: {in_memory['median ms']:.2f} ms, "
+            "no target)"],
         params={k: v for k, v in result.items() if k != "rows"},
     )
 
