@@ -17,6 +17,7 @@ _PUBLIC = {
     "DigitCNNClassifier": "skdigits.classifier",
     "DigitImagePreprocessor": "skdigits.preprocessing",
     "load_mnist": "skdigits.datasets",
+    "BlankImageError": "skdigits.exceptions",
 }
 
 
@@ -35,6 +36,7 @@ def __dir__():
 __version__ = "0.1.0"
 
 __all__ = [
+    "BlankImageError",
     "DigitCNNClassifier",
     "DigitImagePreprocessor",
     "load_mnist",

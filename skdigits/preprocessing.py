@@ -20,6 +20,7 @@ from scipy.spatial import ConvexHull
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from skdigits import _images, _parallel
+from skdigits.exceptions import BlankImageError
 
 __all__ = ["DigitImagePreprocessor"]
 
@@ -989,9 +990,10 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         except _Blank as exc:
             if self.on_blank == "nan":
                 return np.full((self.output_size,) * 2, np.nan, dtype=np.float32)
-            raise ValueError(
+            raise BlankImageError(
                 f"{_images.describe(index, item)} is blank: {exc}. No digit to "
-                "recognise; pass on_blank='nan' to get a row of NaN instead."
+                "recognise; pass on_blank='nan' to get a row of NaN instead.",
+                index=index,
             ) from None
 
     def _transform_batch(self, batch):
@@ -1004,11 +1006,12 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             if blank.any():
                 if self.on_blank == "raise":
                     i = int(np.flatnonzero(blank)[0])
-                    raise ValueError(
+                    raise BlankImageError(
                         f"input {i} is blank: it has no "
                         f"ink with contrast >= min_contrast={self.min_contrast} "
                         f"({int(blank.sum())} blank image(s) in the batch). Pass "
-                        "on_blank='nan' to get rows of NaN instead."
+                        "on_blank='nan' to get rows of NaN instead.",
+                        index=i,
                     )
                 out[blank] = np.nan
             return out
