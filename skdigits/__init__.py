@@ -7,6 +7,8 @@ The public API:
 - :class:`DigitImagePreprocessor` -- a transformer that turns raw drawn images (files,
   PIL images, arrays of any size and polarity) into MNIST-like 28x28 digits.
 - :func:`load_mnist` -- the MNIST data set, read from (and downloaded into) a data home.
+- :func:`load_pretrained` -- a fitted pipeline shipped with the package, ready to read
+  digits from images.
 """
 
 import importlib
@@ -18,6 +20,7 @@ _PUBLIC = {
     "DigitImagePreprocessor": "skdigits.preprocessing",
     "load_mnist": "skdigits.datasets",
     "BlankImageError": "skdigits.exceptions",
+    "load_pretrained": "skdigits.pretrained",
 }
 
 
@@ -40,5 +43,6 @@ __all__ = [
     "DigitCNNClassifier",
     "DigitImagePreprocessor",
     "load_mnist",
+    "load_pretrained",
     "__version__",
 ]
