@@ -91,7 +91,7 @@ def test_interrupted_dump_keeps_previous_file_and_leaves_no_temp_file(
             fh.write(good[: len(good) // 2])
         raise interruption
 
-    monkeypatch.setattr(persistence.joblib, "dump", half_then_fail)
+    monkeypatch.setattr(persistence._pickle.joblib, "dump", half_then_fail)
     with pytest.raises(type(interruption)):
         dump(pipe, path)
     assert path.read_bytes() == good
@@ -121,7 +121,7 @@ def test_interrupted_first_dump_leaves_nothing(pipe, tmp_path, monkeypatch):
         open(filename, "wb").write(b"\x80\x04partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(persistence.joblib, "dump", fail)
+    monkeypatch.setattr(persistence._pickle.joblib, "dump", fail)
     with pytest.raises(KeyboardInterrupt):
         dump(pipe, tmp_path / "model.joblib")
     assert _listing(tmp_path) == []
@@ -233,9 +233,21 @@ def test_safe_loaded_classifier_trains_further(safe_file, data):
 
 
 def test_save_safe_preprocessor_alone(tmp_path):
-    pre = DigitImagePreprocessor(invert=True, min_contrast=0.2, max_pixels=None)
+    pre = DigitImagePreprocessor(invert=True, min_contrast=0.2, max_pixels=1_000_000)
     loaded = load_safe(save_safe(pre, tmp_path / "pre.skdigits"))
     assert type(loaded) is DigitImagePreprocessor and loaded.get_params() == pre.get_params()
+
+
+def test_a_file_cannot_raise_resource_limits(tmp_path):
+    # Regression: n_jobs=32 from a file started 34 processes; max_pixels=None lifts
+    # the guard against decompression-bomb images.
+    cpus = os.cpu_count()
+    pre = DigitImagePreprocessor(max_pixels=None, n_jobs=cpus + 30)
+    with pytest.warns(UserWarning) as record:
+        loaded = load_safe(save_safe(pre, tmp_path / "pre.skdigits"))
+    assert loaded.n_jobs == cpus and loaded.max_pixels == DigitImagePreprocessor().max_pixels
+    messages = " ".join(str(w.message) for w in record)
+    assert f"n_jobs={cpus + 30}" in messages and "max_pixels=None" in messages
 
 
 # --------------------------------------------------------------------------- #
