@@ -14,6 +14,7 @@ import io
 import json
 import os
 import pickle
+import struct
 import zipfile
 
 import keras
@@ -288,8 +289,8 @@ def _members(path):
         return {name: zf.read(name) for name in zf.namelist()}
 
 
-def _write(path, members):
-    with zipfile.ZipFile(path, "w") as zf:
+def _write(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression=compression) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
     return path
@@ -380,6 +381,131 @@ def test_load_safe_refuses_unexpected_content(safe_file, tmp_path, capsys, name)
         load_safe(path)
     assert str(path) in str(info.value)
     assert "unpickled!" not in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- #
+# Safe format: bounded resources, one error type (issue 14, items 2-4)
+# --------------------------------------------------------------------------- #
+def _with_network(edit, compress=zipfile.ZIP_DEFLATED):
+    """Rewrite network_0.keras with ``edit(zip of it)`` and fix its SHA-256."""
+    def mutate(members):
+        inner = _members(io.BytesIO(members["network_0.keras"]))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=compress) as zf:
+            edit(zf, inner)
+        members["network_0.keras"] = buffer.getvalue()
+        manifest = json.loads(members["manifest.json"])
+        _classifier_node(manifest)["state"]["network_sha256"] = hashlib.sha256(
+            buffer.getvalue()).hexdigest()
+        members["manifest.json"] = json.dumps(manifest)
+        return members
+    return mutate
+
+
+def _padded_weights(padding):
+    """model.weights.h5 followed by ``padding`` zero bytes (deflated: ~1/1000 of that)."""
+    def edit(zf, inner):
+        zf.writestr("config.json", inner["config.json"])
+        zf.writestr("metadata.json", inner["metadata.json"])
+        with zf.open("model.weights.h5", "w", force_zip64=True) as fh:
+            fh.write(inner["model.weights.h5"])
+            for _ in range(padding >> 20):
+                fh.write(bytes(1 << 20))
+    return edit
+
+
+def _peak_mb(function):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+BOUNDED = {
+    # A 3 MB file of several network_<i>.keras of zeros: refused before reading them.
+    "extra-networks-of-zeros": (
+        lambda m: {**m, **{f"network_{i}.keras": bytes(64 << 20) for i in range(1, 4)}},
+        r"not used by the manifest"),
+    # model.weights.h5 padded with 128 MB of zeros (a 0.1 MB member): refused from
+    # its declared size, which the parameter count bounds.
+    "padded-weights": (_with_network(_padded_weights(128 << 20)), "model.weights.h5 declares"),
+    "huge-label-dtype": (_with_manifest(lambda m: _classifier_node(m)["state"]["classes"].update(
+        {"dtype": "<U99999999"})), "dtype"),
+    "huge-y-dtype": (_with_manifest(lambda m: _classifier_node(m)["state"].update(
+        {"y_dtype": "<U99999999"})), "dtype"),
+    "float128-labels": (_with_manifest(lambda m: _classifier_node(m)["state"]["classes"].update(
+        {"dtype": "<f16"})), "at most 8 bytes"),
+    "declared-parameters-lie": (_with_manifest(lambda m: _classifier_node(m)["state"].update(
+        {"n_parameters": 10})), "member 'network_0.keras' declares"),
+    "too-many-parameters": (_with_manifest(lambda m: _classifier_node(m)["state"].update(
+        {"n_parameters": 10**12})), "parameters"),
+    "output-size": (_with_manifest(lambda m: m["estimator"]["steps"][0][1]["params"].update(
+        {"output_size": 20000})), "output_size=20000"),
+    "callbacks": (_with_manifest(lambda m: _classifier_node(m)["params"].update(
+        {"callbacks": [1]})), r"callbacks=\[1\] \(callbacks are code"),
+    "invalid-epochs": (_with_manifest(lambda m: _classifier_node(m)["params"].update(
+        {"epochs": -3})), "invalid parameters.*epochs"),
+    "huge-int": (lambda m: {**m, "manifest.json": m["manifest.json"].replace(
+        b'"epochs": 1', b'"epochs": ' + b"9" * 5000)}, "an integer of 5000 digits"),
+    "duplicate-json-key": (lambda m: {**m, "manifest.json": m["manifest.json"].replace(
+        b'"epochs": 1', b'"epochs": 1, "epochs": 2')}, "the key 'epochs' twice"),
+    "deep-json": (lambda m: {**m, "manifest.json": b"[" * 100000 + b"]" * 100000},
+                  "not JSON|nested"),
+}
+
+
+@pytest.mark.parametrize("name", list(BOUNDED))
+def test_load_safe_is_bounded_and_raises_one_error_type(safe_file, tmp_path, name):
+    mutate, match = BOUNDED[name]
+    path = _write(tmp_path / "tampered.skdigits", mutate(_members(safe_file)),
+                  zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 8 << 20
+
+    def load():
+        with pytest.raises(SafeFormatError, match=match) as info:
+            load_safe(path)
+        assert str(path) in str(info.value)
+
+    # The whole attempt, TensorFlow included, stays far below the sizes asked for.
+    assert _peak_mb(load) < 64
+
+
+def test_flipped_byte_in_the_compressed_manifest_is_a_safe_format_error(safe_file, tmp_path):
+    # Regression: a raw zlib.error ("Error -3 while decompressing") escaped.
+    good = safe_file.read_bytes()
+    with zipfile.ZipFile(safe_file) as zf:
+        info = zf.getinfo("manifest.json")
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    name_len, extra_len = struct.unpack("<HH", good[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    errors = set()
+    for k in range(0, info.compress_size, max(1, info.compress_size // 40)):
+        bad = bytearray(good)
+        bad[start + k] ^= 0x5A
+        path = tmp_path / "flipped.skdigits"
+        path.write_bytes(bytes(bad))
+        with pytest.raises(SafeFormatError) as caught:
+            load_safe(path)
+        errors.add(type(caught.value))
+    assert errors == {SafeFormatError}
+
+
+@pytest.mark.skipif(not hasattr(DigitCNNClassifier, "_parameter_constraints"),
+                    reason="needs the declared parameter constraints (issue 13, item 3)")
+@pytest.mark.parametrize("param, value", [
+    ("optimizer", {"a": 1}), ("random_state", "seed"), ("class_weight", 3),
+    ("validation_fraction", "x"), ("n_iter_no_change", -2), ("warm_start", "yes"),
+])
+def test_every_parameter_from_a_file_is_validated(safe_file, tmp_path, param, value):
+    mutate = _with_manifest(lambda m: _classifier_node(m)["params"].update({param: value}))
+    path = _write(tmp_path / "bad-param.skdigits", mutate(_members(safe_file)))
+    with pytest.raises(SafeFormatError, match=f"invalid parameters.*{param}"):
+        load_safe(path)
 
 
 @pytest.mark.parametrize("cut", [0, 1, 100, 0.5, 0.9, -1])
