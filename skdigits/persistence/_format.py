@@ -68,6 +68,13 @@ def fail(path, message):
     raise SafeFormatError(f"Cannot load a safe model from {path}: {message}")
 
 
+def error_name(exc):
+    """``BadZipFile``, ``zlib.error``, ...: an exception's name, qualified if bare."""
+    name = type(exc).__name__
+    module = type(exc).__module__
+    return f"{module}.{name}" if name == "error" else name
+
+
 def expect_keys(path, obj, where, required, optional=()):
     """``obj`` must be a JSON object with exactly the ``required`` (+ ``optional``) keys."""
     if not isinstance(obj, dict):

@@ -31,6 +31,7 @@ from skdigits.persistence._format import (
     MAX_NETWORK_PARAMETERS,
     MAX_OPTIMIZER_SLOTS,
     SafeFormatError,
+    error_name,
     fail,
     parse_json,
 )
@@ -87,7 +88,7 @@ def read_member(path, zf, info, limit, what=None):
                 chunks.append(chunk)
                 size += len(chunk)
     except _ZIP_ERRORS as exc:
-        fail(path, f"member {what} is truncated or corrupt ({type(exc).__name__}: "
+        fail(path, f"member {what} is truncated or corrupt ({error_name(exc)}: "
                    f"{str(exc)[:200]}).")
     if size > limit or size != info.file_size:
         fail(path, f"member {what} is not the {info.file_size} bytes it declares.")
@@ -152,7 +153,7 @@ def _describe_without_weights(path, member, config):
         raise
     except Exception as exc:  # noqa: BLE001 - any Keras error: the file is wrong
         fail(path, f"Keras could not build the network of {member} "
-                   f"({type(exc).__name__}: {str(exc)[:300]}).")
+                   f"({error_name(exc)}: {str(exc)[:300]}).")
     finally:
         # Forget the weights that were never allocated (else a later StatelessScope
         # would allocate them).
@@ -195,7 +196,7 @@ def _check_weights_file(path, member, data, max_data_bytes, max_datasets):
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, OverflowError,
             MemoryError) as exc:
         fail(path, f"{member}: model.weights.h5 is not a valid HDF5 file "
-                   f"({type(exc).__name__}: {str(exc)[:200]}).")
+                   f"({error_name(exc)}: {str(exc)[:200]}).")
 
 
 def load_network(path, member, data, workdir, *, n_parameters, input_shape, n_outputs):
@@ -210,7 +211,7 @@ def load_network(path, member, data, workdir, *, n_parameters, input_shape, n_ou
         inner = zipfile.ZipFile(io.BytesIO(data))
         infos = inner.infolist()
     except _ZIP_ERRORS as exc:
-        fail(path, f"{member} is not a valid .keras archive ({type(exc).__name__}).")
+        fail(path, f"{member} is not a valid .keras archive ({error_name(exc)}).")
     names = [i.filename for i in infos]
     if sorted(names) != sorted(KERAS_MEMBERS):
         fail(path, f"{member} holds {sorted(names)[:10]}; expected exactly "
@@ -251,7 +252,7 @@ def load_network(path, member, data, workdir, *, n_parameters, input_shape, n_ou
     try:
         model = keras.saving.load_model(file, compile=True, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - any Keras/h5py error: the file is wrong
-        fail(path, f"Keras could not load {member} ({type(exc).__name__}: "
+        fail(path, f"Keras could not load {member} ({error_name(exc)}: "
                    f"{str(exc)[:300]}).")
     finally:
         file.unlink(missing_ok=True)

@@ -26,6 +26,7 @@ from skdigits.persistence._format import (
     NETWORK_NAME,
     STEP_NAME,
     SafeFormatError,
+    error_name,
     allowed_classes,
     decode_param,
     expect_keys,
@@ -273,7 +274,7 @@ def _read(path, workdir):
         zf = zipfile.ZipFile(path)
     except _ZIP_ERRORS as exc:
         fail(path, f"it is not a valid zip archive or is truncated or corrupt "
-                   f"({type(exc).__name__}: {str(exc)[:200]}).")
+                   f"({error_name(exc)}: {str(exc)[:200]}).")
     with zf:
         infos = _open_members(path, zf)
         manifest = parse_json(path, MANIFEST,
@@ -376,4 +377,4 @@ def load_safe(path):
             ValueError, TypeError, RuntimeError, AttributeError) as exc:
         # A safety net: every check above raises SafeFormatError itself; whatever
         # else a damaged file provokes still reaches the caller as one error type.
-        fail(path, f"it could not be read ({type(exc).__name__}: {str(exc)[:300]}).")
+        fail(path, f"it could not be read ({error_name(exc)}: {str(exc)[:300]}).")
