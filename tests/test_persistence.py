@@ -15,6 +15,8 @@ import json
 import os
 import pickle
 import struct
+import tempfile
+import time
 import zipfile
 
 import keras
@@ -142,6 +144,49 @@ def test_interrupted_save_safe_keeps_previous_file(pipe, tmp_path, monkeypatch):
         save_safe(pipe, path)
     assert path.read_bytes() == good
     assert _listing(tmp_path) == ["model.skdigits"]
+
+
+def _dead_pid():
+    """The id of a process that has ended (a finished child)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_later_runs_remove_stale_temporary_files_and_folders(tmp_path, monkeypatch):
+    # Regression: after kill -9 during a save, .NAME.*.tmp files and skdigits-save-*
+    # folders stayed behind for good.
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    models = tmp_path / "models"
+    models.mkdir()
+    dead, alive = _dead_pid(), os.getpid()
+    two_hours_ago = time.time() - 7200
+    stale = [models / f".model.joblib.skdigits-tmp-{dead}-0a1b2c3d",
+             system_tmp / f"skdigits-save-{dead}-0a1b2c3d", system_tmp / f"skdigits-load-{dead}-00000000"]
+    kept = [models / f".model.joblib.skdigits-tmp-{alive}-0a1b2c3d",  # a live process's
+            models / f".other.skdigits-tmp-{dead}-99999999",  # recent: may be in use elsewhere
+            models / "notes.tmp", system_tmp / "skdigits-save-unrelated"]
+    for path in stale + kept:
+        if "skdigits-save" in path.name or "skdigits-load" in path.name:
+            path.mkdir()
+            (path / "network_0.keras").write_bytes(b"partial")
+        else:
+            path.write_bytes(b"partial")
+        if path != kept[1]:
+            os.utime(path, (two_hours_ago, two_hours_ago))
+
+    dump({"a": 1}, models / "model.joblib")
+    save_safe(DigitImagePreprocessor(), models / "pre.skdigits")
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)
+    assert _listing(models) == sorted([p.name for p in kept if p.parent == models]
+                                      + ["model.joblib", "pre.skdigits"])
+    assert _listing(system_tmp) == ["skdigits-save-unrelated"]  # its own folder went too
 
 
 def test_load_errors_are_clear(tmp_path, pipe):
@@ -471,7 +516,8 @@ def test_load_safe_is_bounded_and_raises_one_error_type(safe_file, tmp_path, nam
             load_safe(path)
         assert str(path) in str(info.value)
 
-    # The whole attempt, TensorFlow included, stays far below the sizes asked for.
+    # What Python and NumPy allocate (tracemalloc) stays far below the sizes asked
+    # for; tests/test_fuzz_safe_format.py bounds the whole process (RLIMIT_AS).
     assert _peak_mb(load) < 64
 
 
