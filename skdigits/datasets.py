@@ -9,20 +9,14 @@ returns them, so code written against Keras works unchanged.
 
 import gzip
 import hashlib
-import http.client
 import io
-import logging
 import os
-import ssl
-import time
-import urllib.error
-import urllib.request
 import warnings
 import zlib
 
 import numpy as np
 
-from skdigits._atomic import atomic_write
+from skdigits._download import download
 
 __all__ = [
     "DataNotFoundError",
@@ -32,7 +26,6 @@ __all__ = [
     "load_mnist",
 ]
 
-logger = logging.getLogger(__name__)
 
 #: Environment variable naming the default data home.
 DATA_HOME_ENV = "SKDIGITS_DATA"
@@ -88,22 +81,6 @@ _IDX_DTYPES = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
-
-_CHUNK_SIZE = 1 << 16
-
-# Errors that mean "this mirror did not deliver", as opposed to local problems
-# (disk full, read-only data home) that the next mirror could not fix either.
-# URLError covers HTTP errors, DNS failures and refused connections; the others
-# can surface while the body is being streamed.
-_NETWORK_ERRORS = (
-    urllib.error.URLError,
-    http.client.HTTPException,
-    ConnectionError,
-    TimeoutError,
-    ssl.SSLError,
-    ValueError,  # a malformed mirror URL ("unknown url type")
-)
-
 
 class DataNotFoundError(OSError):
     """No usable copy of a data set could be found or downloaded.
@@ -276,70 +253,6 @@ def _read_idx(path, data=None):
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
-class _Abandoned(Exception):
-    """A mirror did not deliver a verified copy (aborts the atomic write)."""
-
-
-def _fetch(url, out, digest, deadline):
-    """Stream ``url`` into the file ``out``; returns its bytes, or raises _Abandoned."""
-    buffer = io.BytesIO()
-    remaining = deadline - time.monotonic()
-    request = urllib.request.Request(url, headers={"User-Agent": "skdigits"})
-    try:
-        with urllib.request.urlopen(
-            request, timeout=min(DOWNLOAD_TIMEOUT, max(remaining, 0.001))
-        ) as response:
-            # read1 returns what has arrived (read(n) would wait for n bytes), so the
-            # deadline is checked at least every DOWNLOAD_TIMEOUT seconds.
-            for chunk in iter(lambda: response.read1(_CHUNK_SIZE), b""):
-                digest.update(chunk)
-                out.write(chunk)
-                buffer.write(chunk)
-                if buffer.tell() > _MAX_FILE_BYTES:
-                    raise _Abandoned(f"more than {_MAX_FILE_BYTES} bytes, not an MNIST file")
-                if time.monotonic() > deadline:
-                    raise _Abandoned(
-                        f"download deadline passed after {buffer.tell()} bytes "
-                        "(see download_deadline)"
-                    )
-    except _NETWORK_ERRORS as exc:
-        raise _Abandoned(f"{type(exc).__name__}: {exc}") from exc
-    return buffer.getvalue()
-
-
-def _download(filename, folder, expected_md5, mirrors, attempts, deadline_seconds):
-    """Download `filename` from the first mirror that delivers a verified copy.
-
-    The body is streamed into a temporary file in `folder` (see
-    :class:`skdigits._atomic.atomic_write`), checked against `expected_md5`, then
-    moved into place; failed, corrupt or interrupted downloads are deleted. Each
-    mirror gets `deadline_seconds` in all. Each failure is appended to `attempts`
-    as ``(url, message)``.
-
-    Returns the file's bytes on success, None if every mirror failed.
-    """
-    target = os.path.join(folder, filename)
-    for mirror in mirrors:
-        url = mirror.rstrip("/") + "/" + filename
-        logger.info("Downloading %s", url)
-        digest = hashlib.md5(usedforsecurity=False)
-        try:
-            with atomic_write(target) as tmp, open(tmp, "wb") as out:
-                data = _fetch(url, out, digest, time.monotonic() + deadline_seconds)
-                actual = digest.hexdigest()
-                if actual != expected_md5:
-                    raise _Abandoned(
-                        f"corrupt download: MD5 {actual} after {len(data)} bytes, "
-                        f"expected {expected_md5}"
-                    )
-        except _Abandoned as exc:
-            attempts.append((url, str(exc)))
-            logger.info("Download of %s failed: %s", url, exc)
-            continue
-        return data
-    return None
-
-
 def _not_found_message(folder, files, missing, corrupt, download_if_missing,
                        mirrors, failed, attempts):
     """Build the DataNotFoundError message: what is wrong and how to fix it."""
@@ -488,7 +401,10 @@ def load_mnist(
         if missing or corrupt:
             os.makedirs(folder, exist_ok=True)
         for name in [*missing, *corrupt]:
-            data = _download(name, folder, files[name], mirrors, attempts, download_deadline)
+            data = download(
+                name, folder, files[name], mirrors, attempts, timeout=DOWNLOAD_TIMEOUT,
+                deadline=download_deadline, max_bytes=_MAX_FILE_BYTES,
+            )
             if data is None:
                 # The rest is not attempted: a mirror that failed for one file
                 # would most likely fail (or time out again) for the others.
