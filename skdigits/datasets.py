@@ -16,6 +16,7 @@ import zlib
 
 import numpy as np
 
+from skdigits._atomic import remove_stale
 from skdigits._download import download
 
 __all__ = [
@@ -376,6 +377,8 @@ def load_mnist(
             f"download_deadline must be a positive number of seconds, got {download_deadline!r}."
         )
 
+    # Partial downloads of killed runs (their process ended an hour ago or more).
+    remove_stale(folder)
     missing, corrupt, contents = [], {}, {}
     for name, expected in files.items():
         path = os.path.join(folder, name)

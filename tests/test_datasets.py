@@ -643,3 +643,8 @@ def test_a_later_download_removes_stale_leftovers_of_killed_runs(
     load_mnist(data_home=tmp_path)
     kept = {name for name, stale in leftovers.items() if not stale}
     assert set(os.listdir(tmp_path)) == set(MNIST_FILES) | kept | {recent.name}
+    # Also when nothing needs downloading.
+    (tmp_path / f".{TRAIN_LABELS}.{dead}.0a1b2c3d.part").write_bytes(b"partial")
+    os.utime(tmp_path / f".{TRAIN_LABELS}.{dead}.0a1b2c3d.part", (hour_ago, hour_ago))
+    load_mnist(data_home=tmp_path, download_if_missing=False)
+    assert set(os.listdir(tmp_path)) == set(MNIST_FILES) | kept | {recent.name}
