@@ -53,8 +53,8 @@ def _pid_is_dead(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return True
-    except (PermissionError, OSError):
-        return False  # exists, owned by another user (or cannot tell)
+    except (OSError, OverflowError):
+        return False  # exists, owned by another user (or not a possible pid)
     return False
 
 
