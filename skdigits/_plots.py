@@ -48,7 +48,7 @@ def save_figure(fig, path, *, dpi=100):
     path : pathlib.Path
         The written file.
     """
-    from skdigits.persistence import atomic_write
+    from skdigits._atomic import atomic_write
 
     path = Path(path)
     with atomic_write(path) as tmp:

@@ -9,17 +9,15 @@ returns them, so code written against Keras works unchanged.
 
 import gzip
 import hashlib
-import http.client
-import logging
+import io
 import os
-import secrets
-import ssl
-import urllib.error
-import urllib.request
 import warnings
 import zlib
 
 import numpy as np
+
+from skdigits._atomic import remove_stale
+from skdigits._download import download
 
 __all__ = [
     "DataNotFoundError",
@@ -29,7 +27,6 @@ __all__ = [
     "load_mnist",
 ]
 
-logger = logging.getLogger(__name__)
 
 #: Environment variable naming the default data home.
 DATA_HOME_ENV = "SKDIGITS_DATA"
@@ -52,8 +49,19 @@ MNIST_MIRRORS = (
 )
 
 #: Seconds a mirror may stay silent (connecting or between two reads) before it is
-#: abandoned for the next one. This is not a limit on the whole download.
+#: abandoned for the next one. This is not a limit on the whole download; see
+#: ``DOWNLOAD_DEADLINE``.
 DOWNLOAD_TIMEOUT = 30
+
+#: Default for ``load_mnist(download_deadline=...)``: seconds one file may take to
+#: download from one mirror, in all, before that mirror is abandoned (a mirror that
+#: trickles a byte now and then never trips ``DOWNLOAD_TIMEOUT``). The largest file
+#: is 9.9 MB: 600 s allows for a link of about 17 kB/s.
+DOWNLOAD_DEADLINE = 600
+
+# No MNIST file is larger than this (the largest is 9.9 MB): local files are read
+# whole into memory, checked, then parsed from those very bytes.
+_MAX_FILE_BYTES = 64 << 20
 
 # Shape every file must have once parsed; checked even though the MD5 already
 # pins the content, so that an edited checksum table cannot smuggle in odd data.
@@ -74,22 +82,6 @@ _IDX_DTYPES = {
     0x0D: np.dtype(">f4"),
     0x0E: np.dtype(">f8"),
 }
-
-_CHUNK_SIZE = 1 << 16
-
-# Errors that mean "this mirror did not deliver", as opposed to local problems
-# (disk full, read-only data home) that the next mirror could not fix either.
-# URLError covers HTTP errors, DNS failures and refused connections; the others
-# can surface while the body is being streamed.
-_NETWORK_ERRORS = (
-    urllib.error.URLError,
-    http.client.HTTPException,
-    ConnectionError,
-    TimeoutError,
-    ssl.SSLError,
-    ValueError,  # a malformed mirror URL ("unknown url type")
-)
-
 
 class DataNotFoundError(OSError):
     """No usable copy of a data set could be found or downloaded.
@@ -188,15 +180,17 @@ def get_data_home(data_home=None):
     return data_home
 
 
-def _md5(path):
-    """MD5 hex digest of a file, read in chunks to bound memory."""
+def _md5(data):
+    """MD5 hex digest of ``data`` (bytes)."""
     # usedforsecurity=False keeps this working on FIPS-mode Pythons, where MD5 is
     # otherwise refused; it is only an integrity check here.
-    digest = hashlib.md5(usedforsecurity=False)
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def _read_bytes(path):
+    """The whole file, or at most ``_MAX_FILE_BYTES + 1`` bytes of it."""
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return f.read(_MAX_FILE_BYTES + 1)
 
 
 def _read_exactly(f, buffer, path, what):
@@ -214,17 +208,21 @@ def _read_exactly(f, buffer, path, what):
         filled += n
 
 
-def _read_idx(path):
+def _read_idx(path, data=None):
     """Parse a (gzipped, if the name ends in .gz) IDX file into a numpy array.
 
     The IDX format: two zero bytes, a type code, the number of dimensions, then
     one big-endian uint32 per dimension, then the data in C order, big-endian.
-    Every deviation raises a ValueError naming the file.
+    Every deviation raises a ValueError naming the file. If ``data`` (the file's
+    bytes, already checked) is given, it is parsed instead of reading ``path``
+    again, so what was checked is what is parsed.
     """
     path = os.fspath(path)
-    opener = gzip.open if path.endswith(".gz") else open
+    if data is None:
+        data = _read_bytes(path)
+    raw = io.BytesIO(data)
     try:
-        with opener(path, "rb") as f:
+        with (gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw) as f:
             magic = bytearray(4)
             _read_exactly(f, magic, path, "the magic number")
             if magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES:
@@ -238,10 +236,12 @@ def _read_idx(path):
             dims = np.empty(ndim, dtype=">u4")
             _read_exactly(f, dims, path, "the dimension header")
             shape = tuple(int(d) for d in dims)
-            data = np.empty(shape, dtype=dtype)
+            if dtype.itemsize * np.prod(shape, dtype=np.float64) > 4 * _MAX_FILE_BYTES:
+                raise ValueError(f"{path}: IDX header declares an oversized shape {shape}")
+            array = np.empty(shape, dtype=dtype)
             # Reading straight into the final array avoids holding the 47 MB of
             # decompressed training images twice.
-            _read_exactly(f, data, path, f"the data of shape {shape}")
+            _read_exactly(f, array, path, f"the data of shape {shape}")
             if f.read(1):
                 raise ValueError(
                     f"{path}: trailing bytes after the data of shape {shape}"
@@ -251,70 +251,7 @@ def _read_idx(path):
         # (missing file, no permission) are deliberately not caught here.
         raise ValueError(f"{path}: cannot decompress IDX file: {exc}") from exc
     # Hand callers native byte order so arithmetic is not silently slowed.
-    return data.astype(dtype.newbyteorder("="), copy=False)
-
-
-def _download(filename, folder, expected_md5, mirrors, attempts):
-    """Download `filename` from the first mirror that delivers a verified copy.
-
-    The body is streamed into a uniquely named temporary file in `folder` (so the
-    final rename is atomic on the same file system), checked against
-    `expected_md5`, then moved into place. Failed or corrupt downloads are
-    deleted. Each failure is appended to `attempts` as ``(url, message)``.
-
-    Returns True on success, False if every mirror failed.
-    """
-    target = os.path.join(folder, filename)
-    for mirror in mirrors:
-        url = mirror.rstrip("/") + "/" + filename
-        # A hidden, per-process, random name: concurrent loaders never share a
-        # temporary file and a crash never leaves something that looks like data.
-        tmp = os.path.join(
-            folder, f".{filename}.{os.getpid()}.{secrets.token_hex(4)}.part"
-        )
-        # O_EXCL refuses to reuse an existing file; mode 0o666 lets the umask
-        # decide permissions, as for any file the user creates (mkstemp would
-        # force 0o600, unfriendly for a shared data home).
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        try:
-            logger.info("Downloading %s", url)
-            digest = hashlib.md5(usedforsecurity=False)
-            received = 0
-            with os.fdopen(fd, "wb") as out:
-                try:
-                    request = urllib.request.Request(
-                        url, headers={"User-Agent": "skdigits"}
-                    )
-                    with urllib.request.urlopen(
-                        request, timeout=DOWNLOAD_TIMEOUT
-                    ) as response:
-                        for chunk in iter(lambda: response.read(_CHUNK_SIZE), b""):
-                            digest.update(chunk)
-                            out.write(chunk)
-                            received += len(chunk)
-                except _NETWORK_ERRORS as exc:
-                    attempts.append((url, f"{type(exc).__name__}: {exc}"))
-                    logger.info("Download of %s failed: %s", url, exc)
-                    continue
-            actual = digest.hexdigest()
-            if actual != expected_md5:
-                attempts.append(
-                    (
-                        url,
-                        f"corrupt download: MD5 {actual} after {received} bytes, "
-                        f"expected {expected_md5}",
-                    )
-                )
-                logger.info("Download of %s is corrupt, discarded", url)
-                continue
-            os.replace(tmp, target)
-            return True
-        finally:
-            # Covers network errors, bad checksums, disk errors and Ctrl-C alike;
-            # after a successful os.replace there is nothing left to remove.
-            if os.path.lexists(tmp):
-                os.remove(tmp)
-    return False
+    return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 def _not_found_message(folder, files, missing, corrupt, download_if_missing,
@@ -353,15 +290,19 @@ def _not_found_message(folder, files, missing, corrupt, download_if_missing,
     return "\n".join(lines)
 
 
-def load_mnist(data_home=None, download_if_missing=True):
+def load_mnist(
+    data_home=None, download_if_missing=True, *, download_deadline=DOWNLOAD_DEADLINE
+):
     """Load the MNIST handwritten digits, downloading them if needed.
 
     Reads the four original IDX files from `data_home`, after checking each one
-    against its published MD5 checksum. Missing files, and local files that fail
-    the checksum, are downloaded from the mirrors in ``MNIST_MIRRORS`` (tried in
-    turn) when `download_if_missing` is True. Downloads are verified and moved
-    into place atomically, so an interrupted or corrupt download never leaves a
-    file behind.
+    against its published MD5 checksum. Each file is read once: the bytes that
+    pass the checksum are the bytes parsed, so a file replaced meanwhile cannot
+    slip through. Missing files, and local files that fail the checksum, are
+    downloaded from the mirrors in ``MNIST_MIRRORS`` (tried in turn) when
+    `download_if_missing` is True. Downloads are verified and moved into place
+    atomically, so an interrupted or corrupt download never leaves a file behind
+    (and temporary files left by a killed process are removed by a later call).
 
     ===============   ==================================
     Classes           10
@@ -380,6 +321,10 @@ def load_mnist(data_home=None, download_if_missing=True):
     download_if_missing : bool, default=True
         If False, raise :class:`DataNotFoundError` instead of downloading files
         that are missing or corrupt locally.
+    download_deadline : float, default=600
+        Seconds a file's download from one mirror may take in all; past it the
+        mirror is abandoned for the next one. Besides, a mirror silent for
+        ``DOWNLOAD_TIMEOUT`` (30) seconds is abandoned at once.
 
     Returns
     -------
@@ -427,16 +372,25 @@ def load_mnist(data_home=None, download_if_missing=True):
     folder = _resolve_data_home(data_home)
     # Read the module globals at call time so tests (or users) can patch them.
     files, mirrors = dict(MNIST_FILES), tuple(MNIST_MIRRORS)
+    if not (isinstance(download_deadline, (int, float)) and download_deadline > 0):
+        raise ValueError(
+            f"download_deadline must be a positive number of seconds, got {download_deadline!r}."
+        )
 
-    missing, corrupt = [], {}
+    # Partial downloads of killed runs (their process ended an hour ago or more).
+    remove_stale(folder)
+    missing, corrupt, contents = [], {}, {}
     for name, expected in files.items():
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             missing.append(name)
             continue
-        actual = _md5(path)
+        data = _read_bytes(path)
+        actual = _md5(data)
         if actual != expected:
             corrupt[name] = actual
+        else:
+            contents[name] = data
 
     attempts, failed = [], None
     if download_if_missing:
@@ -450,11 +404,16 @@ def load_mnist(data_home=None, download_if_missing=True):
         if missing or corrupt:
             os.makedirs(folder, exist_ok=True)
         for name in [*missing, *corrupt]:
-            if not _download(name, folder, files[name], mirrors, attempts):
+            data = download(
+                name, folder, files[name], mirrors, attempts, timeout=DOWNLOAD_TIMEOUT,
+                deadline=download_deadline, max_bytes=_MAX_FILE_BYTES,
+            )
+            if data is None:
                 # The rest is not attempted: a mirror that failed for one file
                 # would most likely fail (or time out again) for the others.
                 failed = name
                 break
+            contents[name] = data
             if name in corrupt:
                 del corrupt[name]
             else:
@@ -474,7 +433,7 @@ def load_mnist(data_home=None, download_if_missing=True):
     arrays = {}
     for name in files:
         path = os.path.join(folder, name)
-        array = _read_idx(path)
+        array = _read_idx(path, contents[name])
         expected_shape = _EXPECTED_SHAPES[name]
         if array.shape != expected_shape or array.dtype != np.uint8:
             raise ValueError(

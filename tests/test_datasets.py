@@ -537,3 +537,114 @@ def test_corrupt_local_file_is_downloaded_again(
     # Only what was missing (test labels) or corrupt (train labels) was fetched.
     assert sorted(requested) == sorted([TRAIN_LABELS, TEST_LABELS])
     assert_clean_data_home(tmp_path)
+
+
+# --------------------------------------------------------------------------------
+# What is checked is what is parsed; deadlines; leftovers of killed runs
+# --------------------------------------------------------------------------------
+
+
+def test_file_replaced_after_its_check_cannot_slip_through(mnist, tmp_path, monkeypatch):
+    # Regression: the MD5 was computed in one read and the file parsed in another, so
+    # a file replaced in between gave wrong labels silently.
+    populate(tmp_path, MNIST_FILES)
+    forged = np.roll(mnist[0][1], 1)
+    real_md5 = datasets._md5
+
+    def md5_then_swap(data):
+        digest = real_md5(data)
+        if digest == MNIST_FILES[TRAIN_LABELS]:
+            os.remove(tmp_path / TRAIN_LABELS)
+            write_idx(tmp_path / TRAIN_LABELS, forged)
+        return digest
+
+    monkeypatch.setattr(datasets, "_md5", md5_then_swap)
+    (_, y_train), _ = load_mnist(data_home=tmp_path, download_if_missing=False)
+    np.testing.assert_array_equal(y_train, mnist[0][1])
+
+
+@pytest.fixture
+def trickle_url():
+    """A mirror that sends headers, then one byte every 0.2 s, forever (or until closed)."""
+    stop = threading.Event()
+
+    class Trickle(_QuietHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(10 << 20))
+            self.end_headers()
+            while not stop.wait(0.2):
+                try:
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                except OSError:
+                    return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/mnist/"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_download_has_an_overall_deadline(tmp_path, trickle_url, monkeypatch):
+    # Every read returns within the per-read timeout, so only a deadline stops it.
+    monkeypatch.setattr(datasets, "MNIST_MIRRORS", (trickle_url,))
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(DataNotFoundError) as info:
+        load_mnist(data_home=tmp_path, download_deadline=1.0)
+    assert time.monotonic() - start < 5
+    [(url, reason)] = info.value.attempts
+    assert url == trickle_url + TRAIN_IMAGES
+    assert "download deadline passed" in reason
+    assert os.listdir(tmp_path) == []
+    with pytest.raises(ValueError, match="download_deadline"):
+        load_mnist(data_home=tmp_path, download_deadline=0)
+
+
+def _dead_pid():
+    """The id of a process that has ended (a finished child)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_later_download_removes_stale_leftovers_of_killed_runs(
+    tmp_path, serve, good_mirror, monkeypatch
+):
+    url, _ = serve(good_mirror)
+    monkeypatch.setattr(datasets, "MNIST_MIRRORS", (url,))
+    populate(tmp_path, [TRAIN_IMAGES, TEST_IMAGES, TEST_LABELS])
+    dead, alive = _dead_pid(), os.getpid()
+    leftovers = {
+        f".{TRAIN_LABELS}.skdigits-tmp-{dead}-0a1b2c3d": True,  # stale: removed
+        f".{TRAIN_LABELS}.{dead}.0a1b2c3d.part": True,  # older versions' name
+        f".{TRAIN_LABELS}.skdigits-tmp-{alive}-0a1b2c3d": False,  # a live process's
+        f".{TRAIN_LABELS}.skdigits-tmp-{dead}-fresh000": False,  # not ours (bad name)
+        "notes.part": False,
+    }
+    hour_ago = os.path.getmtime(tmp_path) - 2 * 3600
+    for name in leftovers:
+        (tmp_path / name).write_bytes(b"partial")
+        os.utime(tmp_path / name, (hour_ago, hour_ago))
+    recent = tmp_path / f".{TRAIN_LABELS}.skdigits-tmp-{dead}-99999999"
+    recent.write_bytes(b"written a minute ago")  # too recent: kept
+
+    load_mnist(data_home=tmp_path)
+    kept = {name for name, stale in leftovers.items() if not stale}
+    assert set(os.listdir(tmp_path)) == set(MNIST_FILES) | kept | {recent.name}
+    # Also when nothing needs downloading.
+    (tmp_path / f".{TRAIN_LABELS}.{dead}.0a1b2c3d.part").write_bytes(b"partial")
+    os.utime(tmp_path / f".{TRAIN_LABELS}.{dead}.0a1b2c3d.part", (hour_ago, hour_ago))
+    load_mnist(data_home=tmp_path, download_if_missing=False)
+    assert set(os.listdir(tmp_path)) == set(MNIST_FILES) | kept | {recent.name}

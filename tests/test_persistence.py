@@ -14,6 +14,9 @@ import io
 import json
 import os
 import pickle
+import struct
+import tempfile
+import time
 import zipfile
 
 import keras
@@ -91,7 +94,7 @@ def test_interrupted_dump_keeps_previous_file_and_leaves_no_temp_file(
             fh.write(good[: len(good) // 2])
         raise interruption
 
-    monkeypatch.setattr(persistence.joblib, "dump", half_then_fail)
+    monkeypatch.setattr(persistence._pickle.joblib, "dump", half_then_fail)
     with pytest.raises(type(interruption)):
         dump(pipe, path)
     assert path.read_bytes() == good
@@ -121,7 +124,7 @@ def test_interrupted_first_dump_leaves_nothing(pipe, tmp_path, monkeypatch):
         open(filename, "wb").write(b"\x80\x04partial")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(persistence.joblib, "dump", fail)
+    monkeypatch.setattr(persistence._pickle.joblib, "dump", fail)
     with pytest.raises(KeyboardInterrupt):
         dump(pipe, tmp_path / "model.joblib")
     assert _listing(tmp_path) == []
@@ -141,6 +144,49 @@ def test_interrupted_save_safe_keeps_previous_file(pipe, tmp_path, monkeypatch):
         save_safe(pipe, path)
     assert path.read_bytes() == good
     assert _listing(tmp_path) == ["model.skdigits"]
+
+
+def _dead_pid():
+    """The id of a process that has ended (a finished child)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_later_runs_remove_stale_temporary_files_and_folders(tmp_path, monkeypatch):
+    # Regression: after kill -9 during a save, .NAME.*.tmp files and skdigits-save-*
+    # folders stayed behind for good.
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    models = tmp_path / "models"
+    models.mkdir()
+    dead, alive = _dead_pid(), os.getpid()
+    two_hours_ago = time.time() - 7200
+    stale = [models / f".model.joblib.skdigits-tmp-{dead}-0a1b2c3d",
+             system_tmp / f"skdigits-save-{dead}-0a1b2c3d", system_tmp / f"skdigits-load-{dead}-00000000"]
+    kept = [models / f".model.joblib.skdigits-tmp-{alive}-0a1b2c3d",  # a live process's
+            models / f".other.skdigits-tmp-{dead}-99999999",  # recent: may be in use elsewhere
+            models / "notes.tmp", system_tmp / "skdigits-save-unrelated"]
+    for path in stale + kept:
+        if "skdigits-save" in path.name or "skdigits-load" in path.name:
+            path.mkdir()
+            (path / "network_0.keras").write_bytes(b"partial")
+        else:
+            path.write_bytes(b"partial")
+        if path != kept[1]:
+            os.utime(path, (two_hours_ago, two_hours_ago))
+
+    dump({"a": 1}, models / "model.joblib")
+    save_safe(DigitImagePreprocessor(), models / "pre.skdigits")
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)
+    assert _listing(models) == sorted([p.name for p in kept if p.parent == models]
+                                      + ["model.joblib", "pre.skdigits"])
+    assert _listing(system_tmp) == ["skdigits-save-unrelated"]  # its own folder went too
 
 
 def test_load_errors_are_clear(tmp_path, pipe):
@@ -233,9 +279,21 @@ def test_safe_loaded_classifier_trains_further(safe_file, data):
 
 
 def test_save_safe_preprocessor_alone(tmp_path):
-    pre = DigitImagePreprocessor(invert=True, min_contrast=0.2, max_pixels=None)
+    pre = DigitImagePreprocessor(invert=True, min_contrast=0.2, max_pixels=1_000_000)
     loaded = load_safe(save_safe(pre, tmp_path / "pre.skdigits"))
     assert type(loaded) is DigitImagePreprocessor and loaded.get_params() == pre.get_params()
+
+
+def test_a_file_cannot_raise_resource_limits(tmp_path):
+    # Regression: n_jobs=32 from a file started 34 processes; max_pixels=None lifts
+    # the guard against decompression-bomb images.
+    cpus = os.cpu_count()
+    pre = DigitImagePreprocessor(max_pixels=None, n_jobs=cpus + 30)
+    with pytest.warns(UserWarning) as record:
+        loaded = load_safe(save_safe(pre, tmp_path / "pre.skdigits"))
+    assert loaded.n_jobs == cpus and loaded.max_pixels == DigitImagePreprocessor().max_pixels
+    messages = " ".join(str(w.message) for w in record)
+    assert f"n_jobs={cpus + 30}" in messages and "max_pixels=None" in messages
 
 
 # --------------------------------------------------------------------------- #
@@ -276,8 +334,8 @@ def _members(path):
         return {name: zf.read(name) for name in zf.namelist()}
 
 
-def _write(path, members):
-    with zipfile.ZipFile(path, "w") as zf:
+def _write(path, members, compression=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "w", compression=compression) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
     return path
@@ -368,6 +426,132 @@ def test_load_safe_refuses_unexpected_content(safe_file, tmp_path, capsys, name)
         load_safe(path)
     assert str(path) in str(info.value)
     assert "unpickled!" not in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- #
+# Safe format: bounded resources, one error type (issue 14, items 2-4)
+# --------------------------------------------------------------------------- #
+def _with_network(edit, compress=zipfile.ZIP_DEFLATED):
+    """Rewrite network_0.keras with ``edit(zip of it)`` and fix its SHA-256."""
+    def mutate(members):
+        inner = _members(io.BytesIO(members["network_0.keras"]))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=compress) as zf:
+            edit(zf, inner)
+        members["network_0.keras"] = buffer.getvalue()
+        manifest = json.loads(members["manifest.json"])
+        _classifier_node(manifest)["state"]["network_sha256"] = hashlib.sha256(
+            buffer.getvalue()).hexdigest()
+        members["manifest.json"] = json.dumps(manifest)
+        return members
+    return mutate
+
+
+def _padded_weights(padding):
+    """model.weights.h5 followed by ``padding`` zero bytes (deflated: ~1/1000 of that)."""
+    def edit(zf, inner):
+        zf.writestr("config.json", inner["config.json"])
+        zf.writestr("metadata.json", inner["metadata.json"])
+        with zf.open("model.weights.h5", "w", force_zip64=True) as fh:
+            fh.write(inner["model.weights.h5"])
+            for _ in range(padding >> 20):
+                fh.write(bytes(1 << 20))
+    return edit
+
+
+def _peak_mb(function):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak / 2**20
+
+
+BOUNDED = {
+    # A 3 MB file of several network_<i>.keras of zeros: refused before reading them.
+    "extra-networks-of-zeros": (
+        lambda m: {**m, **{f"network_{i}.keras": bytes(64 << 20) for i in range(1, 4)}},
+        r"not used by the manifest"),
+    # model.weights.h5 padded with 128 MB of zeros (a 0.1 MB member): refused from
+    # its declared size, which the parameter count bounds.
+    "padded-weights": (_with_network(_padded_weights(128 << 20)), "model.weights.h5 declares"),
+    "huge-label-dtype": (_with_manifest(lambda m: _classifier_node(m)["state"]["classes"].update(
+        {"dtype": "<U99999999"})), "dtype"),
+    "huge-y-dtype": (_with_manifest(lambda m: _classifier_node(m)["state"].update(
+        {"y_dtype": "<U99999999"})), "dtype"),
+    "float128-labels": (_with_manifest(lambda m: _classifier_node(m)["state"]["classes"].update(
+        {"dtype": "<f16"})), "at most 8 bytes"),
+    "declared-parameters-lie": (_with_manifest(lambda m: _classifier_node(m)["state"].update(
+        {"n_parameters": 10})), "member 'network_0.keras' declares"),
+    "too-many-parameters": (_with_manifest(lambda m: _classifier_node(m)["state"].update(
+        {"n_parameters": 10**12})), "parameters"),
+    "output-size": (_with_manifest(lambda m: m["estimator"]["steps"][0][1]["params"].update(
+        {"output_size": 20000})), "output_size=20000"),
+    "callbacks": (_with_manifest(lambda m: _classifier_node(m)["params"].update(
+        {"callbacks": [1]})), r"callbacks=\[1\] \(callbacks are code"),
+    "invalid-epochs": (_with_manifest(lambda m: _classifier_node(m)["params"].update(
+        {"epochs": -3})), "invalid parameters.*epochs"),
+    "huge-int": (lambda m: {**m, "manifest.json": m["manifest.json"].replace(
+        b'"epochs": 1', b'"epochs": ' + b"9" * 5000)}, "an integer of 5000 digits"),
+    "duplicate-json-key": (lambda m: {**m, "manifest.json": m["manifest.json"].replace(
+        b'"epochs": 1', b'"epochs": 1, "epochs": 2')}, "the key 'epochs' twice"),
+    "deep-json": (lambda m: {**m, "manifest.json": b"[" * 100000 + b"]" * 100000},
+                  "not JSON|nested"),
+}
+
+
+@pytest.mark.parametrize("name", list(BOUNDED))
+def test_load_safe_is_bounded_and_raises_one_error_type(safe_file, tmp_path, name):
+    mutate, match = BOUNDED[name]
+    path = _write(tmp_path / "tampered.skdigits", mutate(_members(safe_file)),
+                  zipfile.ZIP_DEFLATED)
+    assert path.stat().st_size < 8 << 20
+
+    def load():
+        with pytest.raises(SafeFormatError, match=match) as info:
+            load_safe(path)
+        assert str(path) in str(info.value)
+
+    # What Python and NumPy allocate (tracemalloc) stays far below the sizes asked
+    # for; tests/test_fuzz_safe_format.py bounds the whole process (RLIMIT_AS).
+    assert _peak_mb(load) < 64
+
+
+def test_flipped_byte_in_the_compressed_manifest_is_a_safe_format_error(safe_file, tmp_path):
+    # Regression: a raw zlib.error ("Error -3 while decompressing") escaped.
+    good = safe_file.read_bytes()
+    with zipfile.ZipFile(safe_file) as zf:
+        info = zf.getinfo("manifest.json")
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    name_len, extra_len = struct.unpack("<HH", good[info.header_offset + 26 : info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    errors = set()
+    for k in range(0, info.compress_size, max(1, info.compress_size // 40)):
+        bad = bytearray(good)
+        bad[start + k] ^= 0x5A
+        path = tmp_path / "flipped.skdigits"
+        path.write_bytes(bytes(bad))
+        with pytest.raises(SafeFormatError) as caught:
+            load_safe(path)
+        errors.add(type(caught.value))
+    assert errors == {SafeFormatError}
+
+
+@pytest.mark.skipif(not hasattr(DigitCNNClassifier, "_parameter_constraints"),
+                    reason="needs the declared parameter constraints (issue 13, item 3)")
+@pytest.mark.parametrize("param, value", [
+    ("optimizer", {"a": 1}), ("random_state", "seed"), ("class_weight", 3),
+    ("validation_fraction", "x"), ("n_iter_no_change", -2), ("warm_start", "yes"),
+])
+def test_every_parameter_from_a_file_is_validated(safe_file, tmp_path, param, value):
+    mutate = _with_manifest(lambda m: _classifier_node(m)["params"].update({param: value}))
+    path = _write(tmp_path / "bad-param.skdigits", mutate(_members(safe_file)))
+    with pytest.raises(SafeFormatError, match=f"invalid parameters.*{param}"):
+        load_safe(path)
 
 
 @pytest.mark.parametrize("cut", [0, 1, 100, 0.5, 0.9, -1])
