@@ -721,7 +721,7 @@ class _Reader:
     def construct(self, cls, params, where):
         est = cls(**self.params(cls, params, where))
         # The estimator's own validation (e.g. an unknown architecture name) applies.
-        check = getattr(est, "_settings", None) or getattr(est, "_check_params", None)
+        check = getattr(est, "_check_params", None) or getattr(est, "_validate_params", None)
         if check is not None:
             try:
                 check()
