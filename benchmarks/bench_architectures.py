@@ -46,7 +46,7 @@ def measure_one(architecture, limit=None, epochs=None, test_limit=None, save_pat
 
     clf = DigitCNNClassifier(architecture=architecture, epochs=epochs,
                              random_state=random_state, verbose=0)
-    settings = clf._settings()
+    settings = clf._resolve_settings(len(X_train))
     rss_before = _common.rss_mib()
     peak_before = _common.peak_rss_mib()
     reset = _common.reset_peak_rss()  # so that the next peak is the fit's own
@@ -60,11 +60,11 @@ def measure_one(architecture, limit=None, epochs=None, test_limit=None, save_pat
     row = {
         "architecture": architecture,
         "train digits": len(X_train),
-        "epochs": settings["epochs"],
-        "batch": settings["batch_size"],
-        "optimizer (lr)": f"{settings['optimizer']} ({settings['learning_rate']:g})"
-        + (", augment" if settings["augment"] else "")
-        + (f", {settings['lr_schedule']}" if settings["lr_schedule"] != "constant" else ""),
+        "epochs": settings.epochs,
+        "batch": settings.batch_size,
+        "optimizer (lr)": f"{settings.optimizer} ({settings.learning_rate:g})"
+        + (", augment" if settings.augment else "")
+        + (f", {settings.lr_schedule}" if settings.lr_schedule != "constant" else ""),
         "test digits": len(X_test),
         "test accuracy": round(float(accuracy), 4),
         # As text: the table's number format would round 0.9874 to 0.987.

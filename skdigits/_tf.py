@@ -110,7 +110,7 @@ def limit_threads(n_threads):
     Parameters
     ----------
     n_threads : int
-        Threads per pool (>= 1).
+        Threads per pool (>= 1), as :func:`threads_from_environment` returns it.
 
     Returns
     -------
@@ -118,9 +118,6 @@ def limit_threads(n_threads):
         True if the pools now have this size; False if TensorFlow had already started
         with other sizes (they cannot change any more; nothing is raised).
     """
-    n_threads = _positive_int(n_threads)
-    if n_threads is None:
-        raise ValueError("n_threads must be a positive integer.")
     try:
         tf.config.threading.set_intra_op_parallelism_threads(n_threads)
         tf.config.threading.set_inter_op_parallelism_threads(n_threads)
@@ -152,15 +149,15 @@ _configure_threads_at_import()
 def resolve_seed(random_state):
     """Turn a scikit-learn ``random_state`` into an int seed for Keras, or None.
 
-    ``None`` stays ``None`` (unseeded, non-repeatable training); an int is used as is;
-    a ``numpy.random.RandomState`` draws a seed, so that it gives repeatable results
-    when the same instance state is passed again, as in scikit-learn.
+    ``None`` stays ``None`` (unseeded, non-repeatable training); an int (validated by
+    the estimator's ``"random_state"`` constraint: 0 to 2**32 - 1) is folded into
+    TensorFlow's int32 seed range; a ``numpy.random.RandomState`` draws a seed, so that
+    it gives repeatable results when the same instance state is passed again, as in
+    scikit-learn.
     """
     if random_state is None:
         return None
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be non-negative, got {random_state}.")
         return int(random_state) % (2**31 - 1)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 

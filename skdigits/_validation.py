@@ -7,11 +7,19 @@ import os
 import numpy as np
 from sklearn.utils.validation import check_array
 
+#: Side of an MNIST digit, in pixels; every network and array layout derives from it.
 IMAGE_SIDE = 28
+#: Pixels per digit: the width of a flat ``(n, N_PIXELS)`` batch.
 N_PIXELS = IMAGE_SIDE * IMAGE_SIDE
+#: Shape of one input digit for every network: one channel.
+INPUT_SHAPE = (IMAGE_SIDE, IMAGE_SIDE, 1)
+#: The batch layouts :func:`check_digits` accepts.
+LAYOUTS = ((N_PIXELS,), (IMAGE_SIDE, IMAGE_SIDE), INPUT_SHAPE)
 
-# Accepted layouts of a batch of n digits, documented in DigitCNNClassifier.
-_LAYOUTS = "(n, 784), (n, 28, 28) or (n, 28, 28, 1)"
+# Accepted layouts of a batch of n digits, as error messages spell them.
+_LAYOUTS = ", ".join(f"(n, {', '.join(map(str, shape))})" for shape in LAYOUTS[:-1]) + (
+    f" or (n, {', '.join(map(str, INPUT_SHAPE))})"
+)
 
 
 def _raise_not_pixels(item, input_name):
@@ -109,7 +117,7 @@ def check_digits(X, *, input_name="X"):
         )
     n = X.shape[0]
     pixels = int(np.prod(X.shape[1:]))
-    if X.shape[1:] not in {(N_PIXELS,), (IMAGE_SIDE, IMAGE_SIDE), (IMAGE_SIDE, IMAGE_SIDE, 1)}:
+    if X.shape[1:] not in LAYOUTS:
         raise ValueError(
             f"{input_name} has shape {X.shape}; expected MNIST-like digits of shape "
             f"{_LAYOUTS} (got {pixels} pixels per sample). To classify images of other "
@@ -134,4 +142,23 @@ def check_digits(X, *, input_name="X"):
                 "pixels must lie in 0..255."
             )
         X = X.astype(np.float32) / np.float32(255)
-    return X.reshape(n, IMAGE_SIDE, IMAGE_SIDE, 1)
+    return X.reshape(n, *INPUT_SHAPE)
+
+
+def check_known_labels(y, classes):
+    """Name the labels of a continued-training batch (1-D ``y``) that ``classes`` lacks.
+
+    A network has one output per class it was built for; training it further on other
+    labels would fail inside the loss, or predict labels that do not exist.
+    """
+    try:
+        new = np.setdiff1d(np.unique(y), classes)
+    except (TypeError, ValueError):
+        return  # labels the encoder will reject with its own message
+    if new.size:
+        raise ValueError(
+            "y holds labels the classifier was not built for: "
+            f"{first_few(new.tolist(), repr)} (it knows "
+            f"{classes.tolist()}). Pass classes= with every label to the first "
+            "partial_fit call, or fit again without warm_start."
+        )

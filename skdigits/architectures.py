@@ -1,7 +1,7 @@
 """The CNN architectures of the classic MNIST tutorials, with the settings that reach them.
 
 Each architecture is a :class:`Architecture`: a function that builds an *uncompiled*
-Keras model for ``(28, 28, 1)`` inputs, plus the training defaults (optimizer, learning
+Keras model for :data:`INPUT_SHAPE` ``(28, 28, 1)`` inputs, plus the training defaults (optimizer, learning
 rate, epochs, batch size, dropout) that :class:`~skdigits.DigitCNNClassifier` uses when
 the corresponding parameter is left to ``None``.
 
@@ -18,8 +18,7 @@ from typing import Callable
 import keras
 from keras import layers
 
-#: Shape of one input digit for every network: 28x28 pixels, one channel.
-INPUT_SHAPE = (28, 28, 1)
+from skdigits._validation import INPUT_SHAPE  # (28, 28, 1): 28x28 pixels, one channel
 
 __all__ = ["Architecture", "ARCHITECTURES", "augmentation", "get_architecture", "INPUT_SHAPE"]
 

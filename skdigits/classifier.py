@@ -5,7 +5,8 @@ the training loop and pickling of the Keras model). What it adds, and why:
 
 - explicit, grid-searchable constructor parameters (``architecture``, ``epochs``,
   ``learning_rate``, ...) instead of scikeras' ``model__`` routing, with parameter
-  discovery from the ``__init__`` signature as in every scikit-learn estimator;
+  discovery from the ``__init__`` signature and declared constraints
+  (``_parameter_constraints``) as in every scikit-learn estimator;
 - the ``classifier`` estimator type through ``__sklearn_tags__``: scikeras 0.13 puts
   ``BaseEstimator`` before ``ClassifierMixin`` in its bases, so with scikit-learn >= 1.7
   ``is_classifier`` is silently False (no stratified CV) -- and the base order cannot be
@@ -13,152 +14,31 @@ the training loop and pickling of the Keras model). What it adds, and why:
 - validation of MNIST-like digit arrays with clear errors (shape, range, NaN);
 - seeding that is undone after ``fit`` (see :mod:`skdigits._tf`), release of Keras
   memory between fits, and a fast prediction path without ``Model.predict``'s fixed cost.
+
+The hooks scikeras calls during ``fit`` and ``predict`` are in :mod:`skdigits._scikeras`;
+how the network is built and run, in :mod:`skdigits._network`; the settings of one
+fit, resolved once, in :mod:`skdigits._settings`.
 """
 
 from __future__ import annotations
 
-import inspect
-import numbers
+from numbers import Integral, Real
 
-import keras
 import numpy as np
-from scikeras.wrappers import KerasClassifier
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import (
-    _num_samples,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-)
+from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils.validation import _num_samples
 
 from skdigits import _tf
-from skdigits._validation import N_PIXELS, check_digits, first_few
-from skdigits.architectures import INPUT_SHAPE, augmentation, get_architecture
+from skdigits._scikeras import DigitKerasBase, weights_for_scikeras
+from skdigits._settings import LR_SCHEDULES, FitSettings
+from skdigits.architectures import ARCHITECTURES
 
 __all__ = ["DigitCNNClassifier"]
 
-# Defaults for a user-supplied network (``architecture=callable``).
-_CUSTOM_DEFAULTS = dict(
-    optimizer="adam",
-    learning_rate=1e-3,
-    epochs=10,
-    batch_size=128,
-    dropout=None,
-    augment=False,
-    lr_schedule="constant",
-)
-_LR_SCHEDULES = ("constant", "cosine")
 
-# Rows per forward pass in predict: large enough to amortise per-call overhead,
-# small enough to keep activations of the biggest network in a few hundred MB.
-_PREDICT_CHUNK = 512
-# Batch-norm recalibration after augmented training (see _recalibrate_batch_norm):
-# how many training digits, in batches of how many.
-_RECALIBRATION_SAMPLES = 20_000
-_RECALIBRATION_BATCH = 500
-
-
-def _all_layers(model):
-    """The layers of ``model``, including those of nested models, depth first."""
-    for layer in model.layers:
-        yield layer
-        if isinstance(layer, keras.Model):
-            yield from _all_layers(layer)
-
-
-def _recalibrate_batch_norm(network, X, seed):
-    """Re-estimate the BatchNormalization statistics of ``network`` on digits ``X``.
-
-    During augmented training the moving means and variances follow the *augmented*
-    batches (and, with momentum 0.9, only the last few of them). Prediction sees clean
-    digits, so the statistics are recomputed on them: the network runs in training
-    mode on up to ``_RECALIBRATION_SAMPLES`` digits, and each layer's momentum is set
-    so that its moving statistics become the plain average over all batches (as
-    PyTorch's ``swa_utils.update_bn`` does). Weights are not changed.
-    """
-    bn_layers = [
-        layer for layer in _all_layers(network)
-        if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
-    ]
-    if not bn_layers:
-        return
-    rng = np.random.RandomState(seed)
-    rows = rng.permutation(len(X))[:_RECALIBRATION_SAMPLES]
-    momenta = [layer.momentum for layer in bn_layers]
-    try:
-        for k, start in enumerate(range(0, len(rows), _RECALIBRATION_BATCH)):
-            for layer in bn_layers:
-                layer.momentum = k / (k + 1.0)  # running mean of the batch statistics
-            network(X[np.sort(rows[start : start + _RECALIBRATION_BATCH])], training=True)
-    finally:
-        for layer, momentum in zip(bn_layers, momenta):
-            layer.momentum = momentum
-
-
-def _check_network(model, n_classes, architecture):
-    """Refuse a custom network that cannot classify digits into ``n_classes`` classes.
-
-    Without this, a network taking another input shape fails inside Keras' first
-    training step, and one with the wrong number of outputs trains (or fails inside
-    the loss) and then predicts labels that do not exist.
-    """
-    name = getattr(architecture, "__name__", repr(architecture))
-    try:
-        shape = tuple(model.compute_output_shape((None, *INPUT_SHAPE)))
-    except NotImplementedError:
-        return  # a subclassed model that can only tell its output shape by running
-    except Exception as exc:
-        raise ValueError(
-            f"architecture {name} returned a network that does not take digits of shape "
-            f"(n, 28, 28, 1) (Keras: {str(exc).splitlines()[0][:200]})."
-        ) from None
-    if shape != (None, n_classes):
-        raise ValueError(
-            f"architecture {name} returned a network with outputs of shape {shape}; "
-            f"expected (None, {n_classes}), one probability per class: end it with "
-            f"Dense({n_classes}, activation='softmax') (use the n_classes argument)."
-        )
-
-
-def _check_known_labels(y, classes):
-    """Name the labels of a continued-training batch (1-D ``y``) the network has no output for."""
-    try:
-        new = np.setdiff1d(np.unique(y), classes)
-    except (TypeError, ValueError):
-        return  # labels the encoder will reject with its own message
-    if new.size:
-        raise ValueError(
-            "y holds labels the classifier was not built for: "
-            f"{first_few(new.tolist(), repr)} (it knows "
-            f"{classes.tolist()}). Pass classes= with every label to the first "
-            "partial_fit call, or fit again without warm_start."
-        )
-
-
-def _make_optimizer(name, learning_rate):
-    """Build a Keras optimizer from its name and learning rate.
-
-    SGD gets momentum 0.9, as in the tutorial the ``simple`` network comes from; the
-    other optimizers keep Keras' defaults apart from the learning rate.
-    """
-    if not isinstance(name, str):
-        raise TypeError(f"optimizer must be a string naming a Keras optimizer, got {name!r}.")
-    kwargs = {"momentum": 0.9} if name.lower() == "sgd" else {}
-    try:
-        return keras.optimizers.get(
-            {"class_name": name, "config": {"learning_rate": learning_rate, **kwargs}}
-        )
-    except ValueError:
-        raise ValueError(
-            f"Unknown optimizer {name!r}; use a Keras optimizer name such as "
-            "'sgd', 'adam', 'adadelta' or 'rmsprop'."
-        ) from None
-
-
-class DigitCNNClassifier(KerasClassifier):
+class DigitCNNClassifier(DigitKerasBase):
     """Convolutional neural network classifier for 28x28 handwritten digits.
 
     A scikit-learn classifier (``fit``, ``predict``, ``predict_proba``, ``score``) over
@@ -288,6 +168,31 @@ class DigitCNNClassifier(KerasClassifier):
     shuffle = True
     run_eagerly = False
 
+    # Checked by _validate_params at the start of fit, partial_fit and initialize; an
+    # invalid value raises InvalidParameterError (a ValueError and a TypeError) naming
+    # the parameter and the value. Cross-parameter rules (an optimizer name Keras does
+    # not know, a custom network of the wrong shape) are checked when the network is built.
+    _parameter_constraints: dict = {
+        "architecture": [StrOptions(set(ARCHITECTURES)), callable],
+        "epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "optimizer": [str, None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), None],
+        "augment": ["boolean", None],
+        "lr_schedule": [StrOptions(set(LR_SCHEDULES)), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": [Options(Integral, {0, 1, 2})],
+        # A Keras callback (instance or class, as scikeras takes), or a list, tuple or
+        # dict of them (scikeras checks their items).
+        "callbacks": [list, tuple, dict, HasMethods(["set_model", "on_epoch_end"]), None],
+        "warm_start": ["boolean"],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
     def __init__(
         self,
         architecture="classic",
@@ -400,190 +305,19 @@ class DigitCNNClassifier(KerasClassifier):
 
     # -- settings ---------------------------------------------------------------------
 
-    def _settings(self):
-        """Validate the parameters and resolve the ``None`` ones to their defaults."""
-        if callable(self.architecture):
-            defaults = dict(_CUSTOM_DEFAULTS)
-        else:
-            spec = get_architecture(self.architecture)
-            defaults = dict(
-                optimizer=spec.optimizer,
-                learning_rate=spec.learning_rate,
-                epochs=spec.epochs,
-                batch_size=spec.batch_size,
-                dropout=spec.dropout,
-                augment=spec.augment,
-                lr_schedule=spec.lr_schedule,
-            )
-        settings = {
-            name: defaults[name] if getattr(self, name) is None else getattr(self, name)
-            for name in defaults
-        }
-        for name in ("epochs", "batch_size"):
-            value = settings[name]
-            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        lr = settings["learning_rate"]
-        if not isinstance(lr, numbers.Real) or isinstance(lr, bool) or not 0 < lr < np.inf:
-            raise ValueError(f"learning_rate must be a positive number, got {lr!r}.")
-        dropout = settings["dropout"]
-        if dropout is not None and (
-            not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0 <= dropout < 1
-        ):
-            raise ValueError(f"dropout must be a number in [0, 1), got {dropout!r}.")
-        # scikeras checks the contents of a list or dict, but fails on other values
-        # with "'int' object is not iterable".
-        callbacks = self.callbacks
-        is_callback_class = isinstance(callbacks, type) and issubclass(callbacks, keras.callbacks.Callback)
-        if not (callbacks is None or is_callback_class
-                or isinstance(callbacks, (keras.callbacks.Callback, list, tuple, dict))):
-            raise TypeError(
-                "callbacks must be a keras.callbacks.Callback, a list of them or a dict of "
-                f"them, got {type(callbacks).__name__} {callbacks!r}."
-            )
-        if not isinstance(self.verbose, numbers.Integral) or self.verbose not in (0, 1, 2):
-            raise ValueError(f"verbose must be 0, 1 or 2, got {self.verbose!r}.")
-        if settings["lr_schedule"] not in _LR_SCHEDULES:
-            raise ValueError(
-                f"lr_schedule must be one of {_LR_SCHEDULES}, got {settings['lr_schedule']!r}."
-            )
-        for name in ("augment", "early_stopping"):
-            value = settings[name] if name in settings else getattr(self, name)
-            if not isinstance(value, (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {value!r}.")
-        if self.early_stopping:
-            fraction = self.validation_fraction
-            if not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
-                raise ValueError(f"validation_fraction must be in (0, 1), got {fraction!r}.")
-            patience = self.n_iter_no_change
-            if not isinstance(patience, numbers.Integral) or isinstance(patience, bool) or patience < 1:
-                raise ValueError(f"n_iter_no_change must be a positive integer, got {patience!r}.")
-        return settings
+    def _resolve_settings(self, n_samples, *, recalibrate=True):
+        """The :class:`~skdigits._settings.FitSettings` of one fit of ``n_samples`` digits.
 
-    # -- scikeras hooks ---------------------------------------------------------------
-
-    def _validate_data(self, X=None, y=None, reset=False, y_numeric=False):
-        # Replaces scikeras' tabular checks with digit-image checks: it would count a
-        # (n, 28, 28) batch as 28 features and accept pixel values in any range.
-        if X is not None and y is not None:
-            check_consistent_length(X, y)
-        if y is not None:
-            y = column_or_1d(y, warn=False)
-            if reset:
-                check_classification_targets(y)
-            elif X is not None:  # training goes on (partial_fit, warm start): same outputs
-                _check_known_labels(y, self.target_encoder_.classes_)
-            _, y = super()._validate_data(X=None, y=y, reset=reset, y_numeric=y_numeric)
-        if X is not None:
-            X = check_digits(X)
-            if reset:
-                self.n_features_in_ = N_PIXELS
-        return X, y
-
-    @staticmethod
-    def _validate_sample_weight(X, y, sample_weight):
-        # Keras multiplies each sample's loss by its weight: a negative weight makes
-        # training push that sample's loss up, without bound. scikeras then checks the
-        # shape and drops zero-weight samples.
-        weights = np.asarray(sample_weight)
-        if weights.dtype.kind in "biuf" and weights.ndim == 1:
-            negative = np.flatnonzero(weights < 0)
-            if negative.size:
-                raise ValueError(
-                    f"sample_weight must be non-negative; sample(s) {first_few(negative)} "
-                    "have negative weights."
-                )
-        return KerasClassifier._validate_sample_weight(X, y, sample_weight)
-
-    def _build_keras_model(self):
-        settings = self._settings()
-        n_classes = int(self.n_classes_)
-        if callable(self.architecture):
-            kwargs = {"n_classes": n_classes}
-            if settings["dropout"] is not None and "dropout" in inspect.signature(self.architecture).parameters:
-                kwargs["dropout"] = settings["dropout"]
-            model = self.architecture(**kwargs)
-            if not isinstance(model, keras.Model):
-                raise TypeError(
-                    f"architecture {self.architecture!r} returned {type(model).__name__}, "
-                    "expected a keras.Model."
-                )
-            _check_network(model, n_classes, self.architecture)
-        else:
-            model = get_architecture(self.architecture).build(
-                n_classes=n_classes, dropout=settings["dropout"]
-            )
-        if settings["augment"]:
-            model = keras.Sequential([keras.Input(INPUT_SHAPE), augmentation(), model], name=model.name)
-        model.compile(
-            optimizer=_make_optimizer(settings["optimizer"], self._learning_rate(settings)),
-            loss=self.loss,
-            metrics=["accuracy"],
+        The parameters (validated by the caller) with ``None`` replaced by the
+        architecture's defaults, and the seed of this fit drawn from ``random_state``.
+        Called once per ``fit``, ``partial_fit`` or ``initialize`` call.
+        """
+        return FitSettings.resolve(
+            self.get_params(deep=False),
+            seed=_tf.resolve_seed(self.random_state),
+            n_samples=n_samples,
+            recalibrate=recalibrate,
         )
-        # Seeding is done once around the whole fit (see fit); stop scikeras from
-        # re-seeding inside it: its context turns a RandomState into seed 0 and toggles
-        # process-wide op determinism.
-        self._random_state = None
-        return model
-
-    def _learning_rate(self, settings):
-        """A float, or a Keras schedule spanning every step of this fit."""
-        if settings["lr_schedule"] == "constant":
-            return settings["learning_rate"]
-        n_train = self._n_fit_samples
-        if self.early_stopping:
-            n_train -= int(np.ceil(n_train * self.validation_fraction))
-        steps = max(1, int(np.ceil(n_train / settings["batch_size"]))) * settings["epochs"]
-        return keras.optimizers.schedules.CosineDecay(settings["learning_rate"], steps, alpha=0.01)
-
-    def _fit_keras_model(self, X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs):
-        # X and y arrive validated and encoded; this is where Keras' fit is called.
-        if not self.early_stopping:
-            super()._fit_keras_model(X, y, sample_weight, warm_start, epochs, initial_epoch, **kwargs)
-        else:
-            # As MLPClassifier: a stratified validation split of the training data only.
-            train, val = train_test_split(
-                np.arange(len(X)),
-                test_size=self.validation_fraction,
-                stratify=y,
-                random_state=self._seed,
-            )
-            stopper = keras.callbacks.EarlyStopping(
-                monitor="val_accuracy", patience=self.n_iter_no_change, restore_best_weights=True
-            )
-            user_callbacks = self._fit_callbacks
-            self._fit_callbacks = [*user_callbacks, stopper]
-            try:
-                super()._fit_keras_model(
-                    X[train],
-                    y[train],
-                    None if sample_weight is None else sample_weight[train],
-                    warm_start,
-                    epochs,
-                    initial_epoch,
-                    validation_data=(X[val], y[val]),
-                    **kwargs,
-                )
-            finally:
-                self._fit_callbacks = user_callbacks
-            self.validation_scores_ = [float(v) for v in self.history_["val_accuracy"]]
-            self.best_validation_score_ = max(self.validation_scores_)
-            X = X[train]
-        if self._settings()["augment"] and self._recalibrate:
-            # The augmentation block is the first layer; the network proper the last.
-            _recalibrate_batch_norm(self.model_.layers[-1], X, self._seed)
-        self.n_iter_ = len(self.history_["loss"])
-
-    def _predict_raw(self, X, **kwargs):
-        check_is_fitted(self)
-        X, _ = self._validate_data(X)
-        # Model.predict costs ~50 ms per call whatever the batch size (it builds a
-        # tf.data pipeline); predict_on_batch runs the compiled function directly.
-        out = [
-            np.asarray(self.model_.predict_on_batch(X[start : start + _PREDICT_CHUNK]))
-            for start in range(0, len(X), _PREDICT_CHUNK)
-        ]
-        return np.concatenate(out) if out else np.empty((0, self.n_classes_), np.float32)
 
     # -- public API -------------------------------------------------------------------
 
@@ -609,21 +343,18 @@ class DigitCNNClassifier(KerasClassifier):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        settings = self._settings()
+        self._validate_params()
+        settings = self._resolve_settings(_num_samples(X))
         if not (self.warm_start and self.__sklearn_is_fitted__()):
             # Drop Keras' global state from earlier fits (grid searches fit many models).
             _tf.release_keras_memory()
-        # Private fit-time state read by _learning_rate and _fit_keras_model.
-        self._n_fit_samples = _num_samples(X)
-        self._seed = _tf.resolve_seed(self.random_state)
-        self._recalibrate = True
-        with _tf.seeded(self._seed):
+        with self._fitting_with(settings), _tf.seeded(settings.seed):
             super().fit(
                 X,
                 y,
-                sample_weight=sample_weight,
-                epochs=settings["epochs"],
-                batch_size=settings["batch_size"],
+                sample_weight=weights_for_scikeras(sample_weight, self.class_weight),
+                epochs=settings.epochs,
+                batch_size=settings.batch_size,
             )
         # scikeras resets classes_ to None on a warm start and never sets it back.
         self.classes_ = self.target_encoder_.classes_
@@ -644,9 +375,9 @@ class DigitCNNClassifier(KerasClassifier):
         self : DigitCNNClassifier
             The classifier with an untrained network.
         """
-        self._n_fit_samples = _num_samples(X)
-        self._seed = _tf.resolve_seed(self.random_state)
-        return super().initialize(X, y)
+        self._validate_params()
+        with self._fitting_with(self._resolve_settings(_num_samples(X))):
+            return super().initialize(X, y)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch, keeping the current network (builds it on first call).
@@ -667,14 +398,17 @@ class DigitCNNClassifier(KerasClassifier):
         self : DigitCNNClassifier
             The updated classifier.
         """
-        settings = self._settings()
-        self._n_fit_samples = _num_samples(X)
-        self._seed = _tf.resolve_seed(self.random_state)
+        self._validate_params()
         # One batch is too few digits to re-estimate batch-norm statistics from.
-        self._recalibrate = False
-        return super().partial_fit(
-            X, y, classes=classes, sample_weight=sample_weight, batch_size=settings["batch_size"]
-        )
+        settings = self._resolve_settings(_num_samples(X), recalibrate=False)
+        with self._fitting_with(settings):
+            return super().partial_fit(
+                X,
+                y,
+                classes=classes,
+                sample_weight=weights_for_scikeras(sample_weight, self.class_weight),
+                batch_size=settings.batch_size,
+            )
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy of ``predict(X)`` against ``y``.
