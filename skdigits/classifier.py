@@ -33,6 +33,7 @@ from sklearn.utils.validation import _num_samples
 from skdigits import _tf
 from skdigits._scikeras import DigitKerasBase, weights_for_scikeras
 from skdigits._settings import LR_SCHEDULES, FitSettings
+from skdigits._validation import INPUT_SHAPE
 from skdigits.architectures import ARCHITECTURES
 
 __all__ = ["DigitCNNClassifier"]
