@@ -58,6 +58,11 @@ class NoCallModel:
         raise AssertionError("the model must not be called")
 
 
+def ptp_ok(index, side):
+    """``index`` spans about ``side`` pixels."""
+    return side - 4 <= np.ptp(index) + 1 <= side + 4
+
+
 def draw_one(session, x=140):
     """A vertical stroke, top to bottom, as a mouse drag would record it."""
     session.begin_stroke(x, 40)
@@ -287,14 +292,16 @@ def test_draw_window_end_to_end(model_path, tmp_path):
             assert canvas[140, 140] < 60 and canvas[140, 60] > 200 and canvas[10, 270] > 200
             # Beside the answer, the digit the network saw: a black square, 28 x SEEN_ZOOM
             # pixels, with a white stroke down its middle.
-            panel = screen[y0: y0 + origin + size, x0 + origin + size + gui.BORDER:]
+            panel = screen[y0: y0 + origin + size,
+                           x0 + origin + size + gui.BORDER: x0 + int(geometry["WIDTH"])]
             side = 28 * gui.SEEN_ZOOM
             black_per_row = (panel < 10).sum(axis=1)
             square = np.flatnonzero(black_per_row >= 0.6 * side)
             assert len(square) >= side - 4, "no 28x28 digit shown beside the answer"
-            assert np.ptp(square) < side + 4  # one square, not scattered rows
-            middle = panel[square[len(square) // 2]]
-            assert (middle > 200).sum() >= 2 * gui.SEEN_ZOOM  # the white stroke
+            assert ptp_ok(square, side)  # one square, not scattered rows
+            right = np.flatnonzero((panel[square] < 10).sum(axis=0) >= 0.5 * len(square)).max()
+            inside = panel[square[len(square) // 2], right + 1 - side: right + 1]
+            assert (inside < 10).sum() >= side // 2 and (inside > 128).sum() >= gui.SEEN_ZOOM
 
         click(clear)
         click(recognise)
