@@ -49,28 +49,50 @@ def one_line(text):
 class Sigint:
     """Records that Ctrl-C (SIGINT) arrived, then raises KeyboardInterrupt as usual.
 
-    TensorFlow sometimes turns a KeyboardInterrupt raised in the middle of its own code
-    into another exception ("The two structures don't have the same nested
-    structure"); the recorded flag lets the command line report any exception raised
-    after Ctrl-C as an interruption. A second Ctrl-C ends the process at once.
+    Python raises the KeyboardInterrupt in whatever Python code runs when the signal
+    arrives, and that may be a function TensorFlow's C++ code called back (while it
+    traces a network): TensorFlow then turns it into another exception ("The two
+    structures don't have the same nested structure") or aborts. So the flag lets the
+    command line report any exception raised after Ctrl-C as an interruption, and
+    inside :meth:`deferred` (around Keras' fit) the handler only sets the flag: the
+    training callback calls :meth:`check` between batches, where raising is safe. A
+    second Ctrl-C ends the process at once.
     """
 
     def __init__(self):
         self.seen = False
         self.reported = False
+        self.stderr_fd = 2  # where the user's terminal is (see quiet_stderr)
+        self._defer = False
 
     def _handler(self, signum, frame):
         if self.seen:
             if not self.reported:
-                os.write(2, b"skdigits: interrupted.\n")
+                os.write(self.stderr_fd, b"skdigits: interrupted.\n")
             os._exit(EXIT_INTERRUPTED)
         self.seen = True
-        raise KeyboardInterrupt
+        if not self._defer:
+            raise KeyboardInterrupt
+
+    def check(self):
+        """Raise KeyboardInterrupt if Ctrl-C arrived (a safe point inside :meth:`deferred`)."""
+        if self.seen:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def deferred(self):
+        """Within the block, Ctrl-C is raised only by :meth:`check` (and at its end)."""
+        self._defer = True
+        try:
+            yield self
+        finally:
+            self._defer = False
+        self.check()
 
     @contextlib.contextmanager
     def watch(self):
         """Install the handler for the duration of the block (main thread only)."""
-        self.seen = self.reported = False
+        self.seen = self.reported = self._defer = False
         if threading.current_thread() is not threading.main_thread():
             yield self
             return
@@ -92,42 +114,75 @@ def interrupted(exc):
 # --------------------------------------------------------------------------- #
 # TensorFlow
 # --------------------------------------------------------------------------- #
-def import_tensorflow(debug=False):
-    """Import TensorFlow once, without its start-up lines on stderr unless ``debug``.
+def quiet_tensorflow():
+    """Set ``TF_CPP_MIN_LOG_LEVEL=3`` (unless set) before TensorFlow is first imported.
 
-    TensorFlow's C++ libraries log through two copies of absl, each printing
-    "WARNING: All log messages before absl::InitializeLog() ..." and the CUDA and
-    CPU-feature notices while the libraries load, whatever ``TF_CPP_MIN_LOG_LEVEL``
-    says (that variable filters only TensorFlow's own later messages). So the
-    variable is set to 3 and the process' stderr (file descriptor 2) points at
-    ``/dev/null`` while TensorFlow is imported. Every command calls this before
-    anything that imports TensorFlow.
+    Returns
+    -------
+    quiet : bool
+        False if the user asked for TensorFlow's messages (level 0 or 1).
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    try:
+        return int(os.environ["TF_CPP_MIN_LOG_LEVEL"]) >= 2
+    except ValueError:
+        return True
+
+
+@contextlib.contextmanager
+def quiet_stderr(enabled=True):
+    """Point the process' stderr (file descriptor 2) at /dev/null for the block.
+
+    TensorFlow's C++ libraries write to file descriptor 2 directly: two copies of absl
+    each print "WARNING: All log messages before absl::InitializeLog() ..." and the
+    CUDA and CPU-feature notices while the libraries load, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says (it filters only TensorFlow's own later messages),
+    and more lines and tracebacks when Ctrl-C interrupts an import or a trace. Python's
+    ``sys.stderr`` is re-opened on a duplicate of the real stderr, so the command's
+    own messages and Python warnings still reach the terminal. Yields the stream to
+    write messages to.
+    """
+    stream = sys.stderr
+    try:
+        real = stream.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real = False  # e.g. captured by a test: only the descriptor is redirected
+    if not enabled:
+        yield stream
+        return
+    stream.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    if real:
+        sys.stderr = open(saved, "w", buffering=1, encoding=stream.encoding,
+                          errors="backslashreplace", closefd=False)
+        SIGINT.stderr_fd = saved
+    try:
+        yield sys.stderr
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        SIGINT.stderr_fd = 2
+        if real:
+            sys.stderr.close()
+            sys.stderr = stream
+        os.close(saved)
+
+
+def import_tensorflow(debug=False):
+    """Import TensorFlow (every command calls this before anything that imports it).
+
+    Its start-up lines are kept off the terminal by :func:`quiet_stderr`, around the
+    whole command, unless ``debug``.
     """
     if "tensorflow" in sys.modules:
         return
+    import tensorflow  # noqa: F401
+
     if debug:
-        import tensorflow  # noqa: F401
         return
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        level = int(os.environ["TF_CPP_MIN_LOG_LEVEL"])
-    except ValueError:
-        level = 3
-    if level < 2:  # the user asked for TensorFlow's messages
-        import tensorflow  # noqa: F401
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 2)
-            import tensorflow  # noqa: F401
-        finally:
-            os.dup2(saved, 2)
-            os.close(devnull)
-    finally:
-        os.close(saved)
     try:
         from absl import logging as absl_logging
     except ImportError:

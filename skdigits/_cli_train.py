@@ -15,6 +15,7 @@ from skdigits._cli_common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     PICKLE_SUFFIXES,
+    SIGINT,
     CommandError,
     duration,
     import_tensorflow,
@@ -54,11 +55,17 @@ def _progress_callback(out, epochs, classifier, X_held, y_held):
             # training here: it pickles as a plain, inert Keras callback.
             return (keras.callbacks.Callback, ())
 
+        # Keras calls these from its Python loop: a safe point to stop at Ctrl-C.
+        def on_train_begin(self, logs=None):
+            SIGINT.check()
+
         def on_epoch_begin(self, epoch, logs=None):
+            SIGINT.check()
             self._epoch = epoch
             self._start = time.monotonic()
 
         def on_train_batch_end(self, batch, logs=None):
+            SIGINT.check()
             if not live:
                 return
             now = time.monotonic()
@@ -179,12 +186,12 @@ def _train(args, architecture, epochs, output, out, err, saved):
         file=out, flush=True,
     )
     fit_start = time.monotonic()
-    pipe.fit(X_train, y_train)
-    fit_time = time.monotonic() - fit_start
-    # The progress callback has done its job; it is not part of the saved model.
-    classifier.set_params(callbacks=None)
-
-    y_pred = pipe.predict(X_test)
+    with SIGINT.deferred():  # Ctrl-C stops the fit between two batches
+        pipe.fit(X_train, y_train)
+        fit_time = time.monotonic() - fit_start
+        # The progress callback has done its job; it is not part of the saved model.
+        classifier.set_params(callbacks=None)
+        y_pred = pipe.predict(X_test)
     accuracy = float(np.mean(y_pred == y_test))
     print(f"Test accuracy on the {len(y_test):,} MNIST test digits: {accuracy:.2%}", file=out)
     print(f"Training took {duration(fit_time)} ({duration(time.monotonic() - started)} in total)",

@@ -39,6 +39,8 @@ from skdigits._cli_common import (
     load_mnist_or_fail,
     one_line,
     plots_available,
+    quiet_stderr,
+    quiet_tensorflow,
     save_confusion,
     sibling,
 )
@@ -255,7 +257,7 @@ def main(argv=None):
     status : int
         Exit status: 0 success, 1 error, 2 usage error, 130 interrupted.
     """
-    out, err = sys.stdout, sys.stderr
+    out = sys.stdout
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -263,10 +265,18 @@ def main(argv=None):
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.debug = args.debug or os.environ.get("SKDIGITS_DEBUG", "") not in ("", "0")
     if args.command is None:
-        parser.print_help(err)
+        parser.print_help(sys.stderr)
         return EXIT_USAGE
-    with SIGINT.watch():
-        return _run(args, out, err)
+    quiet = not args.debug and quiet_tensorflow()
+    with SIGINT.watch(), quiet_stderr(quiet) as err:
+        status = _run(args, out, err)
+    if SIGINT.seen and status == EXIT_INTERRUPTED:
+        # Ctrl-C from the terminal: leave at once. After an interrupted import or
+        # trace, TensorFlow's teardown takes seconds and may print to stderr again.
+        out.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    return status
 
 
 def _run(args, out, err):
