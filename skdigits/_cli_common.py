@@ -166,9 +166,11 @@ def quiet_stderr(enabled=True):
         os.dup2(saved, 2)
         SIGINT.stderr_fd = 2
         if real:
-            sys.stderr.close()
+            # The duplicate stays open: a logging handler created during the command
+            # (TensorFlow's) may still hold the stream.
             sys.stderr = stream
-        os.close(saved)
+        else:
+            os.close(saved)
 
 
 def import_tensorflow(debug=False):

@@ -255,7 +255,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        Exit status: 0 success, 1 error, 2 usage error, 130 interrupted.
+        Exit status: 0 success, 1 error, 2 usage error, 130 interrupted. After a
+        Ctrl-C from the terminal (a real SIGINT) the process exits at once with 130.
     """
     out = sys.stdout
     parser = build_parser()
