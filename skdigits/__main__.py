@@ -2,7 +2,15 @@
 
 import sys
 
-from skdigits.cli import main
+
+def _main():
+    try:
+        from skdigits.cli import main
+    except KeyboardInterrupt:  # Ctrl-C before the command line is even loaded
+        print("skdigits: interrupted.", file=sys.stderr)
+        return 130
+    return main()
+
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main())

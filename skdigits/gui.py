@@ -7,8 +7,11 @@ Windows, and the logic can be tested without a display.
 - :class:`DrawingSession` holds the strokes, renders them to a grayscale PIL image and
   recognises it with a fitted model. It knows nothing about Tk.
 - :class:`DrawingApp` is the Tk front end: a canvas, "Recognise" and "Clear" buttons and
-  the result (digit, confidence, top three).
-- :func:`run` opens the window; ``skdigits draw MODEL`` calls it.
+  the result (digit, confidence, top three, and the 28x28 digit the network saw, so that
+  users learn why a drawing failed).
+- :func:`run` opens the window; ``skdigits draw`` calls it.
+
+It uses the library (:mod:`skdigits.inference`), never the command line.
 
 Each recognition result is also printed as one line on stdout, e.g.
 ``7 (98.4%)   top-3: 7 98.4%, 1 1.2%, 9 0.3%`` or ``no prediction: draw a digit first``,
@@ -19,9 +22,10 @@ from __future__ import annotations
 
 import sys
 
-from skdigits.cli import CommandError, ImagePredictor, Prediction
+from skdigits.inference import ImagePredictor, Prediction, format_top, plain_label
 
-__all__ = ["DrawingSession", "DrawingApp", "run", "EMPTY_MESSAGE", "TOO_SMALL_MESSAGE"]
+__all__ = ["DrawingSession", "DrawingApp", "WindowError", "run", "EMPTY_MESSAGE",
+           "TOO_SMALL_MESSAGE"]
 
 EMPTY_MESSAGE = "draw a digit first"
 TOO_SMALL_MESSAGE = "too small to recognise: draw a bigger digit"
@@ -32,7 +36,13 @@ TOO_SMALL_MESSAGE = "too small to recognise: draw a bigger digit"
 PAD = 10
 BORDER = 1
 BUTTON_GAP = 8
-PANEL_WIDTH = 180
+PANEL_WIDTH = 200
+# The digit the network saw is shown SEEN_ZOOM times its size (28 x 3 = 84 px).
+SEEN_ZOOM = 3
+
+
+class WindowError(RuntimeError):
+    """No window can be opened: Tkinter is missing or there is no display."""
 
 
 class DrawingSession:
@@ -143,8 +153,9 @@ class DrawingSession:
 
         Returns
         -------
-        result : skdigits.cli.Prediction
-            The predicted digit, its confidence and the top three; or, with ``error``
+        result : skdigits.inference.Prediction
+            The predicted digit, its confidence, the top three and, as
+            ``digit_image``, the 28x28 digit the network saw; or, with ``error``
             set, why there is no prediction: :data:`EMPTY_MESSAGE` for an empty
             canvas and :data:`TOO_SMALL_MESSAGE` for a drawing smaller than the brush
             (e.g. a single dot) -- the model is not called for either -- or the reason
@@ -198,7 +209,7 @@ class DrawingApp:
     session : DrawingSession
         Strokes, rendering and recognition.
     on_result : callable, default=None
-        Called with each :class:`~skdigits.cli.Prediction` after Recognise.
+        Called with each :class:`~skdigits.inference.Prediction` after Recognise.
     """
 
     def __init__(self, master, session, *, on_result=None):
@@ -236,9 +247,16 @@ class DrawingApp:
         panel = tk.Frame(master, width=PANEL_WIDTH)
         panel.grid(row=0, column=2, rowspan=2, sticky="ns", padx=(PAD + 4, 0))
         panel.pack_propagate(False)  # fixed width: the window does not jump with the text
-        self.digit_label = tk.Label(panel, text="?", font=(family, 72, "bold"), width=2,
+        answer = tk.Frame(panel)
+        answer.pack(pady=(10, 0))
+        self.digit_label = tk.Label(answer, text="?", font=(family, 72, "bold"), width=1,
                                     foreground="#999999")
-        self.digit_label.pack(pady=(10, 0))
+        self.digit_label.pack(side="left")
+        # The 28x28 digit the network saw, beside the answer (empty until Recognise).
+        self.seen_label = tk.Label(answer, text="", font=(family, 9), foreground="#555555",
+                                   borderwidth=0)
+        self.seen_label.pack(side="left", padx=(10, 0))
+        self._seen_image = None
         self.confidence_label = tk.Label(panel, text="", font=(family, 14))
         self.confidence_label.pack()
         fixed = tkfont.nametofont("TkFixedFont").actual("family")
@@ -298,14 +316,12 @@ class DrawingApp:
         return result
 
     def show(self, result):
-        """Display a :class:`~skdigits.cli.Prediction` in the panel."""
-        from skdigits.cli import _label
-
+        """Display a :class:`~skdigits.inference.Prediction` in the panel."""
+        self.show_seen(result.digit_image)
         if result.ok:
-            self.digit_label.configure(text=str(_label(result.label)), foreground="black")
+            self.digit_label.configure(text=str(plain_label(result.label)), foreground="black")
             self.confidence_label.configure(text=f"{result.confidence:.1%} sure")
-            lines = [f"{_label(label)}   {p:6.1%}" for label, p in result.top]
-            self.top_label.configure(text="Top 3:\n" + "\n".join(lines))
+            self.top_label.configure(text="Top 3:\n" + format_top(result.top, sep="\n", width=6))
             self.message_label.configure(text="Clear to draw another digit.")
         else:
             self.digit_label.configure(text="?", foreground="#999999")
@@ -314,6 +330,26 @@ class DrawingApp:
             message = result.error[0].upper() + result.error[1:] + "."
             self.message_label.configure(text=message)
 
+    def show_seen(self, digit):
+        """Show the digit the network saw (white on black, as MNIST), or nothing."""
+        import tkinter as tk
+
+        import numpy as np
+
+        if digit is None:
+            self.seen_label.configure(image="", text="")
+            self._seen_image = None
+            return
+        gray = np.clip(np.nan_to_num(np.asarray(digit, dtype=float)) * 255, 0, 255).astype(int)
+        rows = " ".join(
+            "{" + " ".join(f"#{v:02x}{v:02x}{v:02x}" for v in row) + "}" for row in gray
+        )
+        image = tk.PhotoImage(master=self.master, width=gray.shape[1], height=gray.shape[0])
+        image.put(rows)
+        self._seen_image = image.zoom(SEEN_ZOOM)  # Tk shows it only while referenced
+        self.seen_label.configure(image=self._seen_image, text="network saw",
+                                  compound="top")
+
     def clear(self):
         """Empty the canvas and the result."""
         self.session.clear()
@@ -321,6 +357,7 @@ class DrawingApp:
         self.digit_label.configure(text="?", foreground="#999999")
         self.confidence_label.configure(text="")
         self.top_label.configure(text="")
+        self.show_seen(None)
         self.message_label.configure(text="Draw a digit with the mouse,\nthen press Recognise.")
 
     def close(self):
@@ -349,14 +386,14 @@ def run(model, *, size=280, brush=None, out=None):
 
     Raises
     ------
-    skdigits.cli.CommandError
+    WindowError
         If Tkinter is missing or no display can be opened.
     """
     out = sys.stdout if out is None else out
     try:
         import tkinter as tk
     except ImportError as exc:
-        raise CommandError(
+        raise WindowError(
             f"Tkinter is not available ({exc}); install it (e.g. apt install python3-tk, "
             "or a python.org build of Python) to use the drawing window."
         ) from None
@@ -364,7 +401,7 @@ def run(model, *, size=280, brush=None, out=None):
     try:
         root = tk.Tk(className="skdigits")
     except tk.TclError as exc:
-        raise CommandError(f"cannot open a window: {exc}.") from None
+        raise WindowError(f"cannot open a window: {exc}.") from None
 
     def report(result):
         print(result.summary(), file=out, flush=True)

@@ -1,13 +1,17 @@
 """The drawing window (``skdigits draw``).
 
 Headless: :class:`skdigits.gui.DrawingSession` renders strokes, refuses blank canvases
-and dots, recognises a drawn "1" with a trained model, and clears.
+and dots, recognises a drawn "1" with a trained model (and returns the 28x28 digit the
+network saw), and clears.
 
 End to end (``-m gui``): a real Tk window on a virtual X display (Xvfb), driven with
 xdotool like a user: draw a "1" with the mouse, click Recognise, read the result the
-application prints on stdout, check the screenshot shows the ink, click Clear, recognise
-again (-> "draw a digit first"), close with Ctrl-Q. Skipped when Xvfb or xdotool are not
-installed (``apt-get install xvfb xdotool``).
+application prints on stdout, check the screenshot shows the ink and the digit the
+network saw, click Clear, recognise again (-> "draw a digit first"), close with Ctrl-Q.
+The window runs ``skdigits draw`` without a model (the pretrained one, here the session's
+model through ``SKDIGITS_PRETRAINED``) and without TF_CPP_MIN_LOG_LEVEL: stderr must stay
+free of TensorFlow's start-up lines. Skipped when Xvfb or xdotool are not installed
+(``apt-get install xvfb xdotool``).
 """
 
 import os
@@ -26,19 +30,22 @@ import pytest
 from skdigits import gui
 from skdigits.cli import main
 from skdigits.gui import EMPTY_MESSAGE, TOO_SMALL_MESSAGE, DrawingSession
+from skdigits.inference import load_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def model_path(cli_model):
-    return cli_model[0]
+def model_path(cli_model, tmp_path_factory):
+    """The session's model, in the safe format."""
+    from skdigits.persistence import save_safe
+
+    model = load_model(cli_model[0], allow_pickle=True)
+    return save_safe(model, tmp_path_factory.mktemp("gui-model") / "model.skdigits")
 
 
 @pytest.fixture(scope="module")
 def model(model_path):
-    from skdigits.cli import load_model
-
     return load_model(model_path)
 
 
@@ -49,6 +56,11 @@ class NoCallModel:
 
     def predict_proba(self, X):
         raise AssertionError("the model must not be called")
+
+
+def ptp_ok(index, side):
+    """``index`` spans about ``side`` pixels."""
+    return side - 4 <= np.ptp(index) + 1 <= side + 4
 
 
 def draw_one(session, x=140):
@@ -130,6 +142,19 @@ def test_a_drawn_one_is_recognised(model):
                         result.summary()), result.summary()
 
 
+def test_recognise_returns_the_digit_the_network_saw(model):
+    """A vertical stroke comes out as a centred, upright MNIST-like "1": white on black."""
+    session = DrawingSession(model)
+    draw_one(session)
+    seen = session.recognise().digit_image
+    assert seen.shape == (28, 28) and 0 <= seen.min() and seen.max() <= 1
+    columns = seen.sum(axis=0)
+    assert 12 <= int(np.argmax(columns)) <= 15  # centred
+    assert columns[:8].sum() == 0 and columns[-8:].sum() == 0  # nothing at the sides
+    assert (seen[:, 12:16].max(axis=1) > 0.5).sum() >= 15  # a tall stroke
+    assert session.recognise().digit_image.tolist() == seen.tolist()  # the same each time
+
+
 def test_clear_empties_the_canvas(model):
     session = DrawingSession(model)
     draw_one(session)
@@ -153,7 +178,7 @@ def test_draw_without_a_display_is_a_one_line_error(model_path, capsys, monkeypa
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     if sys.platform != "linux":
         pytest.skip("only Linux/X11 needs DISPLAY")
-    status = main(["draw", str(model_path)])
+    status = main(["draw", "--model", str(model_path)])
     err = capsys.readouterr().err
     assert status == 1
     assert err.startswith("skdigits draw: error: cannot open a window") and err.count("\n") == 1
@@ -205,9 +230,10 @@ def test_draw_window_end_to_end(model_path, tmp_path):
     pytest.importorskip("tkinter")
 
     xvfb, display = _start_xvfb()
-    env = dict(os.environ, DISPLAY=display, TF_CPP_MIN_LOG_LEVEL="3",
+    env = dict(os.environ, DISPLAY=display, SKDIGITS_PRETRAINED=str(model_path),
                PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])))
-    app = subprocess.Popen([sys.executable, "-m", "skdigits", "draw", str(model_path)],
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    app = subprocess.Popen([sys.executable, "-m", "skdigits", "draw"],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     stdout = queue.Queue()
     threading.Thread(target=_lines, args=(app.stdout, stdout), daemon=True).start()
@@ -264,6 +290,18 @@ def test_draw_window_end_to_end(model_path, tmp_path):
             x0, y0 = int(geometry["X"]), int(geometry["Y"])
             canvas = screen[y0 + origin: y0 + origin + size, x0 + origin: x0 + origin + size]
             assert canvas[140, 140] < 60 and canvas[140, 60] > 200 and canvas[10, 270] > 200
+            # Beside the answer, the digit the network saw: a black square, 28 x SEEN_ZOOM
+            # pixels, with a white stroke down its middle.
+            panel = screen[y0: y0 + origin + size,
+                           x0 + origin + size + gui.BORDER: x0 + int(geometry["WIDTH"])]
+            side = 28 * gui.SEEN_ZOOM
+            black_per_row = (panel < 10).sum(axis=1)
+            square = np.flatnonzero(black_per_row >= 0.6 * side)
+            assert len(square) >= side - 4, "no 28x28 digit shown beside the answer"
+            assert ptp_ok(square, side)  # one square, not scattered rows
+            right = np.flatnonzero((panel[square] < 10).sum(axis=0) >= 0.5 * len(square)).max()
+            inside = panel[square[len(square) // 2], right + 1 - side: right + 1]
+            assert (inside < 10).sum() >= side // 2 and (inside > 128).sum() >= gui.SEEN_ZOOM
 
         click(clear)
         click(recognise)
@@ -274,6 +312,7 @@ def test_draw_window_end_to_end(model_path, tmp_path):
         assert app.wait(timeout=60) == 0
         err = app.stderr.read()
         assert "Traceback" not in err, err
+        assert err == "", err  # no TensorFlow start-up lines
     finally:
         if app.poll() is None:
             app.kill()
