@@ -184,6 +184,31 @@ def jpeg(a, quality, as_pil=False):
     return im if as_pil else np.asarray(im)
 
 
+def canny(x, sigma, low=0.1, high=0.2):
+    """A boolean Canny edge map: Gaussian blur, Sobel gradient, non-maximum suppression
+    along the gradient direction, hysteresis between ``low`` and ``high`` (fractions of
+    the largest gradient)."""
+    g = ndimage.gaussian_filter(np.asarray(x, np.float64), sigma)
+    gy, gx = ndimage.sobel(g, 0), ndimage.sobel(g, 1)
+    mag = np.hypot(gx, gy)
+    if mag.max() <= 0:
+        return np.zeros(x.shape, bool)
+    angle = (np.rad2deg(np.arctan2(gy, gx)) + 180) % 180
+    sector = (((angle + 22.5) // 45) % 4).astype(int)  # 0: -, 1: /, 2: |, 3: \
+    p = np.pad(mag, 1)
+    h, w = mag.shape
+    keep = np.zeros(mag.shape, bool)
+    for k, (dy, dx) in enumerate([(0, 1), (1, 1), (1, 0), (1, -1)]):
+        a = p[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+        b = p[1 - dy:1 - dy + h, 1 - dx:1 - dx + w]
+        keep |= (sector == k) & (mag >= a) & (mag >= b)
+    nms = np.where(keep, mag, 0) / mag.max()
+    weak = nms > low
+    labels, n = ndimage.label(weak, np.ones((3, 3)))
+    strong = np.unique(labels[nms > high])
+    return np.isin(labels, strong[strong > 0])
+
+
 def affine(x, matrix, order=1):
     """``x`` through the 2x2 ``matrix`` about the image centre (output -> input mapping)."""
     c = (np.array(x.shape) - 1) / 2
