@@ -24,7 +24,8 @@ import time
 import _common
 import robustness as R
 
-DIGIT_COLUMNS = ["variant", "what", "n", "baseline", "classifier alone %", "per image %",
+DIGIT_COLUMNS = ["variant", "what", "n", "baseline", "classifier alone %",
+                 "plain normalisation %", "per image %",
                  "batch %", "blank per image %", "blank batch %", "batch = per image %", "floor"]
 NON_DIGIT_COLUMNS = ["variant", "what", "n", "blank per image %", "blank batch %",
                      "batch = per image %", "floor"]
@@ -70,6 +71,7 @@ def make_section(results, model_text, params):
         if r["kind"] == "digit":
             row.update({"baseline": r["baseline"] or "–",
                         "classifier alone %": _pct(r["classifier alone"]),
+                        "plain normalisation %": _pct(r.get("plain normalisation")),
                         "per image %": _pct(r["per image"]), "batch %": _pct(r["batch"])})
             digit_rows.append(row)
         else:
@@ -124,7 +126,9 @@ def make_section(results, model_text, params):
         "the raw 28x28 digit of the baseline variant (column 'baseline': `self` = the "
         "corrupted 28x28 image itself; another name = the 28x28 MNIST-polarity variant "
         "carrying the same corruption, rendered from the same random stream; '–' = none, "
-        "for low resolutions). 'per image': `DigitImagePreprocessor(on_blank='nan')` on the "
+        "for low resolutions). 'plain normalisation': the classifier on each image normalised "
+        "by `robustness.plain_normalise` (polarity and background from the border, crop, "
+        "20 px, centre of mass), a yardstick, not a floor. 'per image': `DigitImagePreprocessor(on_blank='nan')` on the "
         "images as a list, then the classifier; 'batch': the same images stacked into one "
         "array per shape (28x28 images take the vectorised batch path). Blank (NaN) rows "
         "count as wrong. Floors (issue 15): per image >= classifier alone - 0.5 points and "

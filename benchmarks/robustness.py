@@ -51,7 +51,8 @@ from scipy import ndimage
 import _corruptions as C
 import _draw as D
 
-__all__ = ["NON_DIGITS", "VARIANTS", "Variant", "evaluate", "render", "print_table"]
+__all__ = ["NON_DIGITS", "VARIANTS", "Variant", "evaluate", "plain_normalise", "print_table",
+           "render", "sample_digits"]
 
 FLOOR_POINTS = 0.5        # pipeline >= classifier alone - 0.5 points
 MAX_BLANK_DIGITS = 0.002  # real digits declared blank <= 0.2 %
@@ -339,16 +340,18 @@ def _rng(seed, key):
     return np.random.default_rng([seed, zlib.crc32(key.encode())])
 
 
-def render(name, digits, labels, seed=0):
+def render(name, digits, labels, seed=0, max_n=None):
     """The images of variant ``name`` made from ``digits``: ``(images, labels, baseline)``.
 
     ``labels`` is None for non-digits; for real collections (``Variant.real``) the labels
     are the collection's own. ``baseline`` is an ``(n, 28, 28)`` uint8 array or None.
+    Large-canvas variants use at most ``max_n`` digits (default: ``Variant.max_n``).
     """
     v = ALL[name]
     digits = np.asarray(digits)
-    if v.max_n is not None:
-        digits, labels = digits[:v.max_n], None if labels is None else labels[:v.max_n]
+    cap = v.max_n if max_n is None or v.max_n is None else min(max_n, v.max_n)
+    if cap is not None:
+        digits, labels = digits[:cap], None if labels is None else labels[:cap]
     if v.real:
         images, labels = v.make(len(digits), _rng(seed, name))
         return images, np.asarray(labels), None
@@ -368,6 +371,52 @@ def render(name, digits, labels, seed=0):
 # --------------------------------------------------------------------------- #
 # Scoring
 # --------------------------------------------------------------------------- #
+def _gray(image):
+    """Gray float image in [0, 1]; the alpha channel instead when the background is
+    transparent (then it already is light ink on dark)."""
+    if isinstance(image, Image.Image):
+        if "A" in image.getbands():
+            a = np.asarray(image.getchannel("A"), np.float32) / 255
+            if a.min() < 0.5:
+                return a
+        return np.asarray(image.convert("L"), np.float32) / 255
+    a = np.asarray(image)
+    a = a / 255.0 if a.dtype == np.uint8 else a.astype(np.float64)
+    if a.ndim == 3 and a.shape[2] == 4 and a[..., 3].min() < 0.5:
+        return a[..., 3]
+    if a.ndim == 3:
+        return a[..., :3] @ np.array([0.299, 0.587, 0.114])
+    return a
+
+
+def plain_normalise(image):
+    """A plain 28x28 normalisation, the yardstick of issue 15 (not the library's).
+
+    Gray (alpha if the background is transparent); the background level is the median
+    of the border and the ink is what departs from it on the side of the image mean;
+    background subtracted and the peak set to 1; crop to the pixels above 0.2; long side
+    scaled to 20 px; centre of mass moved to the centre of a 28x28 frame.
+    """
+    g = _gray(image)
+    bg = np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))
+    ink = np.clip(g - bg if g.mean() >= bg else bg - g, 0, None)
+    out = np.zeros((28, 28), np.float32)
+    if ink.max() <= 1e-6:
+        return out
+    ink = ink / ink.max()
+    rows, cols = np.nonzero(ink > 0.2)
+    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    h, w = crop.shape
+    f = 20 / max(h, w)
+    small = D.resize(crop, (max(1, round(h * f)), max(1, round(w * f))),
+                     Image.Resampling.BOX if f < 1 else Image.Resampling.BICUBIC)
+    frame = D.paste((28, 28), small, (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2)
+    cy, cx = ndimage.center_of_mass(frame)
+    if np.isfinite(cy):
+        frame = ndimage.shift(frame, (round(13.5 - cy), round(13.5 - cx)), order=0)
+    return frame
+
+
 def sample_digits(n, seed=0):
     """``n`` MNIST test digits drawn at random (seeded): ``(digits, labels)``."""
     from skdigits import load_mnist
@@ -408,7 +457,8 @@ def _predict(preprocessor, classifier, images, batch):
     return pred
 
 
-def evaluate(preprocessor, classifier, n=200, seed=0, variants=None, batch=True, log=None):
+def evaluate(preprocessor, classifier, n=200, seed=0, variants=None, batch=True, log=None,
+             max_n=None):
     """Score ``preprocessor`` + ``classifier`` on the suite: ``{variant: dict}``.
 
     ``classifier``: a fitted classifier of 28x28 digits, or a fitted pipeline whose
@@ -416,9 +466,10 @@ def evaluate(preprocessor, classifier, n=200, seed=0, variants=None, batch=True,
     cloned with ``on_blank="nan"``; blank images count as wrong. Every variant uses the
     same ``n`` MNIST test digits (drawn with ``seed``); ``variants`` defaults to all.
     Per variant: ``n``, ``classifier alone`` (accuracy on the baseline 28x28 digits, or
-    None), ``per image`` and ``batch`` (pipeline accuracy, or for non-digits None),
+    None), ``plain normalisation`` (the classifier on :func:`plain_normalise`'s output), ``per image`` and ``batch`` (pipeline accuracy, or for non-digits None),
     ``blank per image`` / ``blank batch`` (shares), ``same digits`` (share of images on
     which both paths agree, blank included), ``met`` (the issue's floors, per image).
+    ``max_n`` caps the large-canvas variants further (see :func:`render`).
     """
     from sklearn.base import clone
 
@@ -427,7 +478,7 @@ def evaluate(preprocessor, classifier, n=200, seed=0, variants=None, batch=True,
     digits, labels = sample_digits(n, seed)
     out = {}
     for name in variants or ALL:
-        images, y, base = render(name, digits, labels, seed)
+        images, y, base = render(name, digits, labels, seed, max_n)
         per = _predict(pre, clf, images, batch=False)
         both = _predict(pre, clf, images, batch=True) if batch else None
         r = {"kind": "non-digit" if name in NON_DIGITS else "digit", "n": len(images),
@@ -438,10 +489,13 @@ def evaluate(preprocessor, classifier, n=200, seed=0, variants=None, batch=True,
         r["same digits"] = None if both is None else float(np.mean(per == both))
         if y is None:
             r["classifier alone"] = r["per image"] = r["batch"] = None
+            r["plain normalisation"] = None
             r["met"] = r["blank per image"] >= MIN_BLANK_NON_DIGITS
         else:
             r["classifier alone"] = (None if base is None
                                      else float(np.mean(np.asarray(clf.predict(base)) == y)))
+            plain = np.stack([plain_normalise(im) for im in images])
+            r["plain normalisation"] = float(np.mean(np.asarray(clf.predict(plain)) == y))
             r["per image"] = float(np.mean(per == y))
             r["batch"] = None if both is None else float(np.mean(both == y))
             r["met"] = bool(r["blank per image"] <= MAX_BLANK_DIGITS and (
@@ -458,7 +512,8 @@ def _pct(v):
 
 
 def _row_text(name, r):
-    return (f"{name:24s} n={r['n']:4d}  alone {_pct(r['classifier alone']):>5s}  per image "
+    return (f"{name:24s} n={r['n']:4d}  alone {_pct(r['classifier alone']):>5s}  plain "
+            f"{_pct(r['plain normalisation']):>5s}  per image "
             f"{_pct(r['per image']):>5s}  batch {_pct(r['batch']):>5s}  blank "
             f"{_pct(r['blank per image']):>5s}/{_pct(r['blank batch']):>5s}  same "
             f"{_pct(r['same digits']):>5s}  {'ok' if r['met'] else 'MISSED'}")
