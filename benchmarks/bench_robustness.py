@@ -154,7 +154,7 @@ def measure(n=500, seed=0, model=None, n_train=None, epochs=3, variants=None, lo
     results = R.evaluate(DigitImagePreprocessor(), clf, n=n, seed=seed, variants=variants,
                          log=lambda line: log("    " + line))
     params = dict(n=n, seed=seed, n_train=n_train, epochs=epochs, model=model,
-                  evaluate_seconds=round(time.perf_counter() - start, 1), results=results)
+                  evaluate_seconds=round(time.perf_counter() - start, 1))
     return make_section(results, model_text, params)
 
 
