@@ -214,3 +214,49 @@ def affine(x, matrix, order=1):
     c = (np.array(x.shape) - 1) / 2
     offset = c - matrix @ c
     return np.clip(ndimage.affine_transform(x, matrix, offset=offset, order=order), 0, 1)
+
+
+def _gray(image):
+    """Gray float image in [0, 1]; the alpha channel instead when the background is
+    transparent (then it already is light ink on dark)."""
+    if isinstance(image, Image.Image):
+        if "A" in image.getbands():
+            a = np.asarray(image.getchannel("A"), np.float32) / 255
+            if a.min() < 0.5:
+                return a
+        return np.asarray(image.convert("L"), np.float32) / 255
+    a = np.asarray(image)
+    a = a / 255.0 if a.dtype == np.uint8 else a.astype(np.float64)
+    if a.ndim == 3 and a.shape[2] == 4 and a[..., 3].min() < 0.5:
+        return a[..., 3]
+    if a.ndim == 3:
+        return a[..., :3] @ np.array([0.299, 0.587, 0.114])
+    return a
+
+
+def plain_normalise(image):
+    """A plain 28x28 normalisation, the yardstick of issue 15 (not the library's).
+
+    Gray (alpha if the background is transparent); the background level is the median
+    of the border and the ink is what departs from it on the side of the image mean;
+    background subtracted and the peak set to 1; crop to the pixels above 0.2; long side
+    scaled to 20 px; centre of mass moved to the centre of a 28x28 frame.
+    """
+    g = _gray(image)
+    bg = np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))
+    ink = np.clip(g - bg if g.mean() >= bg else bg - g, 0, None)
+    out = np.zeros((28, 28), np.float32)
+    if ink.max() <= 1e-6:
+        return out
+    ink = ink / ink.max()
+    rows, cols = np.nonzero(ink > 0.2)
+    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    h, w = crop.shape
+    f = 20 / max(h, w)
+    small = resize(crop, (max(1, round(h * f)), max(1, round(w * f))),
+                     Image.Resampling.BOX if f < 1 else Image.Resampling.BICUBIC)
+    frame = paste((28, 28), small, (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2)
+    cy, cx = ndimage.center_of_mass(frame)
+    if np.isfinite(cy):
+        frame = ndimage.shift(frame, (round(13.5 - cy), round(13.5 - cx)), order=0)
+    return frame

@@ -12,26 +12,34 @@ floats in [0, 1]) or PIL images where the mode matters (RGBA, decoded JPEG).
 - :func:`render` ``(name, digits, labels, seed) -> (images, labels, baseline)``: the
   images of one variant; ``baseline`` is the ``(n, 28, 28)`` uint8 array the classifier
   alone is scored on ("the raw 28x28 digit"), or None where no such image exists;
-- :func:`evaluate` scores a preprocessor + classifier on every variant.
+- :func:`evaluate` scores a preprocessor + classifier on every variant (or on
+  ``variants=[...]``) and :func:`print_table` prints its result;
+- :func:`sample_digits` draws the MNIST test digits; :func:`plain_normalise` is a plain
+  28x28 normalisation used as a yardstick (not a floor).
 
 The baseline rule: a variant that corrupts the 28x28 digit in MNIST polarity is its own
 baseline. A variant rendered at another size, polarity, colour mode or with transparency
-names the 28x28 MNIST-polarity variant carrying the same corruption (``Variant.baseline``);
-it is rendered from the same random stream, so the corruption is identical. Renderings
-that add no corruption (a clean digit on a large canvas, inverted, transparent) have the
-clean digit as baseline; the low-resolution variants have none (their corruption *is*
-the size; there is no 28x28 counterpart).
+names the 28x28 MNIST-polarity variant carrying the same kind of corruption
+(``Variant.baseline``), rendered from the same random stream: the inverted variants
+carry exactly the same corruption, the re-drawn pens and the photographed sheet the
+same kind. Renderings that add no corruption (a clean digit on a large canvas, inverted,
+transparent) have the clean digit as baseline; the low-resolution variants have none
+(their corruption *is* the size; there is no 28x28 counterpart).
 
-Usage (the preprocessing engineer's loop)::
+Usage, with the skdigits of another checkout (``robustness`` imports nothing from the
+suite's own checkout but this folder)::
 
-    PYTHONPATH=/path/to/checkout:/path/to/checkout/benchmarks python -c "
+    PYTHONPATH=/work/wt-prep:/work/wt-suite/benchmarks python -c "
     import joblib, robustness
     from skdigits import DigitImagePreprocessor
     clf = joblib.load('/work/cache/classic3.joblib')   # a fitted classifier or pipeline
-    res = robustness.evaluate(DigitImagePreprocessor(), clf, n=200, seed=0)
+    res = robustness.evaluate(DigitImagePreprocessor(), clf, n=200, seed=0,
+                              variants=['stripes', 'fog', 'scattered_dots'])
     robustness.print_table(res)"
 
+    digits, labels = robustness.sample_digits(100, seed=0)
     images, labels, baseline = robustness.render("stripes", digits, labels, seed=0)
+    sorted(robustness.ALL)           # every name: VARIANTS, then NON_DIGITS
 
 ``benchmarks/bench_robustness.py`` runs the full benchmark; ``tests/test_robustness.py``
 holds the floors on a fixed subset.
@@ -40,8 +48,10 @@ holds the floors on a fixed subset.
 from __future__ import annotations
 
 import functools
+import os
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -50,6 +60,7 @@ from scipy import ndimage
 
 import _corruptions as C
 import _draw as D
+from _draw import plain_normalise
 
 __all__ = ["NON_DIGITS", "VARIANTS", "Variant", "evaluate", "plain_normalise", "print_table",
            "render", "sample_digits"]
@@ -371,57 +382,17 @@ def render(name, digits, labels, seed=0, max_n=None):
 # --------------------------------------------------------------------------- #
 # Scoring
 # --------------------------------------------------------------------------- #
-def _gray(image):
-    """Gray float image in [0, 1]; the alpha channel instead when the background is
-    transparent (then it already is light ink on dark)."""
-    if isinstance(image, Image.Image):
-        if "A" in image.getbands():
-            a = np.asarray(image.getchannel("A"), np.float32) / 255
-            if a.min() < 0.5:
-                return a
-        return np.asarray(image.convert("L"), np.float32) / 255
-    a = np.asarray(image)
-    a = a / 255.0 if a.dtype == np.uint8 else a.astype(np.float64)
-    if a.ndim == 3 and a.shape[2] == 4 and a[..., 3].min() < 0.5:
-        return a[..., 3]
-    if a.ndim == 3:
-        return a[..., :3] @ np.array([0.299, 0.587, 0.114])
-    return a
-
-
-def plain_normalise(image):
-    """A plain 28x28 normalisation, the yardstick of issue 15 (not the library's).
-
-    Gray (alpha if the background is transparent); the background level is the median
-    of the border and the ink is what departs from it on the side of the image mean;
-    background subtracted and the peak set to 1; crop to the pixels above 0.2; long side
-    scaled to 20 px; centre of mass moved to the centre of a 28x28 frame.
-    """
-    g = _gray(image)
-    bg = np.median(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))
-    ink = np.clip(g - bg if g.mean() >= bg else bg - g, 0, None)
-    out = np.zeros((28, 28), np.float32)
-    if ink.max() <= 1e-6:
-        return out
-    ink = ink / ink.max()
-    rows, cols = np.nonzero(ink > 0.2)
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
-    h, w = crop.shape
-    f = 20 / max(h, w)
-    small = D.resize(crop, (max(1, round(h * f)), max(1, round(w * f))),
-                     Image.Resampling.BOX if f < 1 else Image.Resampling.BICUBIC)
-    frame = D.paste((28, 28), small, (28 - small.shape[0]) // 2, (28 - small.shape[1]) // 2)
-    cy, cx = ndimage.center_of_mass(frame)
-    if np.isfinite(cy):
-        frame = ndimage.shift(frame, (round(13.5 - cy), round(13.5 - cx)), order=0)
-    return frame
-
-
 def sample_digits(n, seed=0):
-    """``n`` MNIST test digits drawn at random (seeded): ``(digits, labels)``."""
+    """``n`` MNIST test digits drawn at random (seeded): ``(digits, labels)``.
+
+    Read from ``$SKDIGITS_DATA``, else from ``../shared/data/mnist`` beside the checkout
+    when it exists, else from skdigits' default folder.
+    """
     from skdigits import load_mnist
 
-    _, (X, y) = load_mnist(download_if_missing=False)
+    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
+    home = None if os.environ.get("SKDIGITS_DATA") or not shared.is_dir() else shared
+    _, (X, y) = load_mnist(data_home=home, download_if_missing=False)
     idx = np.sort(np.random.default_rng(seed).choice(len(X), n, replace=False))
     return X[idx], y[idx]
 

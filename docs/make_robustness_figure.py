@@ -107,7 +107,7 @@ def main(argv=None):
     plt.close(fig)
     with Image.open(args.output) as im:
         rgb = im.convert("RGB")
-    rgb.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+    rgb.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
         args.output, optimize=True)
     print(args.output)
 

@@ -134,7 +134,8 @@ class BenchmarkResults(SphinxDirective):
             note = nodes.note()
             note += _paragraph(
                 f"No benchmark results in this checkout: `benchmarks/results/{path.name}` "
-                "is written by `python benchmarks/run.py --full` (or `--quick`)."
+                + ("is written by `python benchmarks/run.py --full` (or `--quick`)."
+                   if path == RESULTS else "has not been written yet.")
             )
             return [note]
         try:
