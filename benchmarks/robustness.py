@@ -398,7 +398,8 @@ def sample_digits(n, seed=0):
 
 
 def _as_array(im):
-    return np.asarray(im) if isinstance(im, Image.Image) else np.asarray(im)
+    """An image (array or PIL image: RGBA stays 4 channels) as an array."""
+    return np.asarray(im)
 
 
 def _batches(images, max_bytes=64 * 2**20):
@@ -416,11 +417,15 @@ def _batches(images, max_bytes=64 * 2**20):
 def _predict(preprocessor, classifier, images, batch):
     """Predicted digits (-1 where the preprocessor declared the image blank)."""
     if batch:
-        rows = np.empty((len(images), preprocessor.output_size ** 2), np.float32)
+        rows = [None] * len(images)
         for idx in _batches(images):
-            rows[idx] = preprocessor.transform(np.stack([_as_array(images[i]) for i in idx]))
+            out = preprocessor.transform(np.stack([_as_array(images[i]) for i in idx]))
+            for i, row in zip(idx, out.reshape(len(idx), -1)):
+                rows[i] = row
+        rows = np.stack(rows)
     else:
         rows = preprocessor.transform(list(images))
+    rows = rows.reshape(len(images), -1)
     blank = np.isnan(rows).any(axis=1)
     pred = np.full(len(images), -1)
     if (~blank).any():
