@@ -397,16 +397,11 @@ def sample_digits(n, seed=0):
     return X[idx], y[idx]
 
 
-def _as_array(im):
-    """An image (array or PIL image: RGBA stays 4 channels) as an array."""
-    return np.asarray(im)
-
-
 def _batches(images, max_bytes=64 * 2**20):
     """Index groups of images sharing a shape, as arrays of at most ``max_bytes``."""
     groups = {}
     for i, im in enumerate(images):
-        a = _as_array(im)
+        a = np.asarray(im)
         groups.setdefault((a.shape, a.dtype.str), []).append(i)
     for (shape, dtype), idx in groups.items():
         per = max(1, int(max_bytes // max(np.prod(shape) * np.dtype(dtype).itemsize, 1)))
@@ -419,7 +414,7 @@ def _predict(preprocessor, classifier, images, batch):
     if batch:
         rows = [None] * len(images)
         for idx in _batches(images):
-            out = preprocessor.transform(np.stack([_as_array(images[i]) for i in idx]))
+            out = preprocessor.transform(np.stack([np.asarray(images[i]) for i in idx]))
             for i, row in zip(idx, out.reshape(len(idx), -1)):
                 rows[i] = row
         rows = np.stack(rows)
