@@ -5,7 +5,8 @@ The preprocessor must not hurt: on MNIST test digits rendered the ways real imag
 transparency), ``DigitImagePreprocessor`` + a classifier, image by image, scores at least
 what the classifier alone scores on the raw 28x28 digit, declares (almost) no real digit
 blank, declares images holding no digit blank, and gives the same digits whether the
-images come one by one or as one array.
+images come one by one or as one array. A last test checks the generators themselves
+(seeded, and rendering what they claim).
 
 Subset: the same 150 MNIST test digits (seed 0) for every variant (60 or 40 for the
 slower renderings, 20 for the 2000-2400 px canvases), 50 images per non-digit kind. Model: the
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
 N = 150
@@ -148,3 +150,35 @@ def test_batch_and_single_images_give_the_same_digits(run, name):
     assert differ.size == 0, (
         f"{name}: {differ.size} of {len(batch)} images get another digit (or blank) as one "
         f"array than one by one, e.g. images {differ[:5].tolist()}")
+
+
+def test_the_suite_is_seeded_and_renders_what_it_claims(digits):
+    """The generators themselves: same seed, same images; each kind as described."""
+    d, y = digits[0][:8], digits[1][:8]
+    for name in ["impulse_noise", "stripes", "canvas_thin_pen", "transparent_28", "lowres_12",
+                 "paper_jpeg", "sklearn_digits"]:
+        a, _, _ = R.render(name, d, y, seed=0)
+        b, _, _ = R.render(name, d, y, seed=0)
+        c, _, _ = R.render(name, d, y, seed=1)
+        assert all(np.array_equal(np.asarray(p), np.asarray(q)) for p, q in zip(a, b)), name
+        assert not all(np.array_equal(np.asarray(p), np.asarray(q)) for p, q in zip(a, c)), name
+    # Low resolution: the digit touches the border of its frame.
+    for name, side in [("lowres_8", 8), ("lowres_12", 12), ("lowres_16", 16)]:
+        for im in R.render(name, d, y)[0]:
+            ink = np.asarray(im) > 0
+            assert im.shape == (side, side)
+            assert ink[[0, -1]].any() or ink[:, [0, -1]].any(), name
+    # Tiny digits: the ink spans 1-3 % of the canvas' long side (40 px on 2000).
+    for name in ["tiny_2000", "tiny_2400"]:
+        for im in R.render(name, d[:3], y[:3])[0]:
+            rows, cols = np.nonzero(np.asarray(im) < 128)
+            extent = max(np.ptp(rows), np.ptp(cols)) + 1
+            assert 0.008 <= extent / max(im.shape) <= 0.031, (name, extent, im.shape)
+    # Transparent backgrounds: alpha 0 around the digit, whatever the colour beneath.
+    for im in R.render("transparent_canvas", d, y)[0]:
+        alpha = np.asarray(im)[..., 3]
+        assert im.mode == "RGBA" and alpha[0].max() == 0 and alpha.max() == 255
+    # Scattered dots: 100-200 isolated single black pixels on white, no stroke.
+    for im in R.render("scattered_dots", d, None)[0]:
+        labels, n = ndimage.label(np.asarray(im) < 128)
+        assert 90 <= n <= 200 and np.bincount(labels.ravel())[1:].max() <= 4
