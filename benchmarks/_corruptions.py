@@ -9,6 +9,7 @@ docstring, chosen to resemble MNIST-C and the images people really have.
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
 from scipy import ndimage
 
 import _draw as D
@@ -198,3 +199,10 @@ def pen28(thin):
         cov = D.paste((112, 112), cov, (112 - cov.shape[0]) // 2, (112 - cov.shape[1]) // 2)
         return cov.reshape(28, 4, 28, 4).mean(axis=(1, 3))
     return fn
+
+
+def pixelate(x, rng):
+    """Box-averaged down to 10-16 px and back up to 28 (blocky, nearest)."""
+    side = int(rng.integers(10, 17))
+    small = D.resize(x, (side, side), Image.Resampling.BOX)
+    return D.resize(small, (28, 28), Image.Resampling.NEAREST)

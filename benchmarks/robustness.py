@@ -204,18 +204,17 @@ def _upscaled(side, resample):
 
 @functools.lru_cache(maxsize=1)
 def _load_digits():
-    from sklearn.datasets import load_digits
-
+    from sklearn.datasets import load_digits  # bundled with scikit-learn: offline
     return load_digits()
 
 
-def _sklearn_digits(upscale):
+def _sklearn_digits(upscale=None):
     def make(n, rng):
         bunch = _load_digits()
         idx = rng.choice(len(bunch.images), n, replace=len(bunch.images) < n)
         imgs = bunch.images[idx] / 16.0
         if upscale:
-            imgs = [D.u8(1 - D.resize(a, (64, 64))) for a in imgs]
+            imgs = [D.u8(1 - D.resize(a, (64, 64), upscale)) for a in imgs]
         return list(imgs), bunch.target[idx]
     return make
 
@@ -248,6 +247,7 @@ VARIANTS = {
     "shear": Variant(_each28(C.shear), "sheared, factor 0.25-0.6"),
     "scale": Variant(_each28(C.scale), "scaled 0.5-0.8x or 1.15-1.35x"),
     "edges": Variant(_each28(C.edges), "edge-only outlines (Canny)"),
+    "pixelate": Variant(_each28(C.pixelate), "pixelated: 10-16 px blocks back to 28x28"),
     "pen_thin": Variant(_each28(C.pen28(True)), "re-drawn with a 0.5-1 px pen"),
     "pen_thick": Variant(_each28(C.pen28(False)), "re-drawn with a 3.5-5.5 px pen"),
     # other polarity / size / mode; baseline = the 28x28 variant of the same corruption
@@ -286,10 +286,13 @@ VARIANTS = {
                                 "12x12 upscaled blocky (nearest) to 64, dark on light", None),
     "lowres_bicubic_64": Variant(_each(_upscaled(16, Image.Resampling.BICUBIC)),
                                  "16x16 upscaled bicubic to 64, dark on light", None),
-    "sklearn_digits": Variant(_sklearn_digits(False), "scikit-learn's load_digits 8x8 (real)",
+    "sklearn_digits": Variant(_sklearn_digits(), "scikit-learn's load_digits 8x8 (real)",
                               None, real=True),
-    "sklearn_digits_64": Variant(_sklearn_digits(True), "load_digits upscaled bicubic to 64, "
-                                 "dark on light (real)", None, real=True),
+    "sklearn_digits_64": Variant(_sklearn_digits(Image.Resampling.BICUBIC), "load_digits "
+                                 "upscaled bicubic to 64, dark on light (real)", None, real=True),
+    "sklearn_digits_blocky_64": Variant(_sklearn_digits(Image.Resampling.NEAREST), "load_digits "
+                                        "upscaled blocky (nearest) to 64, dark on light (real)",
+                                        None, real=True),
 }
 
 
