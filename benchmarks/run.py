@@ -16,9 +16,12 @@ Sections (see each ``bench_*.py`` module, each runnable alone):
 4. per architecture: test accuracy, fit time, parameters, peak memory, each in its own
    process (bench_architectures);
 5. accuracy on real drawings, preprocessor vs the tutorials' resize (bench_drawn);
-6. memory across a GridSearchCV, classifier vs plain Keras (bench_gridsearch_memory).
+6. memory across a GridSearchCV, classifier vs plain Keras (bench_gridsearch_memory);
+7. robustness: MNIST test digits rendered the ways real images come, and non-digits,
+   the pipeline vs the classifier alone (bench_robustness; --robustness-model PATH
+   reuses a fitted classic classifier instead of training one).
 
-They run in the order 1, 3, 6, 4, 5, 2 (5 and 2 reuse the pipelines trained in 4 in
+They run in the order 1, 3, 6, 4, 5, 7, 2 (5 and 2 reuse the pipelines trained in 4 in
 --full mode). The results are written after every section (and after every architecture
 of section 4) to ``benchmarks/results/results.{md,json}``, so an interrupted run still
 leaves a table. Exit status: 0 if every section ran, 1 if one failed, 130 if interrupted
@@ -45,8 +48,9 @@ SECTION_TITLES = {
     "4": "Architectures on MNIST with their defaults",
     "5": "Accuracy on real drawings (drawn-dev): preprocessor vs naive resize",
     "6": "Memory across a GridSearchCV (6 candidates x 3 folds)",
+    "7": "Robustness: digits rendered the ways real images come",
 }
-RUN_ORDER = ("1", "3", "6", "4", "5", "2")
+RUN_ORDER = ("1", "3", "6", "4", "5", "7", "2")
 
 MODES = {
     "quick": {
@@ -56,6 +60,7 @@ MODES = {
         "4": dict(limit=5000, epochs=1, test_limit=2000),
         "5": dict(n_train=10000, epochs=1),
         "6": dict(n=3000, arms=["skdigits", "keras"]),
+        "7": dict(n=40, n_train=10000, epochs=1),
     },
     "full": {
         "1": dict(architectures=["simple", "classic"], n_train=5000, epochs=1, fit_rounds=11,
@@ -65,6 +70,7 @@ MODES = {
         "4": dict(limit=None, epochs=None, test_limit=None),
         "5": dict(n_train=None, epochs=None),
         "6": dict(n=3000, arms=["skdigits", "keras", "keras-noclear"]),
+        "7": dict(n=500, n_train=None, epochs=3),
     },
 }
 
@@ -236,6 +242,14 @@ class Runner:
                                          for e in errs[:4]))
         return bench_drawn.make_section(rows, notes, params=dict(cfg))
 
+    def section_7(self):
+        import bench_robustness
+
+        cfg = self.cfg["7"]
+        if self.mode == "full" and self.args.skip_architectures:
+            cfg = dict(cfg, **{k: MODES["quick"]["7"][k] for k in ("n_train", "epochs")})
+        return bench_robustness.measure(**cfg, model=self.args.robustness_model, log=_log)
+
     def section_2(self):
         import bench_latency
 
@@ -332,6 +346,9 @@ def main(argv=None):
                         help="section 5: also train classic with augment=True (auto: on when "
                              "section 5 trains small models, i.e. --quick or --full "
                              "--skip-architectures; off in --full, where it adds ~15-20 min)")
+    parser.add_argument("--robustness-model",
+                        help="section 7: a fitted classic DigitCNNClassifier (joblib) to use "
+                             "instead of training one (3 epochs on all MNIST in --full)")
     parser.add_argument("--output-dir", default=str(_common.RESULTS_DIR),
                         help="where results.md and results.json go (default: benchmarks/results)")
     parser.add_argument("--drawn-dir", default=str(_common.DEFAULT_DRAWN_DIR),

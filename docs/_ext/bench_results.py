@@ -9,6 +9,9 @@ without the file it renders a short note instead. Options:
     Only these sections (keys of ``results["sections"]``); default: all.
 ``:no-meta:``
     Leave out the list describing the run (command, date, machine, versions).
+``:file: robustness_before.json``
+    Read this file of ``benchmarks/results/`` instead of ``results.json`` (a standalone
+    run of one section, written in the same format).
 
 Everything is built as docutils nodes from the data, never parsed as reStructuredText,
 so no text in the results can make the (``-W``) build fail. Markdown ``code`` spans
@@ -121,22 +124,25 @@ def _meta_list(meta):
 
 class BenchmarkResults(SphinxDirective):
     has_content = False
-    option_spec = {"sections": directives.unchanged, "no-meta": directives.flag}
+    option_spec = {"sections": directives.unchanged, "no-meta": directives.flag,
+                   "file": directives.unchanged}
 
     def run(self):
-        self.env.note_dependency(str(RESULTS))
-        if not RESULTS.is_file():
+        path = BENCHMARKS / "results" / self.options.get("file", RESULTS.name)
+        self.env.note_dependency(str(path))
+        if not path.is_file():
             note = nodes.note()
             note += _paragraph(
-                "No benchmark results in this checkout: `benchmarks/results/results.json` "
-                "is written by `python benchmarks/run.py --full` (or `--quick`)."
+                f"No benchmark results in this checkout: `benchmarks/results/{path.name}` "
+                + ("is written by `python benchmarks/run.py --full` (or `--quick`)."
+                   if path == RESULTS else "has not been written yet.")
             )
             return [note]
         try:
-            results = json.loads(RESULTS.read_text(encoding="utf-8"))
+            results = json.loads(path.read_text(encoding="utf-8"))
             sections = results["sections"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise self.error(f"cannot read {RESULTS}: {exc}") from None
+            raise self.error(f"cannot read {path}: {exc}") from None
         wanted = self.options.get("sections")
         keys = wanted.split() if wanted else list(sections)
         out = []
@@ -146,7 +152,7 @@ class BenchmarkResults(SphinxDirective):
             sec = sections.get(key)
             if sec is None:
                 note = nodes.note()
-                note += _paragraph(f"Section {key} is not in {RESULTS.name} yet.")
+                note += _paragraph(f"Section {key} is not in {path.name} yet.")
                 out.append(note)
                 continue
             out.append(nodes.rubric(text=f"{key}. {sec.get('title', '')}"))
