@@ -784,7 +784,8 @@ def test_any_scribble_is_normalised_or_declared_blank(image):
     st.sampled_from([np.float32, np.float64]),
 )
 def test_partition_statistics_match_numpy(n, k, seed, dtype):
-    from skdigits.preprocessing import _median, _percentile
+    from skdigits.preprocessing._stats import median as _median
+    from skdigits.preprocessing._stats import percentile as _percentile
 
     rng = np.random.RandomState(seed)
     # ties are common in images: draw from few levels half of the time
@@ -797,7 +798,7 @@ def test_partition_statistics_match_numpy(n, k, seed, dtype):
 
 
 def test_zero_pad_is_np_pad():
-    from skdigits.preprocessing import _zero_pad
+    from skdigits.preprocessing._geometry import zero_pad as _zero_pad
 
     a = np.arange(12, dtype=np.float32).reshape(3, 4) + 1
     for width in (0, 1, 3):
