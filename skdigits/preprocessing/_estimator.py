@@ -8,6 +8,7 @@ an error or a row of NaN as ``on_blank`` says.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,7 +17,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skdigits import _images, _parallel
 from skdigits.exceptions import BlankImageError
-from skdigits.preprocessing._batch import fast_batch
+from skdigits.preprocessing._batch import light_path
 from skdigits.preprocessing._ink import Blank
 from skdigits.preprocessing._pipeline import WORK_SIZE, Settings, preprocess_image
 
@@ -272,6 +273,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             remove_specks=self.remove_specks,
             correct_lighting=self.correct_lighting,
             min_contrast=self.min_contrast,
+            light_path=self.fast_batches,
         )
 
     # ------------------------------------------------------------------ #
@@ -340,17 +342,21 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             out[i] = self._one(dec, settings, start + i, item)
         return out
 
-    def _transform_arrays(self, gray, alpha, start):
-        """The single-image pipeline on the images of a batch (``alpha`` may be None)."""
+    def _transform_arrays(self, gray, alpha, index, start=0):
+        """The single-image pipeline on images of a batch; ``gray[i]`` is input ``index[i]``.
+
+        ``alpha`` may be None. Only called for images that the light path did
+        not take (or may not take), so they are not offered to it again.
+        """
         n, h, w = gray.shape
         s = self.output_size
-        settings = self._settings()
+        settings = replace(self._settings(), light_path=False)
         out = np.empty((n, s, s), dtype=np.float32)
         for i in range(n):
             a = None if alpha is None else alpha[i]
             image, is_ink = _images.resolve_alpha(gray[i], a)
             dec = _images.Decoded(_images.reduce_array(image, WORK_SIZE), is_ink, (h, w))
-            out[i] = self._one(dec, settings, start + i, _images.BATCH_ITEM)
+            out[i] = self._one(dec, settings, int(index[i]), _images.BATCH_ITEM)
         return out
 
     def _one(self, dec, settings, index, item):
@@ -367,25 +373,18 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             ) from None
 
     def _transform_batch(self, batch):
-        s = self.output_size
         gray, alpha = _images.batch_to_float(batch)
         _, h, w = gray.shape
-        if self.fast_batches and (h, w) == (s, s) and alpha is None:
-            out, blank = fast_batch(gray, self.invert, self.center, self.min_contrast)
-            out = np.ascontiguousarray(out, dtype=np.float32)
-            if blank.any():
-                if self.on_blank == "raise":
-                    i = int(np.flatnonzero(blank)[0])
-                    raise BlankImageError(
-                        f"input {i} is blank: it has no "
-                        f"ink with contrast >= min_contrast={self.min_contrast} "
-                        f"({int(blank.sum())} blank image(s) in the batch). Pass "
-                        "on_blank='nan' to get rows of NaN instead.",
-                        index=i,
-                    )
-                out[blank] = np.nan
-            return out
-        return self._in_parallel(self._transform_arrays, gray, alpha)
+        s = self.output_size
+        if not (self.fast_batches and (h, w) == (s, s) and alpha is None):
+            return self._in_parallel(self._transform_arrays, gray, alpha, np.arange(len(gray)))
+        # The light path's rule, vectorised; what it does not take goes through
+        # the full pipeline, as each image would on its own.
+        out, taken = light_path(gray, self.invert, self.center, self.min_contrast)
+        rest = np.flatnonzero(~taken)
+        if rest.size:
+            out[rest] = self._in_parallel(self._transform_arrays, out[rest], None, rest)
+        return np.ascontiguousarray(out, dtype=np.float32)
 
     # ------------------------------------------------------------------ #
     def get_feature_names_out(self, input_features=None):

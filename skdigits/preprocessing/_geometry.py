@@ -38,6 +38,15 @@ def scale_to(img, long_side):
     return resize(img, (max(1, round(h * s)), max(1, round(w * s))))
 
 
+def scale_to_bicubic(img, long_side):
+    """``img`` enlarged with bicubic interpolation to a long side of ``long_side``."""
+    h, w = img.shape
+    s = long_side / max(h, w)
+    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.asarray(pil.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
+
+
 def zero_pad(a, width):
     """``np.pad(a, width)`` of a 2-D array (zeros all round), without its overhead."""
     h, w = a.shape

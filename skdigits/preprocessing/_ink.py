@@ -18,11 +18,6 @@ from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._geometry import bbox, inside_distance
 from skdigits.preprocessing._stats import median, otsu, percentile
 
-# A digit's longest side must cover at least this fraction of the canvas'
-# longest side (and at least 3 pixels); smaller ink is "only a speck".
-_MIN_EXTENT = 0.05
-
-
 class Blank(Exception):
     """Raised internally for an image holding no digit."""
 
@@ -32,8 +27,53 @@ def _record(trace, name, image):
         trace.append((name, image))
 
 
-def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None):
-    """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`)."""
+# Otsu's separability (between-class over total variance) above which the
+# gray levels are two clear classes, ink and background: the noise is then
+# measured on the background class alone. Uniform noise has 0.75, Gaussian
+# noise ~0.64; a digit filling its frame (low-resolution scans) ~0.9 -- and
+# there the ink, a large share of the pixels, would pass for noise.
+_TWO_CLASSES = 0.85
+
+
+def _background_class(sample, force=False):
+    """The pixels of ``sample`` (ink positive) that are background, if the split is clear."""
+    t = otsu(sample)
+    low = sample <= t
+    n0 = int(np.count_nonzero(low))
+    if n0 == 0 or n0 == sample.size:
+        return sample
+    var = float(sample.var())
+    w0 = n0 / sample.size
+    m0, m1 = float(sample[low].mean()), float(sample[~low].mean())
+    if not force and w0 * (1 - w0) * (m1 - m0) ** 2 < _TWO_CLASSES * var:
+        return sample
+    return sample[low]
+
+
+# The ink must stand this many times above the pixel noise.
+_SNR = 4
+
+
+def _pixel_noise(r):
+    """Pixel-to-pixel noise of ``r``: the robust spread of horizontal differences / sqrt 2.
+
+    Smooth variation (fog, lighting, a blurred upscale) is no noise; the
+    minority of differences across the ink's edges does not count either.
+    """
+    step = max(1, r.shape[0] // 200)
+    d = np.diff(r[::step], axis=1).ravel()
+    if d.size == 0:
+        return 0.0
+    return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
+
+
+def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
+    """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
+
+    ``low_res``: the image is an upsampled low-resolution scan, all digit and
+    no noise to speak of: its noise is measured on the background class alone
+    and never makes it blank.
+    """
     if float(img.max() - img.min()) < min_contrast:
         raise Blank("it is a single flat colour, with no ink")
     if is_ink:
@@ -61,6 +101,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None):
         _record(trace, "oriented", r)
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
+    sample = _background_class(sample, force=low_res)
     med = float(median(sample))
     sigma = 1.4826 * float(median(np.abs(sample - med)))
     cand = r > med + max(4 * sigma, 1e-3)
@@ -71,23 +112,57 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None):
         raise Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
-    if level < 6 * sigma:
+    if level < _SNR * _pixel_noise(r) and not low_res:
         raise Blank("it holds no ink, only noise")
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level
     return np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)
 
 
-def remove_specks(y):
-    """Keep the digit's connected components; drop small ones away from it."""
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
-    if n <= 1:
-        return y
-    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+def _stroke_components(lab, n, y, mass, limit=20):
+    """Whether each component is a stroke: long for its thickness, not a dot.
+
+    A component is a stroke when its extent (the long side of its box) is at
+    least 3 pixels and twice its thickness (the widest inscribed disc of its
+    solid ink, above half the ink level). Dots, specks and blobs are about as
+    long as they are thick. Only the ``limit`` heaviest components are tested.
+    """
     boxes = ndimage.find_objects(lab)
+    stroke = np.zeros(n, dtype=bool)
+    for i in np.argsort(-mass)[:limit]:
+        rs, cs = boxes[i]
+        extent = max(rs.stop - rs.start, cs.stop - cs.start)
+        if extent < 3:
+            continue
+        solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
+        if not solid.any():
+            continue
+        thickness = 2 * float(inside_distance(solid).max())
+        stroke[i] = extent >= 2 * thickness
+    return stroke, boxes
+
+
+def remove_specks(y, drop=True):
+    """Keep the digit's connected components; raise :class:`Blank` if it has none.
+
+    The digit starts from its heaviest *stroke* component (see
+    :func:`_stroke_components`) -- an image without one holds no digit, only
+    dots or specks, whatever their number. With ``drop``, components away from
+    the digit and much lighter than it (dust, stray dots, paper texture) are
+    removed.
+    """
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        raise Blank("it holds no ink")
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    stroke, boxes = _stroke_components(lab, n, y, mass)
+    if not stroke.any():
+        raise Blank("its ink holds no stroke, only dots or specks")
+    if not drop or n == 1:
+        return y
     order = np.argsort(-mass)
-    main = order[0]
-    kept = {int(main)}
+    main = int(np.flatnonzero(stroke)[np.argmax(mass[stroke])])
+    kept = {main}
     r0, r1 = boxes[main][0].start, boxes[main][0].stop
     c0, c1 = boxes[main][1].start, boxes[main][1].stop
     big = mass[main]
@@ -95,7 +170,7 @@ def remove_specks(y):
     while changed:
         changed = False
         size = max(r1 - r0, c1 - c0)
-        for i in order[1:]:
+        for i in order:
             i = int(i)
             if i in kept or mass[i] < 0.02 * big:
                 continue
@@ -111,24 +186,20 @@ def remove_specks(y):
     return np.where(keep[lab], y, 0).astype(np.float32)
 
 
-def digit_ink(img, is_ink, original_shape, settings, invert, trace=None):
-    """Ink map of the digit alone (specks removed); raises :class:`Blank`."""
-    y = ink_map(img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace)
+def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
+    """Ink map of the digit alone (specks removed); raises :class:`Blank`.
+
+    Blank means: no ink above the noise, or no stroke -- connected ink longer
+    than it is thick. Neither the size of the canvas nor what touches its
+    border matters.
+    """
+    y = ink_map(
+        img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res
+    )
     _record(trace, "ink", y)
+    y = remove_specks(y, drop=settings.remove_specks)
     if settings.remove_specks:
-        y = remove_specks(y)
         _record(trace, "specks removed", y)
-    box = bbox(y > 0)
-    if box is None:
-        raise Blank("it holds no ink")
-    r0, r1, c0, c1 = box
-    # Extent in original pixels: is it more than a speck?
-    extent = max(r1 - r0, c1 - c0) * max(original_shape) / max(y.shape)
-    if extent < max(3, _MIN_EXTENT * max(original_shape)):
-        raise Blank(
-            f"its only ink is a speck ({extent:.0f} px across on a "
-            f"{original_shape[1]}x{original_shape[0]} canvas)"
-        )
     return y
 
 

@@ -9,11 +9,12 @@ figures are drawn from it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from skdigits.preprocessing import _geometry, _ink, _lighting
+from skdigits.preprocessing._batch import light_path
 from skdigits.preprocessing._ink import Blank, _record
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
@@ -28,6 +29,10 @@ WORK_SIZE = 128
 # needed so that its long side is at least _UPSCALE x digit_box pixels (never
 # downsampled there: thin lines would fade below the binarisation level).
 _UPSCALE = 4
+# Inputs whose long side is below _SMALL pixels are low-resolution scans,
+# upsampled (bicubic) to a long side of _SMALL_TO before anything else.
+_SMALL = 24
+_SMALL_TO = 64
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Settings:
     remove_specks: bool = True
     correct_lighting: bool = True
     min_contrast: float = 0.1
+    light_path: bool = True
 
 
 def _sheet_ink(dec, settings, trace):
@@ -51,20 +57,24 @@ def _sheet_ink(dec, settings, trace):
     if sheet is None:
         return None
     _record(trace, "sheet", sheet)
-    ratio = max(dec.original_shape) / max(dec.image.shape)
-    shape = (round(sheet.shape[0] * ratio), round(sheet.shape[1] * ratio))
     try:
-        return _ink.digit_ink(sheet, False, shape, settings, True, trace)
+        return _ink.digit_ink(sheet, False, settings, True, trace)
     except Blank:
         return None
 
 
 def find_digit(dec, settings, trace=None):
     """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
+    image = dec.image
+    low_res = max(dec.original_shape) < _SMALL
+    if low_res:
+        # A low-resolution scan (8-16 px, the digit filling its frame): upsample
+        # smoothly first, and take its background as flat (no lighting to fit).
+        image = np.clip(_geometry.scale_to_bicubic(image, _SMALL_TO), 0, 1)
+        settings = replace(settings, correct_lighting=False)
+        _record(trace, "upsampled input", image)
     try:
-        y = _ink.digit_ink(
-            dec.image, dec.is_ink, dec.original_shape, settings, settings.invert, trace
-        )
+        y = _ink.digit_ink(image, dec.is_ink, settings, settings.invert, trace, low_res)
         blank = None
     except Blank as exc:
         y, blank = None, exc
@@ -115,6 +125,17 @@ def normalise_digit(y, settings, trace=None):
     return out
 
 
+def takes_light_path(dec, settings):
+    """Whether :func:`~._batch.light_path` may take the image (output size, opaque)."""
+    s = settings.output_size
+    return (
+        settings.light_path
+        and not dec.is_ink
+        and dec.image.shape == (s, s)
+        and tuple(dec.original_shape) == (s, s)
+    )
+
+
 def preprocess_image(dec, settings, trace=None):
     """The whole pipeline for one decoded image -> ``(output_size, output_size)`` float32.
 
@@ -132,5 +153,12 @@ def preprocess_image(dec, settings, trace=None):
         The image holds no digit.
     """
     _record(trace, "decoded", dec.image)
+    if takes_light_path(dec, settings):
+        out, taken = light_path(
+            dec.image[None].copy(), settings.invert, settings.center, settings.min_contrast
+        )
+        if taken[0]:
+            _record(trace, "placed", out[0])
+            return out[0]
     y = find_digit(dec, settings, trace)
     return normalise_digit(y, settings, trace)
