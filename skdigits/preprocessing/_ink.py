@@ -106,7 +106,15 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
     sigma = 1.4826 * float(median(np.abs(sample - med)))
     cand = r > med + max(4 * sigma, 1e-3)
     if not cand.any():
-        raise Blank("it holds no ink, only noise")
+        # Ink filling much of the frame (a low-resolution digit upscaled) widens
+        # the spread of all pixels beyond the ink: split by Otsu's threshold
+        # instead (the noise test below still applies).
+        t = otsu(sample)
+        med = float(median(sample[sample <= t]))
+        sigma = 1.4826 * float(median(np.abs(sample[sample <= t] - med)))
+        cand = r > max(t, med + max(4 * sigma, 1e-3))
+        if not cand.any():
+            raise Blank("it holds no ink, only noise")
     level = percentile(r[cand], 90) - med
     if level < min_contrast:
         raise Blank(
