@@ -50,7 +50,11 @@ def _background_class(sample, force=False):
     return sample[low]
 
 
-# The ink must stand this many times above the pixel noise.
+# A stroke is at least this many pixels long (and 3x as long as it is thick).
+_MIN_STROKE = 4
+_ELONGATION = 2
+# The ink must stand 6 times above the spread of the background (texture,
+# fog) and this many times above the pixel-to-pixel noise.
 _SNR = 4
 
 
@@ -65,6 +69,20 @@ def _pixel_noise(r):
     if d.size == 0:
         return 0.0
     return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
+
+
+def _spread_off_ink(r, cand, sigma):
+    """Robust spread of the background away from the candidate ink (``sigma`` if too little).
+
+    Where the ink covers much of the image (a digit filling its frame), the
+    spread of all pixels is the ink's, not the background's.
+    """
+    grow = max(1, min(r.shape) // 32)
+    far = ~ndimage.binary_dilation(cand, iterations=grow)
+    if np.count_nonzero(far) < 0.1 * r.size:
+        return sigma
+    v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
+    return min(sigma, 1.4826 * float(median(np.abs(v - median(v)))))
 
 
 def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
@@ -120,33 +138,40 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         raise Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
-    if level < _SNR * _pixel_noise(r) and not low_res:
+    if not low_res and (level < 6 * _spread_off_ink(r, cand, sigma) or level < _SNR * _pixel_noise(r)):
         raise Blank("it holds no ink, only noise")
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level
     return np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)
 
 
-def _stroke_components(lab, n, y, mass, limit=20):
-    """Whether each component is a stroke: long for its thickness, not a dot.
+def _strokes(y, lab, n, mass, limit=20):
+    """Which components hold a stroke: solid ink much longer than it is thick.
 
-    A component is a stroke when its extent (the long side of its box) is at
-    least 3 pixels and twice its thickness (the widest inscribed disc of its
-    solid ink, above half the ink level). Dots, specks and blobs are about as
-    long as they are thick. Only the ``limit`` heaviest components are tested.
+    The solid ink (above half the ink level) of each of the ``limit``
+    heaviest components is split into its connected pieces; a piece is a
+    stroke when its extent (the long side of its box) is at least 4 pixels
+    and three times its thickness (the widest disc inscribed in it). Dots,
+    specks, blobs and the grains of noise or paper texture are about as long
+    as they are thick.
     """
     boxes = ndimage.find_objects(lab)
     stroke = np.zeros(n, dtype=bool)
+    eight = np.ones((3, 3), dtype=bool)
     for i in np.argsort(-mass)[:limit]:
         rs, cs = boxes[i]
-        extent = max(rs.stop - rs.start, cs.stop - cs.start)
-        if extent < 3:
+        if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
             continue
         solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
-        if not solid.any():
-            continue
-        thickness = 2 * float(inside_distance(solid).max())
-        stroke[i] = extent >= 2 * thickness
+        pieces, k = ndimage.label(solid, structure=eight)
+        for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
+            extent = max(ps.stop - ps.start, qs.stop - qs.start)
+            if extent < _MIN_STROKE:
+                continue
+            thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
+            if extent >= _ELONGATION * thickness:
+                stroke[i] = True
+                break
     return stroke, boxes
 
 
@@ -154,7 +179,7 @@ def remove_specks(y, drop=True):
     """Keep the digit's connected components; raise :class:`Blank` if it has none.
 
     The digit starts from its heaviest *stroke* component (see
-    :func:`_stroke_components`) -- an image without one holds no digit, only
+    :func:`_strokes`) -- an image without one holds no digit, only
     dots or specks, whatever their number. With ``drop``, components away from
     the digit and much lighter than it (dust, stray dots, paper texture) are
     removed.
@@ -163,7 +188,7 @@ def remove_specks(y, drop=True):
     if n == 0:
         raise Blank("it holds no ink")
     mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
-    stroke, boxes = _stroke_components(lab, n, y, mass)
+    stroke, boxes = _strokes(y, lab, n, mass)
     if not stroke.any():
         raise Blank("its ink holds no stroke, only dots or specks")
     if not drop or n == 1:
