@@ -39,8 +39,8 @@ def _digit_shift(img, solid):
     Clutter beside the digit -- bars at the sides, blobs -- must not move it:
     the digit is the heaviest connected piece of solid ink that does not span
     the frame from edge to edge (a bar, a line, or the digit crossed by one:
-    if there is no other, nothing moves), with the pieces overlapping its box
-    and the fainter ink within that box. The shift centres their mass.
+    if there is no other, nothing moves), with the pieces within a few pixels
+    of its box and the fainter ink within that box. The shift centres their mass.
     """
     s = img.shape[0]
     lab, n = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
@@ -58,11 +58,17 @@ def _digit_shift(img, solid):
     (r0, r1), (c0, c1) = (boxes[main][0].start, boxes[main][0].stop), (
         boxes[main][1].start, boxes[main][1].stop)
     keep = np.zeros(n + 1, dtype=bool)
-    for k, (rs, cs) in enumerate(boxes):
-        if rs.start < r1 and rs.stop > r0 and cs.start < c1 and cs.stop > c0:
-            keep[k + 1] = True
-            r0, r1 = min(r0, rs.start), max(r1, rs.stop)
-            c0, c1 = min(c0, cs.start), max(c1, cs.stop)
+    keep[main + 1] = True
+    changed = True
+    while changed:  # pieces within a few pixels of the digit's box join it
+        changed = False
+        near = max(2, round(0.15 * max(r1 - r0, c1 - c0)))
+        for k, (rs, cs) in enumerate(boxes):
+            gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
+            if not keep[k + 1] and weight[k + 1] > 0 and gap <= near:
+                keep[k + 1] = changed = True
+                r0, r1 = min(r0, rs.start), max(r1, rs.stop)
+                c0, c1 = min(c0, cs.start), max(c1, cs.stop)
     # The digit's ink: its solid pieces and the fainter ink within their box.
     digit = np.zeros_like(img)
     digit[r0:r1, c0:c1] = img[r0:r1, c0:c1]
