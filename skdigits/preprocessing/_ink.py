@@ -103,6 +103,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             bg = np.full_like(img, float(median(img)))
         _record(trace, "background", bg)
         r = img - bg
+        _record(trace, "flattened", r)
         if invert == "auto":
             # Otsu's threshold splits ink from paper; the class covering most
             # of the border is the background (the whole image if ambiguous).
