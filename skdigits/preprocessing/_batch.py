@@ -21,42 +21,48 @@ from scipy import ndimage
 
 from skdigits.preprocessing._stats import median
 
-# The digit (its solid ink, above half the ink level) spans at least this
-# fraction of the frame: smaller digits are cropped and rescaled instead.
+# The digit (its solid ink, above half the ink level) spans at least _MIN_SIZE
+# and at most _MAX_SIZE of the frame (MNIST: 20/28 and its anti-aliased rim);
+# other digits are cropped and rescaled by the full pipeline instead.
 _MIN_SIZE = 15 / 28
+_MAX_SIZE = 23 / 28
 # Evidence of a stroke: at least this many pairs of side-by-side solid pixels
 # (scattered dots have none; MNIST's smallest "1" has more than 20).
 _MIN_PAIRS = 16
+# Strokes at least 2 pixels wide somewhere: this many 2x2 blocks of solid ink.
+_MIN_BLOCKS = 4
 # Dense noise: mean absolute difference between neighbouring pixels above
 # this fraction of the ink's contrast (MNIST: 0.05-0.1; with strong Gaussian
 # or impulse noise up to 0.28; uniform noise 0.55-0.7).
 _MAX_ROUGH = 0.35
 
 
-def _digit_shift(img, solid):
-    """Whole-pixel shift ``(dy, dx)`` that centres the digit of one image by its mass.
+def _digit_pieces(img, solid):
+    """The digit's own ink in one image, and its box; ``(None, None)`` if it cannot tell.
 
-    Clutter beside the digit -- bars at the sides, blobs -- must not move it:
-    the digit is the heaviest connected piece of solid ink that does not span
-    the frame from edge to edge (a bar, a line, or the digit crossed by one:
-    if there is no other, nothing moves), with the pieces within a few pixels
-    of its box and the fainter ink within that box. The shift centres their mass.
+    Clutter beside the digit -- bars at the sides, blobs -- is left out: the
+    digit is the heaviest connected piece of solid ink that does not span the
+    frame (nearly) from edge to edge (a bar, a line, or the digit crossed by
+    one: if there is no other, nothing can be told), with the pieces within a
+    few pixels of it (not single specks of noise) and the fainter ink within
+    their box.
     """
     s = img.shape[0]
     lab, n = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
     if n == 0:
-        return 0, 0
+        return None, None
     weight = np.bincount(lab.ravel(), weights=img.ravel(), minlength=n + 1)
     weight[0] = 0
     boxes = ndimage.find_objects(lab)
     for k, (rs, cs) in enumerate(boxes):
-        if rs.stop - rs.start >= s - 1 or cs.stop - cs.start >= s - 1:
+        if max(rs.stop - rs.start, cs.stop - cs.start) >= s - 2:
             weight[k + 1] = 0  # edge to edge: a bar or a line, not a lone digit
     if not weight.any():
-        return 0, 0
+        return None, None
     main = int(np.argmax(weight)) - 1
     (r0, r1), (c0, c1) = (boxes[main][0].start, boxes[main][0].stop), (
         boxes[main][1].start, boxes[main][1].stop)
+    big = weight[main + 1]
     keep = np.zeros(n + 1, dtype=bool)
     keep[main + 1] = True
     changed = True
@@ -65,14 +71,22 @@ def _digit_shift(img, solid):
         near = max(2, round(0.15 * max(r1 - r0, c1 - c0)))
         for k, (rs, cs) in enumerate(boxes):
             gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
-            if not keep[k + 1] and weight[k + 1] > 0 and gap <= near:
+            if not keep[k + 1] and weight[k + 1] >= 0.05 * big and gap <= near:
                 keep[k + 1] = changed = True
                 r0, r1 = min(r0, rs.start), max(r1, rs.stop)
                 c0, c1 = min(c0, cs.start), max(c1, cs.stop)
-    # The digit's ink: its solid pieces and the fainter ink within their box.
     digit = np.zeros_like(img)
     digit[r0:r1, c0:c1] = img[r0:r1, c0:c1]
     digit[solid & ~keep[lab]] = 0
+    return digit, (r0, r1, c0, c1)
+
+
+def _digit_shift(img, solid):
+    """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink."""
+    s = img.shape[0]
+    digit, _ = _digit_pieces(img, solid)
+    if digit is None:
+        return 0, 0
     total = float(digit.sum())
     idx = np.arange(s, dtype=np.float64)
     my = int(np.floor(s / 2 - float(digit.sum(axis=1) @ idx) / total + 0.5))
@@ -89,8 +103,10 @@ def light_path(x, invert, center, min_contrast):
     taken when its ink (what lies beyond the border's median level) stands at
     least ``min_contrast`` above the background, it is not dense noise, its
     solid ink (above half that contrast) forms strokes -- pairs of
-    neighbouring pixels, which scattered dots do not have -- and spans at
-    least ~15/28 of the frame.
+    neighbouring pixels, which scattered dots do not have, and a few 2x2
+    blocks, which 1-pixel pen lines do not have -- and spans 15/28 to 23/28
+    of the frame, or more if the ink touches two or more sides of the frame
+    (bars, lines, noise: the crop could not tell them from the digit).
     """
     n, s, _ = x.shape
     border = np.concatenate(
@@ -122,12 +138,24 @@ def light_path(x, invert, center, min_contrast):
     solid = x > half
     if light.any():
         solid[light] = x[light] < half[light]
-    pairs = np.count_nonzero(solid[:, :, 1:] & solid[:, :, :-1], axis=(1, 2))
-    pairs += np.count_nonzero(solid[:, 1:, :] & solid[:, :-1, :], axis=(1, 2))
+    rows2 = solid[:, 1:, :] & solid[:, :-1, :]
+    pairs = np.count_nonzero(rows2, axis=(1, 2))
+    pairs += np.count_nonzero(solid[:, :, 1:] & solid[:, :, :-1], axis=(1, 2))
+    # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they
+    # go through the full pipeline, which thickens them to MNIST's width.
+    blocks = np.count_nonzero(rows2[:, :, 1:] & rows2[:, :, :-1], axis=(1, 2))
     extent = np.maximum(
         np.count_nonzero(solid.any(axis=2), axis=1), np.count_nonzero(solid.any(axis=1), axis=1)
     )
-    taken &= (pairs >= _MIN_PAIRS) & (extent >= _MIN_SIZE * s)
+    taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS) & (extent >= _MIN_SIZE * s)
+    # Ink larger than MNIST's digits is a digit to rescale (the full pipeline)
+    # -- unless it touches two or more sides of the frame: bars, lines or noise
+    # reaching the edges, which the crop would take for the digit.
+    sides = (
+        solid[:, 0, :].any(axis=1).astype(np.int8) + solid[:, -1, :].any(axis=1)
+        + solid[:, :, 0].any(axis=1) + solid[:, :, -1].any(axis=1)
+    )
+    taken &= (extent <= _MAX_SIZE * s) | (sides >= 2)
     if not taken.any():
         return x, taken
     flip = light & taken
