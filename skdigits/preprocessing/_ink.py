@@ -53,7 +53,7 @@ def _background_class(sample, force=False):
 # A stroke is at least this many pixels long (and _ELONGATION times as long as
 # it is thick).
 _MIN_STROKE = 4
-_ELONGATION = 2
+_ELONGATION = 1.3
 # The ink must stand 6 times above the spread of the background (texture,
 # fog) and this many times above the pixel-to-pixel noise.
 _SNR = 4
@@ -153,7 +153,7 @@ def _strokes(y, lab, n, mass, limit=20):
     The solid ink (above half the ink level) of each of the ``limit``
     heaviest components is split into its connected pieces; a piece is a
     stroke when its extent (the long side of its box) is at least 4 pixels
-    and twice its thickness (the widest disc inscribed in it). Dots,
+    and 1.3 times its thickness (the widest disc inscribed in it). Dots,
     specks, blobs and the grains of noise or paper texture are about as long
     as they are thick.
     """
