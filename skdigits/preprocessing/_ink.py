@@ -79,7 +79,7 @@ def _spread_off_ink(r, cand, sigma):
     spread of all pixels is the ink's, not the background's.
     """
     grow = max(1, min(r.shape) // 32)
-    far = ~ndimage.binary_dilation(cand, iterations=grow)
+    far = ~ndimage.maximum_filter(cand, size=2 * grow + 1)
     if np.count_nonzero(far) < 0.1 * r.size:
         return sigma
     v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
