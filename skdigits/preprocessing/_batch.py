@@ -116,8 +116,25 @@ def light_path(x, invert, center, min_contrast):
     bg = median(border, axis=-1)
     lo, hi = x.min(axis=(1, 2)), x.max(axis=(1, 2))
     if invert == "auto":
-        # The ink is the extreme farther from the background level.
+        # The ink is the extreme farther from the background level -- unless
+        # the middle of the frame, where the digit is, and the border above and
+        # below it are dark: then only the sides of the frame are light (bands
+        # inverted), and the middle's level is the background.
         light = (bg - lo) > (hi - bg)
+        if light.any():
+            a, b = s // 7, 2 * s // 7
+            middle = x[light, a : s - a, b : s - b].reshape(int(light.sum()), -1)
+            level = median(middle, axis=-1)
+            above_below = np.concatenate(
+                [x[light, 0, b : s - b], x[light, -1, b : s - b]], axis=1
+            )
+            mid = (lo[light] + hi[light]) / 2
+            # Dark in the middle and above and below it: the digit's surround
+            # is dark, only the sides of the frame are light.
+            dark = (level < mid) & (median(above_below, axis=-1) < mid)
+            which = np.flatnonzero(light)[dark]
+            light[which] = False
+            bg[which] = level[dark]
     else:
         light = np.full(n, bool(invert))
     # The decision is taken on the unmodified images (those not taken are
