@@ -248,7 +248,7 @@ def _to_unit_float(arr, what):
     if kind == "b":
         return arr.astype(np.float32)
     if kind == "u" and arr.dtype.itemsize == 1:
-        return arr.astype(np.float32) * np.float32(1 / 255)
+        return np.multiply(arr, np.float32(1 / 255), dtype=np.float32)
     if kind == "u" and arr.dtype.itemsize == 2:
         return arr.astype(np.float32) * np.float32(1 / 65535)
     if kind in "iu":

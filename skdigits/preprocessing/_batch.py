@@ -38,6 +38,11 @@ _MIN_BLOCKS = 1
 _MAX_ROUGH = 0.35
 
 
+def _count(mask):
+    """Number of True values of each image of an (n, h, w) boolean array."""
+    return np.count_nonzero(mask.reshape(len(mask), -1), axis=1)
+
+
 def _digit_pieces(img, solid):
     """The digit's own ink in one image, and its box; ``(None, None)`` if it cannot tell.
 
@@ -114,7 +119,8 @@ def light_path(x, invert, center, min_contrast):
         [x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1
     )
     bg = median(border, axis=-1)
-    lo, hi = x.min(axis=(1, 2)), x.max(axis=(1, 2))
+    flat = x.reshape(n, s * s)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
     if invert == "auto":
         # The ink is the extreme farther from the background level -- unless
         # the middle of the frame, where the digit is, and the border above and
@@ -157,13 +163,15 @@ def light_path(x, invert, center, min_contrast):
     if light.any():
         solid[light] = x[light] < half[light]
     rows2 = solid[:, 1:, :] & solid[:, :-1, :]
-    pairs = np.count_nonzero(rows2, axis=(1, 2))
-    pairs += np.count_nonzero(solid[:, :, 1:] & solid[:, :, :-1], axis=(1, 2))
+    pairs = _count(rows2) + _count(solid[:, :, 1:] & solid[:, :, :-1])
     # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they
     # go through the full pipeline, which thickens them to MNIST's width.
-    blocks = np.count_nonzero(rows2[:, :, 1:] & rows2[:, :, :-1], axis=(1, 2))
+    blocks = _count(rows2[:, :, 1:] & rows2[:, :, :-1])
+    # (sums by matrix products: several times faster than NumPy's reductions)
+    one = np.ones(s, dtype=np.float32)
+    solid_f = solid.astype(np.float32)
     extent = np.maximum(
-        np.count_nonzero(solid.any(axis=2), axis=1), np.count_nonzero(solid.any(axis=1), axis=1)
+        np.count_nonzero(solid_f @ one, axis=1), np.count_nonzero(one @ solid_f, axis=1)
     )
     taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS) & (extent >= _MIN_SIZE * s)
     # Ink larger than MNIST's digits is a digit to rescale (the full pipeline)
@@ -186,15 +194,15 @@ def light_path(x, invert, center, min_contrast):
         lo = bg[needs, None, None]
         hi = top[needs, None, None]
         x[needs] = np.clip((x[needs] - lo) / (hi - lo), 0, 1)
-    rows = x.sum(axis=2)
-    cols = x.sum(axis=1)
+    rows = x @ one
+    cols = one @ x
     ry, rx = rows > 0, cols > 0
     first_r = np.argmax(ry, axis=1)
     last_r = s - 1 - np.argmax(ry[:, ::-1], axis=1)
     first_c = np.argmax(rx, axis=1)
     last_c = s - 1 - np.argmax(rx[:, ::-1], axis=1)
     if center == "mass":
-        mass = x.sum(axis=(1, 2))
+        mass = rows.sum(axis=1)
         safe = np.where(mass > 0, mass, 1)
         idx = np.arange(s, dtype=np.float32)
         dy = np.floor(s / 2 - rows @ idx / safe + 0.5).astype(int)
