@@ -10,12 +10,12 @@ the data. Re-run it after changing the preprocessing and commit the new PNGs.
 
 How the figures follow the real code
 ------------------------------------
-``DigitImagePreprocessor`` has no public hook that returns its intermediate images, so
-the step-by-step figures (``preprocessing_steps_*.png``) call the private helpers of
-:mod:`skdigits.preprocessing` and :mod:`skdigits._images` in the order in which
-``_normalize_one`` calls them. To make sure that this replay does not drift from the
-real pipeline, every figure's last panel is checked to be *identical* (to the bit) to
-``DigitImagePreprocessor().transform([path])``; the script stops if it is not.
+The step-by-step figures (``preprocessing_steps_*.png``) show the intermediate images
+that the pipeline itself records: ``preprocess_image(decoded, settings, trace)`` (in
+:mod:`skdigits.preprocessing._pipeline`) appends ``(step name, image)`` pairs to
+``trace``. Nothing is recomputed here but captions (stroke widths, the crop box);
+every figure's last panel is checked to be identical (to the bit) to
+``DigitImagePreprocessor().transform([path])``.
 
 The ablation figure (``preprocessing_ablation.png``) only uses the public parameters:
 each column is the transformer's output with one step switched off.
@@ -46,7 +46,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the checkout's skdigits, installed or not
 
 from skdigits import DigitImagePreprocessor, _images  # noqa: E402
-from skdigits import preprocessing as P  # noqa: E402
+from skdigits.preprocessing import _geometry as G  # noqa: E402
+from skdigits.preprocessing import _pipeline as PL  # noqa: E402
 
 OUT = HERE / "images"
 DEFAULT_DRAWN = ROOT.parent / "shared" / "data" / "drawn-dev"
@@ -80,73 +81,31 @@ DPI = 80
 
 
 # --------------------------------------------------------------------------- #
-# Replaying the single-image pipeline
+# The pipeline's own trace
 # --------------------------------------------------------------------------- #
 def replay(path, pre):
-    """The intermediate images (and measurements) of ``pre`` on one file, as a dict.
-
-    Mirrors ``skdigits.preprocessing._normalize_one`` step by step (same helpers, same
-    order); :func:`main` checks that the last image equals ``pre.transform([path])``.
-    """
+    """The intermediate images of ``pre`` on one file (its trace), and measurements, as a dict."""
     if not (pre.crop and pre.normalize_stroke):
-        raise ValueError("replay() follows the crop=True, normalize_stroke=True path only")
-    steps = {}
-    dec = _images.load_item(path, 0, work_size=P._WORK_SIZE, max_pixels=pre.max_pixels)
-    steps["gray"] = dec.image
-    steps["is_ink"] = dec.is_ink
-    steps["work_shape"] = dec.image.shape
-    steps["original_shape"] = dec.original_shape
-    if not dec.is_ink:
-        if pre.correct_lighting:
-            background = P._polynomial_background(dec.image)
-        else:
-            background = np.full_like(dec.image, np.median(dec.image))
-        steps["background"] = background
-        flat = dec.image - background
-        steps["flat"] = flat
-        # Polarity as _ink_map decides it for invert="auto": the public outputs with
-        # invert=True (dark ink) and invert=False (light ink) tell which one was used.
-        auto = pre.transform([path])
-        def forced(invert):
-            return clone(pre).set_params(invert=invert, on_blank="nan").transform([path])
-
-        dark_ink = np.array_equal(auto, forced(True))
-        light_ink = np.array_equal(auto, forced(False))
-        if dark_ink == light_ink:  # pragma: no cover - both or neither: cannot tell
-            raise RuntimeError(f"{path}: polarity not identified from the outputs")
-        steps["dark_ink"] = dark_ink
-        steps["oriented"] = -flat if dark_ink else flat
-    # The ink map: noise floor, rescaling to [0, 1], specks removed.
-    y = P._digit_ink(dec.image, dec.is_ink, dec.original_shape, pre, pre.invert)
-    if not dec.is_ink and (P._is_surface(y)):  # pragma: no cover - sheet photos
+        raise ValueError("the figures follow the crop=True, normalize_stroke=True path only")
+    dec = _images.load_item(path, 0, work_size=PL.WORK_SIZE, max_pixels=pre.max_pixels)
+    trace = []
+    final = PL.preprocess_image(dec, pre._settings(), trace)
+    steps = dict(trace)  # step name -> image (each step is recorded once)
+    if "sheet" in steps:  # pragma: no cover - sheet photos
         raise RuntimeError(f"{path}: a sheet-on-a-table photo; pick another example")
-    steps["ink"] = y
-    r0, r1, c0, c1 = P._bbox(y > 0)
-    steps["box"] = (r0, r1, c0, c1)
-    y = y[r0:r1, c0:c1]
-    steps["cropped"] = y
-    h, w = y.shape
-    big = pre.digit_box * P._UPSCALE
-    z = y
-    if max(h, w) < big:
-        s = big / max(h, w)
-        z = P._resize(y, (max(1, round(h * s)), max(1, round(w * s))))
+    steps.update(gray=steps["decoded"], is_ink=dec.is_ink, work_shape=dec.image.shape,
+                 original_shape=dec.original_shape, final=final)
+    if not dec.is_ink:
+        steps["dark_ink"] = not np.array_equal(steps["oriented"], steps["flattened"])
+    ink = steps.get("specks removed", steps["ink"])
+    steps["ink"] = ink
+    steps["box"] = G.bbox(ink > 0)
+    z = steps.get("upsampled", steps["cropped"])
     steps["upsampled"] = z
-    steps["stroke_before"] = P._stroke_width(z)
-    length = max(z.shape)
-    pad = length // 8 + 1
-    z = P._adjust_stroke(np.pad(z, pad), length)
-    box = P._bbox(z > 0.02)
-    z = z[box[0]:box[1], box[2]:box[3]]
-    steps["stroke"] = z
-    steps["stroke_after"] = P._stroke_width(z)
-    steps["stroke_mnist"] = tuple(f * length for f in P._MNIST_STROKE)
-    h, w = z.shape
-    s = pre.digit_box / max(h, w)
-    small = P._resize(z, (max(1, round(h * s)), max(1, round(w * s))))
-    small = small / float(small.max())
-    steps["small"] = small
-    steps["final"] = P._place(small, pre.output_size, pre.center)
+    steps["stroke_before"] = G.stroke_width(G.inside_distance(z > 0.5))
+    steps["stroke_after"] = G.stroke_width(G.inside_distance(steps["stroke"] > 0.5))
+    steps["stroke_mnist"] = tuple(f * max(z.shape) for f in G.MNIST_STROKE)
+    steps["small"] = steps["scaled"]
     return steps
 
 
@@ -242,8 +201,8 @@ def steps_figure(name, path, caption, pre):
         else:
             _show(next(ax), bg, f"{next(step)}. background: quadratic fit\ngray {lo:.2f} .. {hi:.2f} "
                   "(stretched)", vmin=lo - 0.05, vmax=hi + 0.05)
-        vmin, vmax = _stretch(st["flat"])
-        _show(next(ax), st["flat"], f"{next(step)}. gray minus background\n(0 shown as mid-gray)",
+        vmin, vmax = _stretch(st["flattened"])
+        _show(next(ax), st["flattened"], f"{next(step)}. gray minus background\n(0 shown as mid-gray)",
               vmin=vmin, vmax=vmax)
         vmin, vmax = _stretch(st["oriented"])
         polarity = "dark ink: inverted" if st["dark_ink"] else "light ink: kept"

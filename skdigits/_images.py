@@ -114,8 +114,12 @@ def _check_numeric_array(arr, what):
         raise ValueError(f"{what}: the array contains NaN or infinity.")
 
 
-def split_input(X, output_size):
+def split_input(X, output_size, max_pixels=None):
     """Classify ``X`` as a numeric batch or a sequence of single images.
+
+    A numeric batch whose images are larger than ``max_pixels`` (height x
+    width) is refused here, from its shape alone: before any copy, float
+    conversion or finiteness check.
 
     Returns
     -------
@@ -143,7 +147,7 @@ def split_input(X, output_size):
                 )
             items = list(X)
         else:
-            return _classify_numeric(X, output_size)
+            return _classify_numeric(X, output_size, max_pixels)
     elif isinstance(X, (list, tuple)):
         items = list(X)
         if items and not any(
@@ -164,9 +168,9 @@ def split_input(X, output_size):
                     f"{type(items[bad]).__name__}; expected a file path, a PIL "
                     "image or a numeric array."
                 )
-            return _classify_numeric(arr, output_size)
+            return _classify_numeric(arr, output_size, max_pixels)
     elif hasattr(X, "__array__"):  # array-likes (memmaps are ndarrays already)
-        return split_input(np.asarray(X), output_size)
+        return split_input(np.asarray(X), output_size, max_pixels)
     else:
         raise TypeError(
             "X must be a list of images (file paths, PIL images, numeric arrays) "
@@ -177,7 +181,17 @@ def split_input(X, output_size):
     return "sequence", items
 
 
-def _classify_numeric(X, output_size):
+def check_pixels(height, width, what, max_pixels):
+    """Refuse an image of more than ``max_pixels`` pixels (None: no limit)."""
+    if max_pixels is not None and width * height > max_pixels:
+        raise ValueError(
+            f"{what}: the image is {width}x{height} = {width * height} pixels, more "
+            f"than max_pixels={max_pixels}; refusing to read it (a decompression "
+            "bomb, or a mistake?). Raise max_pixels if the image is trusted."
+        )
+
+
+def _classify_numeric(X, output_size, max_pixels=None):
     """Rules for one numeric ndarray given as the whole of ``X``.
 
     * ``(n, output_size**2)``: a batch of flattened square images (MNIST's
@@ -194,6 +208,10 @@ def _classify_numeric(X, output_size):
             f"(n, {output_size * output_size}), or a single image (H, W, C); got "
             f"a {X.ndim}-D array. Put single 2-D images in a list: [image]."
         )
+    if X.ndim == 3 and X.shape[-1] in (1, 3, 4):
+        check_pixels(X.shape[0], X.shape[1], what, max_pixels)
+    elif X.ndim >= 3:
+        check_pixels(X.shape[1], X.shape[2], what, max_pixels)
     _check_numeric_array(X, what)
     if X.ndim == 2:
         if X.shape[1] != output_size * output_size:
@@ -230,7 +248,7 @@ def _to_unit_float(arr, what):
     if kind == "b":
         return arr.astype(np.float32)
     if kind == "u" and arr.dtype.itemsize == 1:
-        return arr.astype(np.float32) * np.float32(1 / 255)
+        return np.multiply(arr, np.float32(1 / 255), dtype=np.float32)
     if kind == "u" and arr.dtype.itemsize == 2:
         return arr.astype(np.float32) * np.float32(1 / 65535)
     if kind in "iu":
@@ -348,7 +366,7 @@ def reduce_array(img, work_size):
 # --------------------------------------------------------------------------- #
 # Single items
 # --------------------------------------------------------------------------- #
-def _array_item(arr, what, work_size):
+def _array_item(arr, what, work_size, max_pixels=None):
     if arr.ndim == 3 and arr.shape[-1] not in (1, 3, 4):
         raise ValueError(
             f"{what}: a 3-D array must be one image with 1, 3 or 4 channels "
@@ -360,6 +378,7 @@ def _array_item(arr, what, work_size):
             f"{what}: an image array must be 2-D (H, W) or 3-D (H, W, C), got "
             f"{arr.ndim}-D."
         )
+    check_pixels(arr.shape[0], arr.shape[1], what, max_pixels)
     _check_numeric_array(arr, what)
     x = _to_unit_float(arr, what)
     shape = x.shape[:2]
@@ -377,12 +396,7 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
     w, h = im.size
     if w == 0 or h == 0:
         raise ValueError(f"{what}: the image is empty (size {im.size}).")
-    if max_pixels is not None and w * h > max_pixels:
-        raise ValueError(
-            f"{what}: the image is {w}x{h} = {w * h} pixels, more than "
-            f"max_pixels={max_pixels}; refusing to decode it (possible "
-            "decompression bomb). Raise max_pixels if the image is trusted."
-        )
+    check_pixels(h, w, what, max_pixels)
     shape = (h, w)
     f = reduction_factor(max(w, h), work_size)
     # Let JPEG decoders scale by 1/2..1/8 (to at least 1/f) while decoding
@@ -509,7 +523,7 @@ def load_item(item, index, *, work_size, max_pixels):
                     f"{what}: the image is too large to decode safely ({exc})."
                 ) from None
     if isinstance(item, np.ndarray):
-        return _array_item(item, what, work_size)
+        return _array_item(item, what, work_size, max_pixels)
     if isinstance(item, (bytes, bytearray, memoryview)):
         raise TypeError(
             f"{what}: unsupported type {type(item).__name__}: raw bytes are not an "
@@ -521,7 +535,7 @@ def load_item(item, index, *, work_size, max_pixels):
         except (ValueError, TypeError):
             arr = None
         if arr is not None and arr.dtype != object:
-            return _array_item(arr, what, work_size)
+            return _array_item(arr, what, work_size, max_pixels)
     raise TypeError(
         f"{what}: unsupported type {type(item).__name__}; expected a file path "
         "(str or pathlib.Path), a PIL image or a numeric array."

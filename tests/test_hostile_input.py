@@ -320,6 +320,33 @@ def test_bomb_as_pil_image_and_gif(pipe, folder):
     assert kind == "error" and str(path) in str(exc)
 
 
+@pytest.mark.parametrize("layout", ["in a list", "as X", "as a batch", "float in a list"])
+def test_huge_arrays_are_refused_by_shape_before_any_copy(layout):
+    """max_pixels holds for arrays as for files: the check reads .shape, not the data.
+
+    The arrays are views of one value (np.broadcast_to), so the test allocates nothing;
+    a copy or a float conversion of one of them would take 1.2 to 3.2 GB.
+    """
+    import tracemalloc
+
+    rgb = np.broadcast_to(np.uint8(255), (20_000, 20_000, 3))
+    X = {
+        "in a list": [np.zeros((28, 28), np.uint8), rgb],
+        "as X": rgb,
+        "as a batch": np.broadcast_to(np.uint8(0), (2, 20_000, 20_000)),
+        "float in a list": [np.broadcast_to(np.float64(0.5), (20_000, 20_000))],
+    }[layout]
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"max_pixels=50000000") as info:
+            DigitImagePreprocessor(on_blank="nan").transform(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert ("input 1" if layout == "in a list" else "20000x20000") in str(info.value)
+    assert peak < 10_000_000
+
+
 # --------------------------------------------------------------------------- #
 # Blank images are never answered
 # --------------------------------------------------------------------------- #

@@ -277,8 +277,12 @@ def test_mnist_batch_passes_through_unchanged(mnist_test):
     for batch in (X, X.reshape(len(X), 784), X[..., None], X / 255.0, X.astype(np.int64)):
         out = pre.transform(batch)
         assert out.shape == (len(X), 784) and out.dtype == np.float32
-        # only a rescale of images whose peak is 254 instead of 255
-        assert np.abs(out - ref).max() < 0.005
+        # only a rescale of images whose peak is 254 instead of 255, but for the
+        # very few whose digit is off-centre by its own mass or that have no
+        # 2-pixel-wide stroke (full pipeline): measured 13 of 10,000 test digits
+        changed = np.abs(out - ref).max(axis=1) >= 0.005
+        assert changed.mean() <= 0.005
+        assert not np.isnan(out).any()
 
 
 def test_fast_path_fixes_polarity_and_centre(mnist_test):
@@ -288,22 +292,24 @@ def test_fast_path_fixes_polarity_and_centre(mnist_test):
     out = transform(np.concatenate([255 - X, shifted]))
     ref = X / 255.0
     np.testing.assert_allclose(out[:100], ref, atol=0.005)
+    # centred by the mass of the digit's own pieces (a stray faint pixel beside
+    # it does not count), so the whole image's centre may be off by a pixel
     for img in out[100:]:
         cy, cx = centre_of_mass(img)
-        assert abs(cy - 14) <= 0.5 + 1e-9 and abs(cx - 14) <= 0.5 + 1e-9
+        assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
     assert np.mean([mad(a, b) for a, b in zip(out[100:], ref)]) < 0.01
 
 
 def test_mnist_digits_come_out_close_to_themselves_through_full_pipeline(mnist_test):
     X = mnist_test[0][:40]
-    out = transform(list(X))  # single images: the full pipeline
+    out = transform(X, fast_batches=False)  # the full pipeline: crop, rescale, ...
     ref = X / 255.0
     diffs = [mad(a, b) for a, b in zip(out, ref)]
     corrs = [corr(a, b) for a, b in zip(out, ref)]
     assert np.median(diffs) < 0.03
     assert np.median(corrs) > 0.95 and np.percentile(corrs, 10) > 0.8
-    # same through fast_batches=False
-    np.testing.assert_allclose(transform(X, fast_batches=False), out, atol=1e-6)
+    # the same images one by one take the light path, as in a batch
+    np.testing.assert_array_equal(transform(list(X)), transform(X))
 
 
 # --------------------------------------------------------------------------- #
@@ -754,7 +760,8 @@ def scribbles(draw_):
     return im if draw_(st.booleans()) else np.asarray(im)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(scribbles())
 def test_any_scribble_is_normalised_or_declared_blank(image):
     pre = DigitImagePreprocessor(output_shape="image")
@@ -784,7 +791,8 @@ def test_any_scribble_is_normalised_or_declared_blank(image):
     st.sampled_from([np.float32, np.float64]),
 )
 def test_partition_statistics_match_numpy(n, k, seed, dtype):
-    from skdigits.preprocessing import _median, _percentile
+    from skdigits.preprocessing._stats import median as _median
+    from skdigits.preprocessing._stats import percentile as _percentile
 
     rng = np.random.RandomState(seed)
     # ties are common in images: draw from few levels half of the time
@@ -797,7 +805,7 @@ def test_partition_statistics_match_numpy(n, k, seed, dtype):
 
 
 def test_zero_pad_is_np_pad():
-    from skdigits.preprocessing import _zero_pad
+    from skdigits.preprocessing._geometry import zero_pad as _zero_pad
 
     a = np.arange(12, dtype=np.float32).reshape(3, 4) + 1
     for width in (0, 1, 3):
@@ -805,3 +813,91 @@ def test_zero_pad_is_np_pad():
         assert out.dtype == a.dtype
         np.testing.assert_array_equal(out, np.pad(a, width))
     np.testing.assert_array_equal(_zero_pad(a > 5, 2), np.pad(a > 5, 2))
+
+
+# --------------------------------------------------------------------------- #
+# Robustness: one algorithm for batches and single images; blank by strokes
+# --------------------------------------------------------------------------- #
+def _corrupted(X, rng):
+    """MNIST digits with bars at the sides, a line across, salt-and-pepper noise,
+    a gray background, fog-like haze and a shift: a mix for both paths."""
+    out = X.astype(np.float32) / 255
+    out[0::6, :, 2:4] = 1  # a bar at the left side
+    out[1::6, 14, :] = np.maximum(out[1::6, 14, :], 0.8)  # a line across
+    salt = rng.rand(*out[2::6].shape)
+    out[2::6][salt < 0.05] = 1
+    out[2::6][salt > 0.95] = 0
+    out[3::6] = 0.3 + 0.6 * out[3::6]
+    yy, xx = np.mgrid[:28, :28]
+    out[4::6] = np.clip(out[4::6] + 0.3 * np.exp(-((yy - 5) ** 2 + (xx - 20) ** 2) / 60), 0, 1)
+    out[5::6] = np.roll(out[5::6], (5, -4), axis=(1, 2))
+    return (out * 255).astype(np.uint8)
+
+
+def test_batch_and_single_images_give_the_same_digits(mnist_test):
+    X = _corrupted(mnist_test[0][:60], np.random.RandomState(0))
+    X = np.concatenate([X, 255 - X[:12]])  # and dark on light
+    batch = transform(X, on_blank="nan")
+    single = transform(list(X), on_blank="nan")
+    np.testing.assert_array_equal(batch, single)
+
+
+def test_clutter_beside_a_centred_digit_does_not_move_it(mnist_test):
+    X = mnist_test[0][:50]
+    barred = X.copy()
+    barred[:, :, 1:3] = 255  # a full-height bar at the side
+    barred[:, :, 25] = 200
+    out = transform(barred)
+    # the digit itself stays where it was (the classifier saw it there); a few
+    # digits whose own mass is off-centre move by one pixel
+    same = [np.abs(a[:, 4:24] - b[:, 4:24] / 255).max() < 0.005 for a, b in zip(out, X)]
+    assert np.mean(same) >= 0.9
+
+
+def test_small_clean_digit_on_a_huge_canvas_is_a_digit(seven):
+    canvas = np.full((1800, 2400), 255, np.uint8)
+    small = np.asarray(draw("seven", size=(48, 60), stroke=4))
+    canvas[900:960, 1500:1548] = small
+    img = transform([canvas])[0]
+    assert corr(img, seven) > 0.8
+
+
+def test_field_of_isolated_dots_is_blank():
+    rng = np.random.RandomState(0)
+    canvas = np.full((300, 300), 255, np.uint8)
+    canvas[rng.randint(0, 300, 150), rng.randint(0, 300, 150)] = 0
+    small = np.zeros((28, 28), np.uint8)
+    small[rng.randint(0, 28, 12), rng.randint(0, 28, 12)] = 255
+    for image in (canvas, small):
+        with pytest.raises(ValueError, match="blank: .*only dots"):
+            transform([image])
+        with pytest.raises(ValueError, match="blank"):
+            transform(image[None])
+
+
+def test_low_resolution_scans_are_digits_not_blank():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images[:200] / 16 * 255).astype(np.uint8)  # 8x8, light on dark
+    for batch in (list(images), [255 - np.asarray(Image.fromarray(a).resize((64, 64), Image.Resampling.BICUBIC))
+                                 for a in images]):
+        out = transform(batch, on_blank="nan")
+        assert np.isnan(out).any(axis=(1, 2)).mean() <= 0.02
+        # light ink on dark, filling MNIST's 20 px box
+        ok = out[~np.isnan(out).any(axis=(1, 2))]
+        assert (ok[:, [0, -1], :] == 0).all() and (ok.max(axis=(1, 2)) == 1).all()
+
+
+def test_trace_records_the_steps_and_ends_with_the_output(seven):
+    from skdigits import _images
+    from skdigits.preprocessing._pipeline import Settings, preprocess_image
+
+    dec = _images.load_item(draw("seven"), 0, work_size=128, max_pixels=None)
+    trace = []
+    out = preprocess_image(dec, Settings(), trace)
+    names = [name for name, _ in trace]
+    assert names[0] == "decoded" and names[-1] == "placed"
+    assert {"background", "oriented", "ink", "cropped", "stroke", "scaled"} <= set(names)
+    np.testing.assert_array_equal(trace[-1][1], out)
+    np.testing.assert_array_equal(out, transform([draw("seven")])[0])

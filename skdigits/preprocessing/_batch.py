@@ -1,0 +1,223 @@
+"""The light path: digits that are already size-normalised (MNIST-like).
+
+An image of exactly the output size whose digit already has about MNIST's
+size needs no crop, no rescaling and no stroke correction -- and those steps
+can only hurt it when it carries clutter they might mistake for ink (stripes,
+lines crossing it): where a step cannot tell whether it helps, the image is
+left closer to its input. :func:`light_path` decides, per image and by one
+rule, whether an image is such a digit, and if so fixes only its polarity,
+contrast and centre of mass.
+
+Both the single-image pipeline (on one image) and the estimator's batch path
+(on a whole batch at once, vectorised) call it; images it does not take go
+through the full pipeline in both. So a batch and the same images one by one
+give the same digits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits.preprocessing._stats import median
+
+# The digit (its solid ink, above half the ink level) spans at least _MIN_SIZE
+# and at most _MAX_SIZE of the frame (MNIST: 20/28 and its anti-aliased rim);
+# other digits are cropped and rescaled by the full pipeline instead.
+_MIN_SIZE = 15 / 28
+_MAX_SIZE = 23 / 28
+# Evidence of a stroke: at least this many pairs of side-by-side solid pixels
+# (scattered dots have none; MNIST's smallest "1" has more than 20).
+_MIN_PAIRS = 16
+# Strokes at least 2 pixels wide somewhere: a 2x2 block of solid ink (31 of
+# MNIST's 60,000 training digits have none; a 1-pixel pen line has none).
+_MIN_BLOCKS = 1
+# Dense noise: mean absolute difference between neighbouring pixels above
+# this fraction of the ink's contrast (MNIST: 0.05-0.1; with strong Gaussian
+# or impulse noise up to 0.28; uniform noise 0.55-0.7).
+_MAX_ROUGH = 0.35
+
+
+def _count(mask):
+    """Number of True values of each image of an (n, h, w) boolean array."""
+    return np.count_nonzero(mask.reshape(len(mask), -1), axis=1)
+
+
+def _digit_pieces(img, solid):
+    """The digit's own ink in one image, and its box; ``(None, None)`` if it cannot tell.
+
+    Clutter beside the digit -- bars at the sides, blobs -- is left out: the
+    digit is the heaviest connected piece of solid ink that does not span the
+    frame (nearly) from edge to edge (a bar, a line, or the digit crossed by
+    one: if there is no other, nothing can be told), with the pieces within a
+    few pixels of it (not single specks of noise) and the fainter ink within
+    their box.
+    """
+    s = img.shape[0]
+    lab, n = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return None, None
+    weight = np.bincount(lab.ravel(), weights=img.ravel(), minlength=n + 1)
+    weight[0] = 0
+    boxes = ndimage.find_objects(lab)
+    for k, (rs, cs) in enumerate(boxes):
+        if max(rs.stop - rs.start, cs.stop - cs.start) >= s - 2:
+            weight[k + 1] = 0  # edge to edge: a bar or a line, not a lone digit
+    if not weight.any():
+        return None, None
+    main = int(np.argmax(weight)) - 1
+    (r0, r1), (c0, c1) = (boxes[main][0].start, boxes[main][0].stop), (
+        boxes[main][1].start, boxes[main][1].stop)
+    big = weight[main + 1]
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[main + 1] = True
+    changed = True
+    while changed:  # pieces within a few pixels of the digit's box join it
+        changed = False
+        near = max(2, round(0.15 * max(r1 - r0, c1 - c0)))
+        for k, (rs, cs) in enumerate(boxes):
+            gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
+            if not keep[k + 1] and weight[k + 1] >= 0.05 * big and gap <= near:
+                keep[k + 1] = changed = True
+                r0, r1 = min(r0, rs.start), max(r1, rs.stop)
+                c0, c1 = min(c0, cs.start), max(c1, cs.stop)
+    digit = np.zeros_like(img)
+    digit[r0:r1, c0:c1] = img[r0:r1, c0:c1]
+    digit[solid & ~keep[lab]] = 0
+    return digit, (r0, r1, c0, c1)
+
+
+def _digit_shift(img, solid):
+    """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink."""
+    s = img.shape[0]
+    digit, _ = _digit_pieces(img, solid)
+    if digit is None:
+        return 0, 0
+    total = float(digit.sum())
+    idx = np.arange(s, dtype=np.float64)
+    my = int(np.floor(s / 2 - float(digit.sum(axis=1) @ idx) / total + 0.5))
+    mx = int(np.floor(s / 2 - float(digit.sum(axis=0) @ idx) / total + 0.5))
+    return my, mx
+
+
+def light_path(x, invert, center, min_contrast):
+    """Polarity, contrast and centring of the (n, s, s) images that are MNIST-like.
+
+    ``x`` (float32 in [0, 1]) is modified in place. Returns ``(x, taken)``:
+    ``taken[i]`` is True for the images that this path normalised; the others
+    are left unchanged, for the full pipeline. An image is
+    taken when its ink (what lies beyond the border's median level) stands at
+    least ``min_contrast`` above the background, it is not dense noise, its
+    solid ink (above half that contrast) forms strokes -- pairs of
+    neighbouring pixels, which scattered dots do not have, and a 2x2
+    block, which 1-pixel pen lines do not have -- and spans 15/28 to 23/28
+    of the frame, or more if the ink touches two or more sides of the frame
+    (bars, lines, noise: the crop could not tell them from the digit).
+    """
+    n, s, _ = x.shape
+    border = np.concatenate(
+        [x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1
+    )
+    bg = median(border, axis=-1)
+    flat = x.reshape(n, s * s)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    if invert == "auto":
+        # The ink is the extreme farther from the background level -- unless
+        # the middle of the frame, where the digit is, and the border above and
+        # below it are dark: then only the sides of the frame are light (bands
+        # inverted), and the middle's level is the background.
+        light = (bg - lo) > (hi - bg)
+        if light.any():
+            a, b = s // 7, 2 * s // 7
+            middle = x[light, a : s - a, b : s - b].reshape(int(light.sum()), -1)
+            level = median(middle, axis=-1)
+            above_below = np.concatenate(
+                [x[light, 0, b : s - b], x[light, -1, b : s - b]], axis=1
+            )
+            mid = (lo[light] + hi[light]) / 2
+            # Dark in the middle and above and below it: the digit's surround
+            # is dark, only the sides of the frame are light.
+            dark = (level < mid) & (median(above_below, axis=-1) < mid)
+            which = np.flatnonzero(light)[dark]
+            light[which] = False
+            bg[which] = level[dark]
+    else:
+        light = np.full(n, bool(invert))
+    # The decision is taken on the unmodified images (those not taken are
+    # left as they are): ink is what lies beyond the background level.
+    top = np.where(light, lo, hi)
+    contrast = np.abs(top - bg)
+    safe = np.maximum(contrast, 1e-6)
+    taken = contrast >= min_contrast
+    # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
+    # Noise would show on the border too: images with a clean border skip it.
+    noisy = np.flatnonzero(taken & (median(np.abs(border - bg[:, None]), axis=-1) > 0.02))
+    if noisy.size:
+        xs = x[noisy]
+        rough = np.abs(xs[:, :, 1:] - xs[:, :, :-1]).mean(axis=(1, 2)) / safe[noisy]
+        taken[noisy] &= rough <= _MAX_ROUGH
+    # Solid ink: beyond half the contrast (light-background images flipped in
+    # a copy: the images themselves are modified only once taken).
+    half = ((bg + top) / 2)[:, None, None]
+    solid = x > half
+    if light.any():
+        solid[light] = x[light] < half[light]
+    rows2 = solid[:, 1:, :] & solid[:, :-1, :]
+    pairs = _count(rows2) + _count(solid[:, :, 1:] & solid[:, :, :-1])
+    # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they
+    # go through the full pipeline, which thickens them to MNIST's width.
+    blocks = _count(rows2[:, :, 1:] & rows2[:, :, :-1])
+    # (sums by matrix products: several times faster than NumPy's reductions)
+    one = np.ones(s, dtype=np.float32)
+    solid_f = solid.astype(np.float32)
+    extent = np.maximum(
+        np.count_nonzero(solid_f @ one, axis=1), np.count_nonzero(one @ solid_f, axis=1)
+    )
+    taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS) & (extent >= _MIN_SIZE * s)
+    # Ink larger than MNIST's digits is a digit to rescale (the full pipeline)
+    # -- unless it touches two or more sides of the frame: bars, lines or noise
+    # reaching the edges, which the crop would take for the digit.
+    sides = (
+        solid[:, 0, :].any(axis=1).astype(np.int8) + solid[:, -1, :].any(axis=1)
+        + solid[:, :, 0].any(axis=1) + solid[:, :, -1].any(axis=1)
+    )
+    taken &= (extent <= _MAX_SIZE * s) | (sides >= 2)
+    if not taken.any():
+        return x, taken
+    flip = light & taken
+    if flip.any():
+        x[flip] = 1 - x[flip]
+    bg = np.where(light, 1 - bg, bg)
+    top = np.where(light, 1 - top, top)
+    needs = ((bg != 0) | (top != 1)) & taken
+    if needs.any():
+        lo = bg[needs, None, None]
+        hi = top[needs, None, None]
+        x[needs] = np.clip((x[needs] - lo) / (hi - lo), 0, 1)
+    rows = x @ one
+    cols = one @ x
+    ry, rx = rows > 0, cols > 0
+    first_r = np.argmax(ry, axis=1)
+    last_r = s - 1 - np.argmax(ry[:, ::-1], axis=1)
+    first_c = np.argmax(rx, axis=1)
+    last_c = s - 1 - np.argmax(rx[:, ::-1], axis=1)
+    if center == "mass":
+        mass = rows.sum(axis=1)
+        safe = np.where(mass > 0, mass, 1)
+        idx = np.arange(s, dtype=np.float32)
+        dy = np.floor(s / 2 - rows @ idx / safe + 0.5).astype(int)
+        dx = np.floor(s / 2 - cols @ idx / safe + 0.5).astype(int)
+        # Only images that would move (none of MNIST's 60,000 training digits
+        # by more than a pixel) are looked at closer, one by one.
+        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken):
+            dy[i], dx[i] = _digit_shift(x[i], solid[i])
+    else:
+        dy = (s - (last_r - first_r + 1)) // 2 - first_r
+        dx = (s - (last_c - first_c + 1)) // 2 - first_c
+    # Keep all ink inside the frame.
+    dy = np.clip(dy, -first_r, s - 1 - last_r)
+    dx = np.clip(dx, -first_c, s - 1 - last_c)
+    move = np.flatnonzero(((dy != 0) | (dx != 0)) & taken)
+    for i in move:
+        x[i] = np.roll(x[i], (dy[i], dx[i]), axis=(0, 1))
+    return x, taken

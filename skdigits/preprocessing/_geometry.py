@@ -1,0 +1,149 @@
+"""Geometry of the digit: boxes, resizing, stroke width, placement in the frame."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from skdigits.preprocessing._stats import median
+
+# Stroke width of MNIST digits relative to their long side, measured by
+# stroke_width on the MNIST training set passed through this pipeline
+# (20 px digits upsampled to 80 px): 25th, 50th and 95th percentiles.
+MNIST_STROKE = (7 / 80, 9 / 80, 15 / 80)
+
+
+def resize(img, size):
+    """Anti-aliased resize of a float image to ``size = (height, width)``.
+
+    Area averaging when shrinking, bilinear when enlarging; clipped to [0, 1].
+    """
+    h, w = img.shape
+    if (h, w) == tuple(size):
+        return img
+    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
+    shrinking = size[0] < h or size[1] < w
+    method = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
+    out = np.asarray(pil.resize((size[1], size[0]), method), dtype=np.float32)
+    return np.clip(out, 0, 1)
+
+
+def scale_to(img, long_side):
+    """``img`` resized so that its longer side is ``long_side`` (aspect ratio kept)."""
+    h, w = img.shape
+    s = long_side / max(h, w)
+    return resize(img, (max(1, round(h * s)), max(1, round(w * s))))
+
+
+def scale_to_bicubic(img, long_side):
+    """``img`` enlarged with bicubic interpolation to a long side of ``long_side``."""
+    h, w = img.shape
+    s = long_side / max(h, w)
+    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
+    size = (max(1, round(w * s)), max(1, round(h * s)))
+    return np.asarray(pil.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
+
+
+def zero_pad(a, width):
+    """``np.pad(a, width)`` of a 2-D array (zeros all round), without its overhead."""
+    h, w = a.shape
+    out = np.zeros((h + 2 * width, w + 2 * width), dtype=a.dtype)
+    out[width : width + h, width : width + w] = a
+    return out
+
+
+def bbox(mask):
+    """``(r0, r1, c0, c1)`` of the True pixels of a 2-D mask (stop exclusive), or None."""
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    if rows.size == 0:
+        return None
+    return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+
+
+def inside_distance(solid):
+    """Euclidean distance of each solid pixel to the nearest background pixel.
+
+    Pixels beyond the array's edge count as background (a stroke cut by the
+    edge still has a width); background pixels get 0.
+    """
+    return ndimage.distance_transform_edt(zero_pad(solid, 1))[1:-1, 1:-1]
+
+
+def stroke_width(dist):
+    """Typical stroke width (pixels): twice the median ridge distance, minus one.
+
+    ``dist`` is the :func:`inside_distance` map of the solid ink, passed in so
+    that the caller can reuse it (it is the costliest step here); it may be
+    cropped to the ink's box.
+    """
+    solid = dist > 0
+    if not solid.any():
+        return 0.0
+    ridge = solid & (dist >= ndimage.maximum_filter(dist, size=3))
+    # A stroke n pixels wide has its ridge (n + 1) / 2 pixels from the edge.
+    return float(2 * median(dist[ridge]) - 1)
+
+
+def adjust_stroke(z, length):
+    """Thicken thin strokes / thin very bold ones toward MNIST's stroke width.
+
+    ``z`` is the cropped digit (padded), ``length`` its long side in pixels.
+    Stroke widths are compared with MNIST's relative to that length. Thin
+    strokes are grown with a round brush (distance transform of the
+    background) to MNIST's median width; strokes bolder than nearly all of
+    MNIST are eroded down to MNIST's 95th percentile.
+    """
+    solid = z > 0.5
+    box = bbox(solid)
+    if box is None:
+        return z
+    r0, r1, c0, c1 = box
+    # Everything outside the solid ink's box is background, so the distance
+    # transforms run on that box (plus the brush's reach) only.
+    inside = inside_distance(solid[r0:r1, c0:c1])
+    w = stroke_width(inside)
+    lo, mid, hi = (f * length for f in MNIST_STROKE)
+    if 0 < w < lo:
+        radius = (mid - w) / 2
+        reach = math.ceil(radius + 0.5)  # farther pixels get nothing from the brush
+        r0, c0 = max(r0 - reach, 0), max(c0 - reach, 0)
+        r1, c1 = min(r1 + reach, z.shape[0]), min(c1 + reach, z.shape[1])
+        dist = ndimage.distance_transform_edt(~solid[r0:r1, c0:c1])
+        out = z.astype(np.float32)  # a copy
+        out[r0:r1, c0:c1] = np.maximum(z[r0:r1, c0:c1], np.clip(radius + 0.5 - dist, 0, 1))
+        return out
+    if w > hi:
+        radius = (w - hi) / 2
+        out = np.zeros(z.shape, dtype=np.float32)
+        out[r0:r1, c0:c1] = np.clip(inside - radius, 0, 1)
+        return out
+    return z
+
+
+def mass_shift(img, output_size):
+    """Whole-pixel offset ``(dy, dx)`` that brings the centre of mass of ``img`` to the
+    frame centre (MNIST: pixel index ``output_size / 2``)."""
+    h, w = img.shape
+    total = float(img.sum())
+    cy = float((img.sum(axis=1) * np.arange(h)).sum()) / total
+    cx = float((img.sum(axis=0) * np.arange(w)).sum()) / total
+    return int(np.floor(output_size / 2 - cy + 0.5)), int(np.floor(output_size / 2 - cx + 0.5))
+
+
+def place(small, output_size, center):
+    """Put the scaled digit into the frame, centred by mass (MNIST) or box."""
+    h, w = small.shape
+    out = np.zeros((output_size, output_size), dtype=np.float32)
+    if center == "mass":
+        oy, ox = mass_shift(small, output_size)
+        # Never push ink out of the frame.
+        oy = min(max(oy, 0), output_size - h)
+        ox = min(max(ox, 0), output_size - w)
+    else:
+        oy, ox = (output_size - h) // 2, (output_size - w) // 2
+    out[oy : oy + h, ox : ox + w] = small
+    return out

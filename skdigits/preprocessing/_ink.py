@@ -1,0 +1,266 @@
+"""Ink: from gray levels to a light-on-dark ink map, and the blank decision.
+
+* :func:`ink_map` -- background subtracted, polarity found, noise floor
+  dropped, ink rescaled to [0, 1];
+* :func:`remove_specks` -- the digit's connected components, without the
+  small ones away from it;
+* :func:`digit_ink` -- both, and :class:`Blank` when no digit is left;
+* :func:`is_surface` -- "ink" that is really a table or a sheet's edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits import _images
+from skdigits.preprocessing import _lighting
+from skdigits.preprocessing._geometry import bbox, inside_distance
+from skdigits.preprocessing._stats import median, otsu, percentile
+
+class Blank(Exception):
+    """Raised internally for an image holding no digit."""
+
+
+def _record(trace, name, image):
+    if trace is not None:
+        trace.append((name, image))
+
+
+# Otsu's separability (between-class over total variance) above which the
+# gray levels are two clear classes, ink and background: the noise is then
+# measured on the background class alone. Uniform noise has 0.75, Gaussian
+# noise ~0.64; a digit filling its frame (low-resolution scans) ~0.9 -- and
+# there the ink, a large share of the pixels, would pass for noise.
+_TWO_CLASSES = 0.85
+
+
+def _background_class(sample, force=False):
+    """The pixels of ``sample`` (ink positive) that are background, if the split is clear."""
+    t = otsu(sample)
+    low = sample <= t
+    n0 = int(np.count_nonzero(low))
+    if n0 == 0 or n0 == sample.size:
+        return sample
+    var = float(sample.var())
+    w0 = n0 / sample.size
+    m0, m1 = float(sample[low].mean()), float(sample[~low].mean())
+    if not force and w0 * (1 - w0) * (m1 - m0) ** 2 < _TWO_CLASSES * var:
+        return sample
+    return sample[low]
+
+
+# A stroke is at least this many pixels long (and _ELONGATION times as long as
+# it is thick).
+_MIN_STROKE = 4
+_ELONGATION = 1.3
+# The ink must stand 6 times above the spread of the background (texture,
+# fog) and this many times above the pixel-to-pixel noise.
+_SNR = 4
+
+
+def _pixel_noise(r):
+    """Pixel-to-pixel noise of ``r``: the robust spread of horizontal differences / sqrt 2.
+
+    Smooth variation (fog, lighting, a blurred upscale) is no noise; the
+    minority of differences across the ink's edges does not count either.
+    """
+    step = max(1, r.shape[0] // 200)
+    d = np.diff(r[::step], axis=1).ravel()
+    if d.size == 0:
+        return 0.0
+    return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
+
+
+def _spread_off_ink(r, cand, sigma):
+    """Robust spread of the background away from the candidate ink (``sigma`` if too little).
+
+    Where the ink covers much of the image (a digit filling its frame), the
+    spread of all pixels is the ink's, not the background's.
+    """
+    grow = max(1, min(r.shape) // 32)
+    far = ~ndimage.maximum_filter(cand, size=2 * grow + 1)
+    if np.count_nonzero(far) < 0.1 * r.size:
+        return sigma
+    v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
+    return min(sigma, 1.4826 * float(median(np.abs(v - median(v)))))
+
+
+def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
+    """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
+
+    ``low_res``: the image is an upsampled low-resolution scan, all digit and
+    no noise to speak of: its noise is measured on the background class alone
+    and never makes it blank.
+    """
+    if float(img.max() - img.min()) < min_contrast:
+        raise Blank("it is a single flat colour, with no ink")
+    if is_ink:
+        r = img - float(median(img))
+    else:
+        if correct_lighting:
+            bg = _lighting.background(img)
+        else:
+            bg = np.full_like(img, float(median(img)))
+        _record(trace, "background", bg)
+        r = img - bg
+        _record(trace, "flattened", r)
+        if invert == "auto":
+            # Otsu's threshold splits ink from paper; the class covering most
+            # of the border is the background (the whole image if ambiguous).
+            t = otsu(r.ravel())
+            border = _images._border(r, max(1, round(0.02 * min(r.shape))))
+            light = float(np.mean(border > t))
+            if 0.35 < light < 0.65:
+                light = float(np.mean(r > t))
+            light_background = light > 0.5
+        else:
+            light_background = bool(invert)
+        if light_background:
+            r = -r
+        _record(trace, "oriented", r)
+    # Robust statistics; a regular sample of large images is enough.
+    sample = r.ravel()[:: max(1, r.size // 40000)]
+    sample = _background_class(sample, force=low_res)
+    med = float(median(sample))
+    sigma = 1.4826 * float(median(np.abs(sample - med)))
+    cand = r > med + max(4 * sigma, 1e-3)
+    if not cand.any():
+        # Ink filling much of the frame (a low-resolution digit upscaled) widens
+        # the spread of all pixels beyond the ink: split by Otsu's threshold
+        # instead (the noise test below still applies).
+        t = otsu(sample)
+        med = float(median(sample[sample <= t]))
+        sigma = 1.4826 * float(median(np.abs(sample[sample <= t] - med)))
+        cand = r > max(t, med + max(4 * sigma, 1e-3))
+        if not cand.any():
+            raise Blank("it holds no ink, only noise")
+    level = percentile(r[cand], 90) - med
+    if level < min_contrast:
+        raise Blank(
+            f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
+        )
+    if not low_res and (level < 6 * _spread_off_ink(r, cand, sigma) or level < _SNR * _pixel_noise(r)):
+        raise Blank("it holds no ink, only noise")
+    floor = med + max(3 * sigma, 0.1 * level)
+    top = med + level
+    return np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)
+
+
+def _strokes(y, lab, n, mass, limit=20):
+    """Which components hold a stroke: solid ink much longer than it is thick.
+
+    The solid ink (above half the ink level) of each of the ``limit``
+    heaviest components is split into its connected pieces; a piece is a
+    stroke when its extent (the long side of its box) is at least 4 pixels
+    and 1.3 times its thickness (the widest disc inscribed in it). Dots,
+    specks, blobs and the grains of noise or paper texture are about as long
+    as they are thick.
+    """
+    boxes = ndimage.find_objects(lab)
+    stroke = np.zeros(n, dtype=bool)
+    eight = np.ones((3, 3), dtype=bool)
+    for i in np.argsort(-mass)[:limit]:
+        rs, cs = boxes[i]
+        if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
+            continue
+        solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
+        pieces, k = ndimage.label(solid, structure=eight)
+        for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
+            extent = max(ps.stop - ps.start, qs.stop - qs.start)
+            if extent < _MIN_STROKE:
+                continue
+            thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
+            if extent >= _ELONGATION * thickness:
+                stroke[i] = True
+                break
+    return stroke, boxes
+
+
+def remove_specks(y, drop=True):
+    """Keep the digit's connected components; raise :class:`Blank` if it has none.
+
+    The digit starts from its heaviest *stroke* component (see
+    :func:`_strokes`) -- an image without one holds no digit, only
+    dots or specks, whatever their number. With ``drop``, components away from
+    the digit and much lighter than it (dust, stray dots, paper texture) are
+    removed.
+    """
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        raise Blank("it holds no ink")
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    stroke, boxes = _strokes(y, lab, n, mass)
+    if not stroke.any():
+        raise Blank("its ink holds no stroke, only dots or specks")
+    if not drop or n == 1:
+        return y
+    order = np.argsort(-mass)
+    main = int(np.flatnonzero(stroke)[np.argmax(mass[stroke])])
+    kept = {main}
+    r0, r1 = boxes[main][0].start, boxes[main][0].stop
+    c0, c1 = boxes[main][1].start, boxes[main][1].stop
+    big = mass[main]
+    changed = True
+    while changed:
+        changed = False
+        size = max(r1 - r0, c1 - c0)
+        for i in order:
+            i = int(i)
+            if i in kept or mass[i] < 0.02 * big:
+                continue
+            br, bc = boxes[i]
+            gap = max(r0 - br.stop, br.start - r1, c0 - bc.stop, bc.start - c1, 0)
+            if mass[i] >= 0.3 * big or gap <= 0.25 * size:
+                kept.add(i)
+                r0, r1 = min(r0, br.start), max(r1, br.stop)
+                c0, c1 = min(c0, bc.start), max(c1, bc.stop)
+                changed = True
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[[k + 1 for k in kept]] = True
+    return np.where(keep[lab], y, 0).astype(np.float32)
+
+
+def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
+    """Ink map of the digit alone (specks removed); raises :class:`Blank`.
+
+    Blank means: no ink above the noise, or no stroke -- connected ink longer
+    than it is thick. Neither the size of the canvas nor what touches its
+    border matters.
+    """
+    y = ink_map(
+        img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res
+    )
+    _record(trace, "ink", y)
+    y = remove_specks(y, drop=settings.remove_specks)
+    if settings.remove_specks:
+        _record(trace, "specks removed", y)
+    return y
+
+
+def is_surface(y):
+    """True if the "ink" holds a broad solid region, or a large one on the border.
+
+    That is what a photo of a sheet of paper lying on a darker surface looks
+    like when the surface (or the sheet) is taken for ink. Strokes are thin:
+    even MNIST's boldest are less than a fifth of the digit's size across.
+    """
+    solid = y > 0.5
+    box = bbox(solid)
+    if box is None:
+        return False
+    r0, r1, c0, c1 = box
+    # All pixels outside the ink's box are background, so the distance
+    # transform of the box alone is exact -- and far smaller on a canvas.
+    if inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0):
+        return True
+    h, w = solid.shape
+    if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
+        return False  # no ink touches the border
+    lab, n = ndimage.label(solid)
+    edge = np.unique(_images._border(lab))
+    edge = edge[edge > 0]
+    if edge.size == 0:
+        return False
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    return bool(sizes[edge].max() >= 0.1 * y.size)

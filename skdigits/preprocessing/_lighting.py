@@ -1,0 +1,215 @@
+"""Lighting and background: the smooth background of a gray image, and sheets of paper.
+
+* :func:`background` -- the paper's lighting, a quadratic surface fitted
+  robustly to the background (ink of either polarity is clipped out), or a
+  constant when that explains the background as well;
+* :func:`sheet_of_paper` -- a photo of a light sheet lying on a darker table:
+  the sheet, cropped, with the table showing at its corners painted over.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import ConvexHull
+
+from skdigits import _images
+from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._stats import median, otsu
+
+
+def _quadratic_terms(rows, cols, h, w):
+    """Terms 1, u, v, u², uv, v² of a quadratic surface, stacked on the last axis.
+
+    ``u`` and ``v`` are the pixel centres ``(rows, cols)`` of an ``h`` x ``w``
+    image scaled to [-1, 1], computed in the dtype of ``rows`` and ``cols``.
+    """
+    u = (cols + 0.5) / w * 2 - 1
+    v = (rows + 0.5) / h * 2 - 1
+    return np.stack([np.ones_like(u), u, v, u * u, u * v, v * v], axis=-1)
+
+
+@functools.lru_cache(maxsize=16)
+def _design_matrix(ch, cw):
+    """Least-squares design matrix of the background surface on a ``ch`` x ``cw`` grid.
+
+    Quadratic; linear or constant on grids too small for it. Read-only and
+    cached: images of one source share their coarse grid size, and building it
+    cost as much as the fit.
+    """
+    v, u = np.mgrid[0:ch, 0:cw].astype(np.float64)
+    n_terms = 6 if min(ch, cw) >= 8 else 3 if min(ch, cw) >= 3 else 1
+    A = np.ascontiguousarray(_quadratic_terms(v, u, ch, cw).reshape(ch * cw, 6)[:, :n_terms])
+    A.flags.writeable = False
+    return A
+
+
+def _is_clean_canvas(z, edge):
+    """True if the border band is one exact value covering most of the image.
+
+    That is a drawing app's canvas. The sigma-clipped fit would start from that
+    constant, keep it and return it, after a dozen medians and solves that cost
+    more than the rest of the analysis of a small image.
+    """
+    v = edge[0]
+    return bool((edge == v).all()) and 2 * np.count_nonzero(z == v) > z.size
+
+
+def background(img):
+    """Smooth background of a gray image, by a robust 2-D polynomial fit.
+
+    The image is reduced to at most ~48 blocks a side (block *median*, so thin
+    strokes vanish), then a quadratic surface is fitted by least squares with
+    iterative sigma clipping on both sides (the ink, dark or light, is a
+    minority and gets clipped). This removes lighting gradients and vignetting
+    of photos and is exactly constant on clean canvases.
+    """
+    h, w = img.shape
+    b = max(1, int(np.ceil(max(h, w) / 48)))
+    if b > 1:
+        H, W = h // b * b, w // b * b
+        if H == 0 or W == 0:
+            b = 1
+        else:
+            blocks = img[:H, :W].reshape(H // b, b, W // b, b).transpose(0, 2, 1, 3)
+            coarse = median(blocks.reshape(H // b, W // b, b * b), axis=-1)
+    if b == 1:
+        coarse = img
+    ch, cw = coarse.shape
+    A = _design_matrix(ch, cw)
+    # Start from a band along the border (background in nearly every digit
+    # image), then let the clipping take in every pixel that fits.
+    band = np.zeros((ch, cw), dtype=bool)
+    bh, bw = max(1, ch // 10), max(1, cw // 10)
+    band[:bh] = band[-bh:] = True
+    band[:, :bw] = band[:, -bw:] = True
+    z = coarse.ravel().astype(np.float64)
+    edge = z[band.ravel()]
+    if _is_clean_canvas(z, edge):
+        return np.full_like(img, edge[0])
+    centre = median(edge)
+    spread = max(2.5 * 1.4826 * median(np.abs(edge - centre)), 0.05)
+    # (ink touching the border is left out of the start)
+    mask = band.ravel() & (np.abs(z - centre) <= spread)
+    coef = None
+    for _ in range(8):
+        if mask.sum() < A.shape[1] * 3:
+            break
+        Am = A[mask]
+        gram = Am.T @ Am + 1e-9 * np.eye(A.shape[1])
+        coef = np.linalg.solve(gram, Am.T @ z[mask])
+        res = z - A @ coef
+        r = res[mask]
+        centre = median(r)
+        sigma = max(1.4826 * median(np.abs(r - centre)), 0.01)
+        new = np.abs(res - centre) < 2.5 * sigma
+        if np.array_equal(new, mask):
+            break
+        mask = new
+    flat = float(median(z[mask])) if mask.any() else float(median(z))
+    if coef is None:
+        return np.full_like(img, flat)
+    # Keep the surface only if it explains the background clearly better than
+    # a constant does (clean canvases: exactly constant).
+    res = z[mask] - A[mask] @ coef
+    mad_fit = median(np.abs(res - median(res)))
+    mad_flat = median(np.abs(z[mask] - flat))
+    if not mad_fit < 0.8 * mad_flat:
+        return np.full_like(img, flat)
+    # Evaluate the surface at full resolution.
+    vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
+    full = np.moveaxis(_quadratic_terms(vv, uu, h, w), -1, 0)[: len(coef)]
+    return sum(float(c) * t for c, t in zip(coef, full)).astype(np.float32)
+
+
+def _paper_region(img):
+    """Mask and box of a light sheet photographed on a darker surface, or None.
+
+    The sheet is the largest light region (Otsu's threshold) once its holes --
+    the ink -- are filled. It must be large (>= 30 % of the image) and convex
+    (>= 93 % of its convex hull, even when tilted), the surface must show
+    along at least 40 % of the image border, and the sheet must hold a little
+    ink: a few thousandths to 15 % of its area of dark pixels. Bold light
+    digits on a dark canvas fail these tests (not convex, or the dark insides
+    of their loops are a large part of them).
+    """
+    h, w = img.shape
+    if min(h, w) < 32:
+        return None
+    light = img > otsu(img.ravel())
+    lab, n = ndimage.label(light)
+    if n == 0:
+        return None
+    sizes = np.bincount(lab.ravel())[1:]
+    region = lab == (np.argmax(sizes) + 1)
+    filled = ndimage.binary_fill_holes(region)
+    area = int(filled.sum())
+    if area < 0.3 * h * w or h * w - area < 0.05 * h * w:
+        return None
+    # The surface shows around the sheet: along much of the image border.
+    surface = ~filled & ~light
+    if _images._border(surface).mean() < 0.4:
+        return None
+    r0, r1, c0, c1 = bbox(filled)
+    # A sheet is convex, even tilted; bold digits are not.
+    edge = filled & ~ndimage.binary_erosion(filled)
+    points = np.argwhere(edge).astype(np.float64)
+    try:
+        hull = ConvexHull(points).volume  # the area, for 2-D points
+    except Exception:  # degenerate (collinear) outline
+        return None
+    if area < 0.93 * hull:
+        return None
+    ink = int((filled & ~light).sum())  # dark pixels inside the sheet
+    if not 0.001 * area < ink < 0.15 * area:
+        return None
+    return filled, light, (r0, r1, c0, c1)
+
+
+def _fit_quadratic(img, mask):
+    """Least-squares quadratic surface through the pixels of ``img`` under ``mask``."""
+    h, w = img.shape
+    rows, cols = np.nonzero(mask)
+    step = max(1, rows.size // 20000)
+    rows, cols = rows[::step], cols[::step]
+
+    A = _quadratic_terms(rows.astype(np.float64), cols.astype(np.float64), h, w)
+    coef = np.linalg.lstsq(A, img[rows, cols].astype(np.float64), rcond=None)[0]
+    rr, cc = np.mgrid[0:h, 0:w].astype(np.float64)
+    return (_quadratic_terms(rr, cc, h, w) @ coef).astype(np.float32)
+
+
+def sheet_of_paper(img):
+    """The sheet of a photo of paper lying on a darker table, cropped; or None.
+
+    The sheet's edge (shadows, curl) is left out; the table still showing at
+    the corners of a tilted sheet is painted with the sheet's own lighting.
+    """
+    found = _paper_region(img)
+    if found is None:
+        return None
+    filled, light, (r0, r1, c0, c1) = found
+    m = max(1, round(0.03 * min(r1 - r0, c1 - c0)))
+    crop = (slice(r0 + m, r1 - m), slice(c0 + m, c1 - m))
+    sheet = img[crop]
+    if min(sheet.shape) < 8:
+        return None
+    surface = ~filled[crop] & ~light[crop]
+    lab, n = ndimage.label(surface)
+    edge = np.unique(_images._border(lab))
+    edge = edge[edge > 0]
+    if edge.size:
+        corners = ndimage.binary_dilation(np.isin(lab, edge), iterations=2)
+        paper = filled[crop] & light[crop] & ~corners
+        if paper.sum() >= 100:
+            # Only what is darker than halfway between the surface and the
+            # sheet's lighting (not the sheet's own shaded parts), plus its
+            # anti-aliased rim.
+            fit = _fit_quadratic(sheet, paper)
+            table = float(median(img[~filled & ~light]))
+            paint = corners & (sheet < (fit + table) / 2)
+            paint = ndimage.binary_dilation(paint, iterations=2) & corners
+            sheet = np.where(paint, fit, sheet)
+    return sheet

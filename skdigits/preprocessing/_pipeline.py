@@ -1,0 +1,164 @@
+"""The single-image pipeline: one decoded image -> one MNIST-like digit.
+
+Plain functions over an immutable :class:`Settings`; the estimator
+(:class:`~skdigits.DigitImagePreprocessor`) only builds the settings from its
+parameters and runs these over its inputs. ``trace``, a list, receives the
+intermediate images as ``(step name, image)`` pairs (the documentation's
+figures are drawn from it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from skdigits.preprocessing import _geometry, _ink, _lighting
+from skdigits.preprocessing._batch import light_path
+from skdigits.preprocessing._ink import Blank, _record
+
+# Long side (pixels) to which large inputs are block-averaged before analysis.
+# The digit ends up 20 px tall and the stroke step upsamples small digits to
+# 80 px anyway, so more detail only costs time: every step scales with the pixel
+# count. The averaging happens on the raw gray levels, before the ink is
+# normalised, so thin lines get fainter but are rescaled to full strength with
+# the ink -- as long as they keep enough contrast: _images.reduction_factor
+# limits the reduction to 5x, so larger images are analysed above this size.
+WORK_SIZE = 128
+# Stroke width is measured and corrected on the cropped digit, upsampled when
+# needed so that its long side is at least _UPSCALE x digit_box pixels (never
+# downsampled there: thin lines would fade below the binarisation level).
+_UPSCALE = 4
+# Inputs whose long side is below _SMALL pixels are low-resolution scans,
+# upsampled (bicubic) to a long side of _SMALL_TO before anything else.
+_SMALL = 24
+_SMALL_TO = 64
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the pipeline does, as the estimator's parameters say (see its docs)."""
+
+    invert: object = "auto"
+    crop: bool = True
+    digit_box: int = 20
+    output_size: int = 28
+    center: str = "mass"
+    normalize_stroke: bool = True
+    remove_specks: bool = True
+    correct_lighting: bool = True
+    min_contrast: float = 0.1
+    light_path: bool = True
+
+
+def _sheet_ink(dec, settings, trace):
+    """Ink of a digit on a sheet of paper photographed on a darker table, or None."""
+    sheet = _lighting.sheet_of_paper(dec.image)
+    if sheet is None:
+        return None
+    _record(trace, "sheet", sheet)
+    try:
+        return _ink.digit_ink(sheet, False, settings, True, trace)
+    except Blank:
+        return None
+
+
+def find_digit(dec, settings, trace=None):
+    """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
+    image = dec.image
+    low_res = max(dec.original_shape) < _SMALL
+    if low_res:
+        # A low-resolution scan (8-16 px, the digit filling its frame): upsample
+        # smoothly first, and take its background as flat (no lighting to fit).
+        image = np.clip(_geometry.scale_to_bicubic(image, _SMALL_TO), 0, 1)
+        settings = replace(settings, correct_lighting=False)
+        _record(trace, "upsampled input", image)
+    try:
+        y = _ink.digit_ink(image, dec.is_ink, settings, settings.invert, trace, low_res)
+        blank = None
+    except Blank as exc:
+        y, blank = None, exc
+    # A photo of a sheet lying on a table: no digit found, or the table taken
+    # for ink. Look for the sheet and read the digit on it instead.
+    if (
+        not dec.is_ink
+        and settings.invert in ("auto", True)
+        and (y is None or _ink.is_surface(y))
+    ):
+        on_sheet = _sheet_ink(dec, settings, trace)
+        if on_sheet is not None:
+            y, blank = on_sheet, None
+    if blank is not None:
+        raise blank
+    return y
+
+
+def normalise_digit(y, settings, trace=None):
+    """Crop, stroke width, scale and placement of an ink map -> the output frame."""
+    r0, r1, c0, c1 = _geometry.bbox(y > 0)
+    if settings.crop:
+        y = y[r0:r1, c0:c1]
+        _record(trace, "cropped", y)
+    h, w = y.shape
+    big = settings.digit_box * _UPSCALE
+    z = y
+    if max(h, w) < big:
+        z = _geometry.scale_to(y, big)
+        _record(trace, "upsampled", z)
+    if settings.normalize_stroke:
+        length = max(z.shape)
+        pad = length // 8 + 1
+        z = _geometry.adjust_stroke(_geometry.zero_pad(z, pad), length)
+        box = _geometry.bbox(z > 0.02)
+        if box is None:
+            raise Blank("it holds no ink")
+        z = z[box[0] : box[1], box[2] : box[3]] if settings.crop else z[pad:-pad, pad:-pad]
+        _record(trace, "stroke", z)
+    small = _geometry.scale_to(z, settings.digit_box)
+    peak = float(small.max())
+    if peak <= 0:
+        raise Blank("it holds no ink")
+    small = small / peak
+    _record(trace, "scaled", small)
+    out = _geometry.place(small, settings.output_size, settings.center)
+    _record(trace, "placed", out)
+    return out
+
+
+def takes_light_path(dec, settings):
+    """Whether :func:`~._batch.light_path` may take the image (output size, opaque)."""
+    s = settings.output_size
+    return (
+        settings.light_path
+        and not dec.is_ink
+        and dec.image.shape == (s, s)
+        and tuple(dec.original_shape) == (s, s)
+    )
+
+
+def preprocess_image(dec, settings, trace=None):
+    """The whole pipeline for one decoded image -> ``(output_size, output_size)`` float32.
+
+    Parameters
+    ----------
+    dec : skdigits._images.Decoded
+        The decoded image.
+    settings : Settings
+    trace : list or None
+        If a list, ``(step name, image)`` pairs are appended to it.
+
+    Raises
+    ------
+    Blank
+        The image holds no digit.
+    """
+    _record(trace, "decoded", dec.image)
+    if takes_light_path(dec, settings):
+        out, taken = light_path(
+            dec.image[None].copy(), settings.invert, settings.center, settings.min_contrast
+        )
+        if taken[0]:
+            _record(trace, "placed", out[0])
+            return out[0]
+    y = find_digit(dec, settings, trace)
+    return normalise_digit(y, settings, trace)
