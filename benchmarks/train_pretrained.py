@@ -113,7 +113,7 @@ def train_member(seed, X, y, Xt, yt):
     import tensorflow as tf
 
     from skdigits.architectures import augmentation, build_modern
-    from skdigits.classifier import _recalibrate_batch_norm
+    from skdigits._network import recalibrate_batch_norm
 
     keras.utils.set_random_seed(seed)
     net = build_modern(n_classes=10)
@@ -150,7 +150,7 @@ def train_member(seed, X, y, Xt, yt):
     t0, c0 = time.time(), time.process_time()
     model.fit(data, epochs=EPOCHS, verbose=0, callbacks=[EpochLog()])
     model.optimizer.finalize_variable_values(model.trainable_variables)
-    _recalibrate_batch_norm(net, X[..., None], seed)
+    recalibrate_batch_norm(net, X[..., None], seed)
     fit_s, cpu_s = time.time() - t0, time.process_time() - c0
     proba = net.predict(Xt[..., None], batch_size=1000, verbose=0)
     acc = float((proba.argmax(1) == yt).mean())
