@@ -37,6 +37,8 @@ if not os.environ.get("SKDIGITS_DATA") and (ROOT.parent / "shared" / "data" / "m
 
 import robustness  # noqa: E402
 
+from make_figures import _as_display_rgb  # noqa: E402
+
 from skdigits import DigitImagePreprocessor  # noqa: E402
 
 OUT = HERE / "images" / "robustness_grid.png"
@@ -51,20 +53,12 @@ DPI = 80
 
 def _display(image):
     """An image as an RGB uint8 array; transparency over a gray checkerboard."""
-    if isinstance(image, Image.Image):
-        im = image.convert("RGBA")
-    else:
+    if not isinstance(image, Image.Image):
         a = np.asarray(image)
         if a.dtype != np.uint8:
             a = (np.clip(a, 0, 1) * 255).round().astype(np.uint8)
-        im = Image.fromarray(a).convert("RGBA")
-    w, h = im.size
-    cell = max(1, min(w, h) // 8)
-    yy, xx = np.mgrid[0:h, 0:w]
-    checker = np.where(((yy // cell) + (xx // cell)) % 2 == 0, 200, 235).astype(np.uint8)
-    bg = Image.fromarray(np.dstack([checker] * 3 + [np.full_like(checker, 255)]), "RGBA")
-    bg.alpha_composite(im)
-    return np.asarray(bg.convert("RGB"))
+        image = Image.fromarray(a)
+    return _as_display_rgb(image)
 
 
 def _show(ax, img, title=None):
