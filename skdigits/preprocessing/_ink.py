@@ -57,6 +57,9 @@ _ELONGATION = 1.3
 # The ink must stand 6 times above the spread of the background (texture,
 # fog) and this many times above the pixel-to-pixel noise.
 _SNR = 4
+# The strokes carry at least this share of the ink's mass (a digit is mostly
+# strokes, whatever dust lies around it; a field of dots is not).
+_STROKE_SHARE = 0.1
 
 
 def _pixel_noise(r, clipped):
@@ -210,6 +213,9 @@ def remove_specks(y, drop=True):
     stroke, boxes = _strokes(y, lab, n, mass)
     if not stroke.any():
         raise Blank("its ink holds no stroke, only dots or specks")
+    if mass[stroke].sum() < _STROKE_SHARE * mass.sum():
+        # A few chance clusters in a field of dots or grains are no digit.
+        raise Blank("its ink is mostly dots or specks, with hardly any stroke")
     if not drop or n == 1:
         return y
     order = np.argsort(-mass)
