@@ -875,6 +875,25 @@ def test_field_of_isolated_dots_is_blank():
             transform(image[None])
 
 
+def test_dot_fields_and_dark_sensor_noise_are_blank():
+    # No stroke anywhere: chance clusters of dots, and a black frame whose
+    # sensor noise is clipped at black, are no digit -- per image and in a batch.
+    rng = np.random.RandomState(1)
+    dots = []
+    for _ in range(25):
+        canvas = np.full((300, 300), 255, np.uint8)
+        k = rng.randint(100, 201)
+        canvas[rng.randint(0, 300, k), rng.randint(0, 300, k)] = 0
+        dots.append(canvas)
+    noise = [
+        np.clip(rng.normal(0, s, (28, 28)) * 255, 0, 255).round().astype(np.uint8)
+        for s in np.linspace(0.03, 0.12, 25)
+    ]
+    assert np.isnan(transform(dots, on_blank="nan")).all()
+    assert np.isnan(transform(noise, on_blank="nan")).all()
+    assert np.isnan(transform(np.stack(noise), on_blank="nan")).all()
+
+
 def test_low_resolution_scans_are_digits_not_blank():
     from sklearn.datasets import load_digits
 

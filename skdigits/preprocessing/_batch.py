@@ -36,6 +36,9 @@ _MIN_BLOCKS = 1
 # this fraction of the ink's contrast (MNIST: 0.05-0.1; with strong Gaussian
 # or impulse noise up to 0.28; uniform noise 0.55-0.7).
 _MAX_ROUGH = 0.35
+# Solid ink at most this thick (twice the widest inscribed disc's radius),
+# as a fraction of the frame, on frames with clutter on their border.
+_MAX_THICKNESS = 0.5
 
 
 def _count(mask):
@@ -162,6 +165,12 @@ def light_path(x, invert, center, min_contrast):
     solid = x > half
     if light.any():
         solid[light] = x[light] < half[light]
+    # A surface, not strokes: on a cluttered frame (noise, fog, lighting),
+    # solid ink thicker than half the frame is paper under a lighting gradient
+    # or a shadow -- no pen draws a stroke that wide (MNIST: a sixth at most).
+    for i in noisy[taken[noisy]]:
+        inside = ndimage.distance_transform_edt(np.pad(solid[i], 1))
+        taken[i] = 2 * float(inside.max()) <= _MAX_THICKNESS * s
     rows2 = solid[:, 1:, :] & solid[:, :-1, :]
     pairs = _count(rows2) + _count(solid[:, :, 1:] & solid[:, :, :-1])
     # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they

@@ -57,16 +57,32 @@ _ELONGATION = 1.3
 # The ink must stand 6 times above the spread of the background (texture,
 # fog) and this many times above the pixel-to-pixel noise.
 _SNR = 4
+# The strokes carry at least this share of the ink's mass (a digit is mostly
+# strokes, whatever dust lies around it; a field of dots is not).
+_STROKE_SHARE = 0.1
 
 
-def _pixel_noise(r):
+def _pixel_noise(r, clipped):
     """Pixel-to-pixel noise of ``r``: the robust spread of horizontal differences / sqrt 2.
 
     Smooth variation (fog, lighting, a blurred upscale) is no noise; the
     minority of differences across the ink's edges does not count either.
+    ``clipped`` marks the pixels at the input's darkest (background) level:
+    noise clipped there (a dark sensor frame) leaves a floor scattered among
+    the other pixels, and differences that touch it understate the noise --
+    then only the pairs off the floor count. (A clean background's floor is
+    one region, not scattered: its differences, zero, are kept.)
     """
     step = max(1, r.shape[0] // 200)
-    d = np.diff(r[::step], axis=1).ravel()
+    rows, at = r[::step], clipped[::step]
+    d = np.diff(rows, axis=1)
+    share = float(at.mean())
+    mixed = float(np.mean(at[:, 1:] != at[:, :-1])) if d.size else 0.0
+    if 0.2 < share < 0.8 and mixed > share * (1 - share):
+        # About as many floor/off-floor neighbours as scattered pixels would
+        # have (2 * share * (1 - share)): the floor is clipped noise.
+        d = d[~at[:, 1:] & ~at[:, :-1]]
+    d = d.ravel()
     if d.size == 0:
         return 0.0
     return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
@@ -97,6 +113,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         raise Blank("it is a single flat colour, with no ink")
     if is_ink:
         r = img - float(median(img))
+        clipped = img <= img.min()
     else:
         if correct_lighting:
             bg = _lighting.background(img)
@@ -118,6 +135,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             light_background = bool(invert)
         if light_background:
             r = -r
+        clipped = img >= img.max() if light_background else img <= img.min()
         _record(trace, "oriented", r)
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
@@ -140,7 +158,9 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         raise Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
-    if not low_res and (level < 6 * _spread_off_ink(r, cand, sigma) or level < _SNR * _pixel_noise(r)):
+    if not low_res and (
+        level < 6 * _spread_off_ink(r, cand, sigma) or level < _SNR * _pixel_noise(r, clipped)
+    ):
         raise Blank("it holds no ink, only noise")
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level
@@ -193,6 +213,9 @@ def remove_specks(y, drop=True):
     stroke, boxes = _strokes(y, lab, n, mass)
     if not stroke.any():
         raise Blank("its ink holds no stroke, only dots or specks")
+    if mass[stroke].sum() < _STROKE_SHARE * mass.sum():
+        # A few chance clusters in a field of dots or grains are no digit.
+        raise Blank("its ink is mostly dots or specks, with hardly any stroke")
     if not drop or n == 1:
         return y
     order = np.argsort(-mass)
