@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("SKDIGITS_PRETRAINED_WORK", ROOT / "benchmarks" / "results" / "pretrained"))
-SEEDS = (0,)
+SEEDS = (0, 1)
 N_MEMBERS = len(SEEDS)
 EPOCHS = 15
 BATCH_SIZE = 128
