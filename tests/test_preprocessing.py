@@ -920,3 +920,53 @@ def test_trace_records_the_steps_and_ends_with_the_output(seven):
     assert {"background", "oriented", "ink", "cropped", "stroke", "scaled"} <= set(names)
     np.testing.assert_array_equal(trace[-1][1], out)
     np.testing.assert_array_equal(out, transform([draw("seven")])[0])
+
+
+# --------------------------------------------------------------------------- #
+# Mechanisms behind the robustness floors (tests/test_robustness.py)
+# --------------------------------------------------------------------------- #
+
+
+def test_blocky_enlargement_of_a_low_resolution_digit_reads_as_the_digit(mnist_test):
+    """A 12 px scan enlarged with nearest neighbour (blocky) is the 12 px scan."""
+    X = mnist_test[0][:20]
+    small = [np.asarray(Image.fromarray(x).resize((12, 12), Image.Resampling.BOX)) for x in X]
+    blocky = [np.asarray(Image.fromarray(s).resize((64, 64), Image.Resampling.NEAREST))
+              for s in small]
+    a = DigitImagePreprocessor().fit_transform(small)
+    b = DigitImagePreprocessor().fit_transform(blocky)
+    np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+def test_digits_drawn_as_outlines_become_solid_strokes(mnist_test):
+    """The outline of each stroke (edge detection, hollow lettering) is filled, not
+    thickened into a blob with holes: closer to the digit itself than without it."""
+    from skdigits.preprocessing import _geometry
+
+    X = mnist_test[0][:40]
+    big = np.stack([np.asarray(Image.fromarray(x).resize((112, 112), Image.Resampling.BILINEAR))
+                    for x in X]) > 127
+    ring = big & ~ndimage.binary_erosion(big, structure=np.ones((1, 5, 5), bool))
+    outlines = list(np.where(ring, 0, 255).astype(np.uint8))  # dark outlines on white
+    digits = transform(list(np.where(big, 0, 255).astype(np.uint8)))  # the same, solid
+    got = transform(outlines)
+    saved = _geometry._OUTLINE_ELONGATION
+    try:
+        _geometry._OUTLINE_ELONGATION = 1e9
+        unfilled = transform(outlines)
+    finally:
+        _geometry._OUTLINE_ELONGATION = saved
+    filled_err = np.mean([mad(g, d) for g, d in zip(got, digits)])
+    unfilled_err = np.mean([mad(u, d) for u, d in zip(unfilled, digits)])
+    assert filled_err < 0.8 * unfilled_err, (filled_err, unfilled_err)
+
+
+def test_side_bands_inverted_keep_the_digit_light_on_dark(mnist_test):
+    """Columns at the sides inverted (a scan's margins): the digit's own surround,
+    dark, is the background, even for bold digits covering much of the middle."""
+    X = mnist_test[0][:100].astype(np.float32) / 255
+    banded = X.copy()
+    banded[:, :, :7] = 1 - banded[:, :, :7]
+    banded[:, :, -7:] = 1 - banded[:, :, -7:]
+    out = transform(list(banded)).reshape(-1, 28, 28)
+    assert min(corr(o[:, 9:19], x[:, 9:19]) for o, x in zip(out, X)) > 0.9

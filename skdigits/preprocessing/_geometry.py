@@ -88,6 +88,35 @@ def stroke_width(dist):
     return float(2 * median(dist[ridge]) - 1)
 
 
+# A hole enclosed by thin ink whose area is at least this many times the square
+# of its half-width (widest inscribed disc) is long and narrow: the inside of a
+# stroke drawn as its outline (edge detection, hollow lettering), not one of a
+# digit's loops (an ellipse of axes a > b has pi * a / b: 3-7 for digits' loops)
+# -- provided it is no wider than MNIST's boldest strokes (a loop with a mark
+# inside it, as some write their zeros, is long around but wide).
+_OUTLINE_ELONGATION = 12
+
+
+def _fill_outlines(solid, z, length):
+    """Fill the long narrow holes of thin ink: strokes drawn as outlines become strokes."""
+    holes = ndimage.binary_fill_holes(solid) & ~solid
+    if not holes.any():
+        return solid, z
+    lab, n = ndimage.label(holes)
+    area = np.bincount(lab.ravel(), minlength=n + 1)
+    half = ndimage.maximum(ndimage.distance_transform_edt(holes), lab, np.arange(n + 1))
+    half = np.asarray(half)
+    long = (area >= _OUTLINE_ELONGATION * np.square(half)) & (
+        2 * half <= MNIST_STROKE[2] * length)
+    long[0] = False
+    if not long.any():
+        return solid, z
+    fill = long[lab]
+    z = z.astype(np.float32)  # a copy
+    z[fill] = 1.0
+    return solid | fill, z
+
+
 def adjust_stroke(z, length):
     """Thicken thin strokes / thin very bold ones toward MNIST's stroke width.
 
@@ -107,6 +136,12 @@ def adjust_stroke(z, length):
     inside = inside_distance(solid[r0:r1, c0:c1])
     w = stroke_width(inside)
     lo, mid, hi = (f * length for f in MNIST_STROKE)
+    if 0 < w < lo:
+        filled, z = _fill_outlines(solid, z, length)
+        if filled is not solid:  # outlines filled: the strokes' own width now
+            solid = filled
+            inside = inside_distance(solid[r0:r1, c0:c1])
+            w = stroke_width(inside)
     if 0 < w < lo:
         radius = (mid - w) / 2
         reach = math.ceil(radius + 0.5)  # farther pixels get nothing from the brush

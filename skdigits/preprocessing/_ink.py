@@ -137,6 +137,28 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             r = -r
         clipped = img >= img.max() if light_background else img <= img.min()
         _record(trace, "oriented", r)
+    try:
+        return _scaled_ink(r, clipped, min_contrast, low_res)
+    except _Uneven as exc:
+        # Fog, stains or shadows at scales above a stroke's: keep what stands
+        # above its surround at a stroke's scale (a white top-hat) and judge
+        # that. Strokes survive it; grains of texture and noise do too, and
+        # are still judged as noise and, later, as no stroke.
+        size = max(5, min(r.shape) // 4) | 1
+        top = r - ndimage.grey_opening(r, size=(size, size))
+        _record(trace, "stroke scale", top)
+        try:
+            return _scaled_ink(top, clipped, min_contrast, low_res)
+        except Blank:
+            raise exc from None
+
+
+class _Uneven(Blank):
+    """The ink does not stand far enough above the background's own variation."""
+
+
+def _scaled_ink(r, clipped, min_contrast, low_res):
+    """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
     sample = _background_class(sample, force=low_res)
@@ -158,10 +180,10 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         raise Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
-    if not low_res and (
-        level < 6 * _spread_off_ink(r, cand, sigma) or level < _SNR * _pixel_noise(r, clipped)
-    ):
+    if not low_res and level < _SNR * _pixel_noise(r, clipped):
         raise Blank("it holds no ink, only noise")
+    if not low_res and level < 6 * _spread_off_ink(r, cand, sigma):
+        raise _Uneven("it holds no ink, only noise")
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level
     return np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)

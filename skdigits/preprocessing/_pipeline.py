@@ -63,10 +63,44 @@ def _sheet_ink(dec, settings, trace):
         return None
 
 
+def _run_lengths(image, axis):
+    """Lengths of the runs of identical consecutive rows (axis 0) or columns (axis 1)."""
+    a = image if axis == 0 else image.T
+    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]).any(axis=1)])
+    return np.diff(np.r_[starts, a.shape[0]])
+
+
+def native_grid(image):
+    """The image a nearest-neighbour enlargement was made from, or None.
+
+    Enlarged that way (blocky), an image repeats each of its rows and columns
+    ``f`` times (``f`` the enlargement, rounded up or down where it is not a
+    whole number; identical neighbours in the original make runs of several
+    times ``f``). Sampling the centre of each block gives back the original.
+    Only images whose original is a low-resolution scan (long side under
+    ``_SMALL``) enlarged at least twice are returned.
+    """
+    runs = [_run_lengths(image, 0), _run_lengths(image, 1)]
+    lengths = np.concatenate(runs)
+    if min(r.size for r in runs) < 2 or lengths.min() < 2:
+        return None
+    f = float(lengths[lengths < 1.5 * lengths.min()].mean())
+    shape = [max(1, round(n / f)) for n in image.shape]
+    if max(shape) >= _SMALL or np.abs(lengths - f * np.round(lengths / f)).max() > 1:
+        return None
+    rows, cols = ((np.arange(k) + 0.5) * n / k for k, n in zip(shape, image.shape))
+    return image[np.ix_(rows.astype(int), cols.astype(int))]
+
+
 def find_digit(dec, settings, trace=None):
     """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
     image = dec.image
     low_res = max(dec.original_shape) < _SMALL
+    native = None if low_res or dec.is_ink else native_grid(image)
+    if native is not None:
+        # A low-resolution scan enlarged with nearest neighbour: its own pixels.
+        image, low_res = native, True
+        _record(trace, "native pixels", image)
     if low_res:
         # A low-resolution scan (8-16 px, the digit filling its frame): upsample
         # smoothly first, and take its background as flat (no lighting to fit).
