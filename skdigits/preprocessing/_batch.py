@@ -36,6 +36,11 @@ _MIN_BLOCKS = 1
 # moves a digit to the centre (a digit shifted off-centre: 0.975 or more for 95 %
 # of them; with a line or blobs beside it: 0.4-0.95).
 _OWN_INK = 0.97
+# Pieces of the digit beside its main piece are at least this long: the dots
+# of a dotted line (or specks) near a digit are no part of it.
+_MIN_PIECE = 3
+# Ink reaching a side of the frame: beyond this share of the contrast.
+_EDGE_INK = 0.2
 # Dense noise: mean absolute difference between neighbouring pixels above
 # this fraction of the ink's contrast (MNIST: 0.05-0.1; with strong Gaussian
 # or impulse noise up to 0.28; uniform noise 0.55-0.7).
@@ -54,11 +59,12 @@ def _digit_pieces(img, solid):
     """The digit's own ink in one image, and its box; ``(None, None)`` if it cannot tell.
 
     Clutter beside the digit -- bars at the sides, blobs -- is left out: the
-    digit is the heaviest connected piece of solid ink that does not span the
-    frame (nearly) from edge to edge (a bar, a line, or the digit crossed by
-    one: if there is no other, nothing can be told), with the pieces within a
-    few pixels of it (not single specks of noise) and the fainter ink within
-    their box.
+    digit is the heaviest connected piece of solid ink that neither spans the
+    frame (nearly) from edge to edge nor reaches in from an edge beyond a
+    digit's size (a bar, a line, or the digit crossed by one), with the pieces
+    within a few pixels of it (not single specks of noise) and the fainter ink
+    within their box. If such clutter outweighs that piece, the piece is only a
+    fragment of the digit: nothing can be told.
     """
     s = img.shape[0]
     lab, n = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
@@ -69,9 +75,13 @@ def _digit_pieces(img, solid):
     boxes = ndimage.find_objects(lab)
     spanning = 0.0
     for k, (rs, cs) in enumerate(boxes):
-        if max(rs.stop - rs.start, cs.stop - cs.start) >= s - 2:
+        size = max(rs.stop - rs.start, cs.stop - cs.start)
+        edge = rs.start == 0 or cs.start == 0 or rs.stop == s or cs.stop == s
+        if size >= s - 2 or (edge and size > _MAX_SIZE * s):
+            # Edge to edge, or from an edge and larger than a digit: a bar, a
+            # line, or a digit merged with one -- not a lone digit.
             spanning = max(spanning, weight[k + 1])
-            weight[k + 1] = 0  # edge to edge: a bar or a line, not a lone digit
+            weight[k + 1] = 0
     main = int(np.argmax(weight)) - 1
     if weight[main + 1] <= spanning:
         # The heaviest ink spans the frame: the digit crossed by a line or
@@ -88,7 +98,8 @@ def _digit_pieces(img, solid):
         near = max(2, round(0.15 * max(r1 - r0, c1 - c0)))
         for k, (rs, cs) in enumerate(boxes):
             gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
-            if not keep[k + 1] and weight[k + 1] >= 0.05 * big and gap <= near:
+            small = max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_PIECE
+            if not keep[k + 1] and not small and weight[k + 1] >= 0.05 * big and gap <= near:
                 keep[k + 1] = changed = True
                 r0, r1 = min(r0, rs.start), max(r1, rs.stop)
                 c0, c1 = min(c0, cs.start), max(c1, cs.stop)
@@ -208,9 +219,13 @@ def light_path(x, invert, center, min_contrast):
     # Ink larger than MNIST's digits is a digit to rescale (the full pipeline)
     # -- unless it touches two or more sides of the frame: bars, lines or noise
     # reaching the edges, which the crop would take for the digit.
-    sides = (
-        solid[:, 0, :].any(axis=1).astype(np.int8) + solid[:, -1, :].any(axis=1)
-        + solid[:, :, 0].any(axis=1) + solid[:, :, -1].any(axis=1)
+    # A line fades where it leaves the frame (anti-aliased, or fainter than
+    # the digit): ink above a fifth of the contrast counts as reaching a side.
+    edge_level = (bg + (top - bg) * _EDGE_INK)[:, None]
+    edges = [x[:, 0, :], x[:, -1, :], x[:, :, 0], x[:, :, -1]]
+    sides = sum(
+        np.where(light[:, None], e < edge_level, e > edge_level).any(axis=1).astype(np.int8)
+        for e in edges
     )
     fits = (extent <= _MAX_SIZE * s) | (sides >= 2)
     # Ink larger than MNIST's digits whose digit alone has MNIST's size: a
