@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from skdigits.preprocessing._geometry import mass_shift
 from skdigits.preprocessing._stats import median
 
 # The digit (its solid ink, above half the ink level) spans at least _MIN_SIZE
@@ -115,20 +116,13 @@ def _digit_shift(img, solid):
     digit, _ = _digit_pieces(img, solid)
     if digit is None:
         return 0, 0
-    idx = np.arange(s, dtype=np.float64)
-
-    def shift(a):
-        total = float(a.sum())
-        return (int(np.floor(s / 2 - float(a.sum(axis=1) @ idx) / total + 0.5)),
-                int(np.floor(s / 2 - float(a.sum(axis=0) @ idx) / total + 0.5)))
-
-    own = shift(digit)
+    own = mass_shift(digit, s)
     if float(digit.sum()) < _OWN_INK * float(img.sum()):
         # Much ink lies outside the digit's pieces: clutter (a line, bars,
         # blobs) or a piece of the digit itself. Which one cannot be told: the
         # digit moves only if all its ink and its own pieces agree on where to
         # (within a pixel), otherwise it stays in place.
-        whole = shift(img)
+        whole = mass_shift(img, s)
         if max(abs(own[0] - whole[0]), abs(own[1] - whole[1])) > 1:
             return 0, 0
     return own
