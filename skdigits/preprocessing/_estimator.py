@@ -352,12 +352,16 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
     def _transform_arrays(self, gray, alpha, index, start=0):
         """The single-image pipeline on images of a batch; ``gray[i]`` is input ``index[i]``.
 
-        ``alpha`` may be None. Only called for images that the light path did
-        not take (or may not take), so they are not offered to it again.
+        ``alpha`` may be None. Without alpha, only called for images that the
+        light path did not take (or may not take), so they are not offered to
+        it again; images with alpha are offered to it one by one, as they
+        would be on their own.
         """
         n, h, w = gray.shape
         s = self.output_size
-        settings = replace(self._settings(), light_path=False)
+        settings = self._settings()
+        if alpha is None:
+            settings = replace(settings, light_path=False)
         out = np.empty((n, s, s), dtype=np.float32)
         for i in range(n):
             a = None if alpha is None else alpha[i]

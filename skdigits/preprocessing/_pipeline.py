@@ -160,11 +160,10 @@ def normalise_digit(y, settings, trace=None):
 
 
 def takes_light_path(dec, settings):
-    """Whether :func:`~._batch.light_path` may take the image (output size, opaque)."""
+    """Whether :func:`~._batch.light_path` may take the image (of the output size)."""
     s = settings.output_size
     return (
         settings.light_path
-        and not dec.is_ink
         and dec.image.shape == (s, s)
         and tuple(dec.original_shape) == (s, s)
     )
@@ -188,8 +187,10 @@ def preprocess_image(dec, settings, trace=None):
     """
     _record(trace, "decoded", dec.image)
     if takes_light_path(dec, settings):
+        # An ink map (the alpha of a transparent image) is light on dark.
+        invert = False if dec.is_ink else settings.invert
         out, taken = light_path(
-            dec.image[None].copy(), settings.invert, settings.center, settings.min_contrast
+            dec.image[None].copy(), invert, settings.center, settings.min_contrast
         )
         if taken[0]:
             _record(trace, "placed", out[0])
