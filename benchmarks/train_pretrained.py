@@ -40,6 +40,10 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("SKDIGITS_PRETRAINED_WORK", ROOT / "benchmarks" / "results" / "pretrained"))
 SEEDS = (0, 1)
+# Trained as well, to measure larger ensembles (the model card's table): three or four
+# members scored no better on MNIST's test set than two (99.61 / 99.60 % against
+# 99.62 %) at twice the cost per digit, so the shipped file keeps SEEDS.
+EXTRA_SEEDS = (2, 3)
 N_MEMBERS = len(SEEDS)
 EPOCHS = 15
 BATCH_SIZE = 128
@@ -163,7 +167,7 @@ def train_member(seed, X, y, Xt, yt):
 def members():
     WORK.mkdir(parents=True, exist_ok=True)
     (X, y), (Xt, yt) = training_digits()
-    for seed in SEEDS:
+    for seed in SEEDS + EXTRA_SEEDS:
         weights = WORK / f"member_{seed}.weights.h5"
         if weights.exists():
             log(f"member {seed}: kept {weights.name}")
@@ -196,4 +200,4 @@ if __name__ == "__main__":
     if stage in ("assemble", "all"):
         from _pretrained_assembly import assemble  # noqa: E402
 
-        assemble(WORK, SEEDS, versions())
+        assemble(WORK, SEEDS, versions(), extra=EXTRA_SEEDS)
