@@ -20,6 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._geometry import mass_shift
+from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._stats import median
 
 # The digit (its solid ink, above half the ink level) spans at least _MIN_SIZE
@@ -195,9 +196,12 @@ def light_path(x, invert, center, min_contrast):
     # A surface, not strokes: on a cluttered frame (noise, fog, lighting),
     # solid ink thicker than half the frame is paper under a lighting gradient
     # or a shadow -- no pen draws a stroke that wide (MNIST: a sixth at most).
+    # And its contrast must not be the lighting's: once a smooth lighting is
+    # taken out (as the full pipeline does), the ink still stands out.
     for i in noisy[taken[noisy]]:
         inside = ndimage.distance_transform_edt(np.pad(solid[i], 1))
-        taken[i] = 2 * float(inside.max()) <= _MAX_THICKNESS * s
+        taken[i] = (2 * float(inside.max()) <= _MAX_THICKNESS * s
+                    and flat_contrast(x[i], bool(light[i])) >= min_contrast)
     rows2 = solid[:, 1:, :] & solid[:, :-1, :]
     pairs = _count(rows2) + _count(solid[:, :, 1:] & solid[:, :, :-1])
     # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they

@@ -157,8 +157,22 @@ class _Uneven(Blank):
     """The ink does not stand far enough above the background's own variation."""
 
 
-def _scaled_ink(r, clipped, min_contrast, low_res):
-    """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
+def flat_contrast(img, light_background):
+    """Contrast of the ink once a smooth lighting (gradient, vignette) is taken out.
+
+    What :func:`ink_map` compares with ``min_contrast``; 0 if nothing stands out.
+    Paper under uneven lighting has contrast only as a whole, not once flattened.
+    """
+    r = img - _lighting.background(img)
+    try:
+        return _ink_level(-r if light_background else r, False)[3]
+    except Blank:
+        return 0.0
+
+
+def _ink_level(r, low_res):
+    """``(med, sigma, cand, level)``: the background's level and spread, the candidate
+    ink and its level above the background, of an oriented, flattened image ``r``."""
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
     sample = _background_class(sample, force=low_res)
@@ -175,7 +189,12 @@ def _scaled_ink(r, clipped, min_contrast, low_res):
         cand = r > max(t, med + max(4 * sigma, 1e-3))
         if not cand.any():
             raise Blank("it holds no ink, only noise")
-    level = percentile(r[cand], 90) - med
+    return med, sigma, cand, percentile(r[cand], 90) - med
+
+
+def _scaled_ink(r, clipped, min_contrast, low_res):
+    """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
+    med, sigma, cand, level = _ink_level(r, low_res)
     if level < min_contrast:
         raise Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
