@@ -74,8 +74,8 @@ def make_figures():
 def test_figure_replay_matches_the_preprocessor(make_figures):
     from skdigits import DigitImagePreprocessor
 
-    for _, file, _ in make_figures.STEP_EXAMPLES:
-        pre = DigitImagePreprocessor()
+    for _, file, _, params in make_figures.STEP_EXAMPLES:
+        pre = DigitImagePreprocessor(**params)
         steps = make_figures.replay(DRAWN_DEV / file, pre)
         expected = pre.transform([DRAWN_DEV / file]).reshape(28, 28)
         np.testing.assert_array_equal(steps["final"], expected, err_msg=file)
