@@ -107,12 +107,12 @@ def assemble(work, seeds, versions, extra=()):
     if size > MAX_BYTES:
         raise SystemExit(f"{TARGET} is {size:,} bytes, over the {MAX_BYTES:,}-byte limit.")
     loaded = load_safe(TARGET)
-    test_acc = float(loaded.score(Xt, yt))
+    digits = loaded[0].transform(Xt)
+    test_acc = float(loaded[-1].score(digits, yt))
     drawn_acc, n_drawn, wrong = drawn_dev(loaded)
     lat = latency(loaded, sorted(str(f) for f in DRAWN.glob("*/*.png")))
-    prep = loaded[0]
     tried = larger_ensembles(work, seeds, extra,
-                             prep.transform(Xt).reshape(-1, *network.input_shape[1:]), yt)
+                             digits.reshape(-1, *network.input_shape[1:]), yt)
     result = {
         "date": datetime.date.today().isoformat(),
         "versions": versions,

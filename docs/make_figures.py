@@ -52,10 +52,10 @@ from skdigits.preprocessing import _pipeline as PL  # noqa: E402
 OUT = HERE / "images"
 DEFAULT_DRAWN = ROOT.parent / "shared" / "data" / "drawn-dev"
 
-# The three drawings shown step by step: (output name, file in drawn-dev, caption).
-# (figure name, drawn-dev file, caption, DigitImagePreprocessor parameters). The 28x28
-# transparent digit is MNIST-sized, so by default the light path takes it (alpha as the
-# ink map, centred); with fast_batches=False it shows the full pipeline's steps.
+# The three drawings shown step by step: (figure name, drawn-dev file, caption,
+# DigitImagePreprocessor parameters). The 28x28 transparent digit is MNIST-sized, so by
+# default the light path takes it (alpha as the ink map, centred); with
+# fast_batches=False it shows the full pipeline's steps.
 STEP_EXAMPLES = [
     ("canvas", "4/jmz3__openCV-DigitRecognizer__test_images-4.png",
      "dark on light canvas, thin pen", {}),

@@ -526,11 +526,10 @@ def test_flipped_byte_in_the_compressed_manifest_is_a_safe_format_error(safe_fil
     good = safe_file.read_bytes()
     with zipfile.ZipFile(safe_file) as zf:
         info = zf.getinfo("manifest.json")
+        manifest = zf.read("manifest.json")
     assert info.compress_type == zipfile.ZIP_DEFLATED
     name_len, extra_len = struct.unpack("<HH", good[info.header_offset + 26 : info.header_offset + 30])
     start = info.header_offset + 30 + name_len + extra_len
-    with zipfile.ZipFile(safe_file) as zf:
-        manifest = zf.read("manifest.json")
     errors = set()
     for k in range(0, info.compress_size, max(1, info.compress_size // 40)):
         bad = bytearray(good)

@@ -78,9 +78,9 @@ def _digit_pieces(img, solid):
     weight = np.bincount(lab.ravel(), weights=img.ravel(), minlength=n + 1)
     weight[0] = 0
     boxes = ndimage.find_objects(lab)
+    sizes = [max(rs.stop - rs.start, cs.stop - cs.start) for rs, cs in boxes]
     spanning = 0.0
-    for k, (rs, cs) in enumerate(boxes):
-        size = max(rs.stop - rs.start, cs.stop - cs.start)
+    for k, ((rs, cs), size) in enumerate(zip(boxes, sizes)):
         edge = rs.start == 0 or cs.start == 0 or rs.stop == s or cs.stop == s
         if size >= s - 2 or (edge and size > _MAX_SIZE * s):
             # Edge to edge, or from an edge and larger than a digit: a bar, a
@@ -103,8 +103,8 @@ def _digit_pieces(img, solid):
         near = max(2, round(0.15 * max(r1 - r0, c1 - c0)))
         for k, (rs, cs) in enumerate(boxes):
             gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
-            small = max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_PIECE
-            if not keep[k + 1] and not small and weight[k + 1] >= 0.05 * big and gap <= near:
+            if (not keep[k + 1] and sizes[k] >= _MIN_PIECE and weight[k + 1] >= 0.05 * big
+                    and gap <= near):
                 keep[k + 1] = changed = True
                 r0, r1 = min(r0, rs.start), max(r1, rs.stop)
                 c0, c1 = min(c0, cs.start), max(c1, cs.stop)

@@ -97,24 +97,19 @@ def stroke_width(dist):
 _OUTLINE_ELONGATION = 12
 
 
-def _fill_outlines(solid, z, length):
-    """Fill the long narrow holes of thin ink: strokes drawn as outlines become strokes."""
+def _outline_holes(solid, length):
+    """The long narrow holes of thin ink (strokes drawn as outlines), or None."""
     holes = ndimage.binary_fill_holes(solid) & ~solid
     if not holes.any():
-        return solid, z
+        return None
     lab, n = ndimage.label(holes)
     area = np.bincount(lab.ravel(), minlength=n + 1)
-    half = ndimage.maximum(ndimage.distance_transform_edt(holes), lab, np.arange(n + 1))
-    half = np.asarray(half)
+    half = np.asarray(
+        ndimage.maximum(ndimage.distance_transform_edt(holes), lab, np.arange(n + 1)))
     long = (area >= _OUTLINE_ELONGATION * np.square(half)) & (
         2 * half <= MNIST_STROKE[2] * length)
     long[0] = False
-    if not long.any():
-        return solid, z
-    fill = long[lab]
-    z = z.astype(np.float32)  # a copy
-    z[fill] = 1.0
-    return solid | fill, z
+    return long[lab] if long.any() else None
 
 
 def adjust_stroke(z, length):
@@ -136,12 +131,13 @@ def adjust_stroke(z, length):
     inside = inside_distance(solid[r0:r1, c0:c1])
     w = stroke_width(inside)
     lo, mid, hi = (f * length for f in MNIST_STROKE)
-    if 0 < w < lo:
-        filled, z = _fill_outlines(solid, z, length)
-        if filled is not solid:  # outlines filled: the strokes' own width now
-            solid = filled
-            inside = inside_distance(solid[r0:r1, c0:c1])
-            w = stroke_width(inside)
+    fill = _outline_holes(solid, length) if 0 < w < lo else None
+    if fill is not None:  # outlines filled: the strokes' own width now
+        z = z.astype(np.float32)  # a copy
+        z[fill] = 1.0
+        solid = solid | fill
+        inside = inside_distance(solid[r0:r1, c0:c1])
+        w = stroke_width(inside)
     if 0 < w < lo:
         radius = (mid - w) / 2
         reach = math.ceil(radius + 0.5)  # farther pixels get nothing from the brush
