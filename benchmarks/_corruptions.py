@@ -111,6 +111,24 @@ def line(kind):
     return fn
 
 
+def bold_line(x, rng):
+    """A bold line at full intensity (2.5-4.5 px) from near one side of the frame to near
+    the other, at any height and so often merged with the digit: straight, or a zigzag
+    with a 2 px swing every 2-4 px; horizontal or (a third of them) vertical."""
+    a, b = rng.uniform(0, 5), rng.uniform(22, 27)
+    y0, y1 = rng.uniform(0, 27, 2)
+    if rng.random() < 0.5:
+        pts = [(a, y0), (b, y1)]
+    else:
+        k = int((b - a) / rng.uniform(2, 4)) + 1
+        t = np.linspace(0, 1, k)
+        pts = list(zip(a + t * (b - a), y0 + t * (y1 - y0) + np.where(np.arange(k) % 2, 2.0, -2.0)))
+    if rng.random() < 1 / 3:
+        pts = [(py, px) for px, py in pts]
+    cov = D.draw_lines(x.shape, [pts], rng.uniform(2.5, 4.5) if len(pts) == 2 else rng.uniform(1.5, 2.5))
+    return np.maximum(x, cov)
+
+
 def spatter(x, rng):
     """Blobs (smoothed noise above a quantile) covering 3-9 % each: light drops, dark
     drops that erase ink, and gray mud (0.2-0.35) that replaces what it covers."""

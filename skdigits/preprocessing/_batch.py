@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import mass_shift
+from skdigits.preprocessing._geometry import crossing_line, mass_shift
 from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._stats import median
 
@@ -125,9 +125,10 @@ def _digit_shift(img, solid):
         # Much ink lies outside the digit's pieces: clutter (a line, bars,
         # blobs) or a piece of the digit itself. Which one cannot be told: the
         # digit moves only if all its ink and its own pieces agree on where to
-        # (within a pixel), otherwise it stays in place.
+        # (within a pixel), and further than a pixel (less is within MNIST's
+        # own spread); otherwise it stays in place.
         whole = mass_shift(img, s)
-        if max(abs(own[0] - whole[0]), abs(own[1] - whole[1])) > 1:
+        if max(abs(own[0] - whole[0]), abs(own[1] - whole[1])) > 1 or max(map(abs, own)) < 2:
             return 0, 0
     return own
 
@@ -233,13 +234,19 @@ def light_path(x, invert, center, min_contrast):
     fits = (extent <= _MAX_SIZE * s) | (sides >= 2)
     # Ink larger than MNIST's digits whose digit alone has MNIST's size: a
     # digit in place with clutter beside or across it (dots of a dotted line,
-    # specks) that the crop would take for part of the digit.
+    # specks) that the crop would take for part of the digit. Or a line drawn
+    # across the digit and merged with it: the crop would shrink the digit to
+    # fit the line in, and centring would follow the line's ink; the image
+    # stays as it is.
+    crossed = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(taken & ~fits):
         ink = 1 - x[i] if light[i] else x[i]
         _, box = _digit_pieces(ink, solid[i])
         if box is not None:
             size = max(box[1] - box[0], box[3] - box[2])
             fits[i] = _MIN_SIZE * s <= size <= _MAX_SIZE * s
+        if not fits[i]:
+            fits[i] = crossed[i] = crossing_line(solid[i])
     taken &= fits
     if not taken.any():
         return x, taken
@@ -268,11 +275,12 @@ def light_path(x, invert, center, min_contrast):
         dx = np.floor(s / 2 - cols @ idx / safe + 0.5).astype(int)
         # Only images that would move (none of MNIST's 60,000 training digits
         # by more than a pixel) are looked at closer, one by one.
-        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken):
+        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~crossed):
             dy[i], dx[i] = _digit_shift(x[i], solid[i])
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r
         dx = (s - (last_c - first_c + 1)) // 2 - first_c
+    dy[crossed], dx[crossed] = 0, 0
     # Keep all ink inside the frame.
     dy = np.clip(dy, -first_r, s - 1 - last_r)
     dx = np.clip(dx, -first_c, s - 1 - last_c)

@@ -178,3 +178,103 @@ def place(small, output_size, center):
         oy, ox = (output_size - h) // 2, (output_size - w) // 2
     out[oy : oy + h, ox : ox + w] = small
     return out
+
+
+# A line crossing the frame: a straight band (up to _BAND px across, wide
+# enough for a zigzag's swing) along which ink runs, with gaps of at most
+# _GAP px (a dotted line's), over at least _CROSSING of the frame's side --
+# longer than any stroke of a digit of MNIST's size. What the line leaves has
+# a digit's size or less (a part of it may lie under the band), and both of
+# the line's ends lie at least _CLEAR px from it.
+_BAND = 7
+_GAP = 3
+_CROSSING = 0.8
+_REST = (10 / 28, 23 / 28)
+_CLEAR = 2
+_CENTRED = 1.5
+_ANGLES = np.deg2rad(np.arange(0, 180, 3))
+# Bands tried, longest first.
+_CANDIDATES = 12
+
+
+def _longest_run(covered, gap):
+    """The longest run of True along the last axis of a 2-D mask, bridging gaps
+    of up to ``gap`` False values: ``(length, start, stop)`` per row."""
+    n, m = covered.shape
+    # Gaps of up to ``gap`` filled (a closing along the rows; nothing is added
+    # beyond the first and last True of a row).
+    filled = ndimage.binary_closing(
+        np.pad(covered, ((0, 0), (gap + 1, gap + 1))), np.ones((1, gap + 1), dtype=bool)
+    )[:, gap + 1 : gap + 1 + m]
+    run = np.zeros(n, dtype=int)
+    best = np.zeros((n, 3), dtype=int)
+    for j in range(m):
+        run = np.where(filled[:, j], run + 1, 0)
+        longer = run > best[:, 0]
+        best[longer, 0] = run[longer]
+        best[longer, 2] = j + 1
+    best[:, 1] = best[:, 2] - best[:, 0]
+    return best
+
+
+def crossing_line(solid):
+    """Whether a line crosses the frame over the digit in a square ``solid`` ink mask.
+
+    A line drawn across a digit (straight, zigzag or dotted, as wide as the
+    digit's strokes) merges with it, and no local rule separates them. Its
+    shape does: it runs straight across the frame, over more than any of a
+    digit's strokes, and beyond the rest of the ink at both ends. The band of
+    ``_BAND`` pixels where solid ink runs longest (a Hough transform in which a
+    band scores by the length it covers) is such a line when it runs over
+    ``_CROSSING`` of the frame's side, the ink outside it has a digit's size
+    or less, and both its ends stand clear of that ink (a large digit's long
+    stroke joins the rest of the digit at one end at least).
+    """
+    s = solid.shape[0]
+    ys, xs = np.nonzero(solid)
+    if ys.size < _CROSSING * s:
+        return False
+    cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
+    centre = (s - 1) / 2
+    # Across the band (rho) and along it (t), from the frame's centre.
+    rho = np.rint((xs[:, None] - centre) * cos + (ys[:, None] - centre) * sin).astype(int)
+    t = np.rint(-(xs[:, None] - centre) * sin + (ys[:, None] - centre) * cos).astype(int)
+    r = int(np.ceil(s * 0.75))
+    a = np.broadcast_to(np.arange(_ANGLES.size), rho.shape)
+    grid = np.zeros((_ANGLES.size, 2 * r + 1, 2 * r + 1), dtype=bool)
+    grid[a.ravel(), rho.ravel() + r, t.ravel() + r] = True
+    # Ink anywhere across a band of _BAND rows of rho, per position along it.
+    bands = ndimage.maximum_filter1d(grid, _BAND, axis=1)
+    runs = _longest_run(bands.reshape(-1, 2 * r + 1), _GAP)
+    # The longest bands first (a band across the digit itself may run longer
+    # than the line).
+    for k in np.argsort(-runs[:, 0], kind="stable")[:_CANDIDATES]:
+        length, start, stop = runs[k]
+        if length < _CROSSING * s:
+            return False
+        if _clear_line(ys, xs, rho[:, k // (2 * r + 1)] + r, t[:, k // (2 * r + 1)] + r,
+                       k % (2 * r + 1), start, stop, s):
+            return True
+    return False
+
+
+def _clear_line(ys, xs, rho, along, mid, start, stop, s):
+    """Whether the band ``|rho - mid| <= _BAND // 2``, ``start <= along < stop`` is a
+    line across the rest of the ink (see :func:`crossing_line`)."""
+    inside = (np.abs(rho - mid) <= _BAND // 2) & (along >= start) & (along < stop)
+    rest = ~inside
+    if not rest.any():
+        return False
+    size = max(np.ptp(ys[rest]), np.ptp(xs[rest])) + 1
+    if not _REST[0] * s <= size <= _REST[1] * s:
+        return False
+    # ... and is centred as MNIST centres its digits: the line was drawn over one.
+    if max(abs(ys[rest].mean() - s / 2), abs(xs[rest].mean() - s / 2)) > _CENTRED:
+        return False
+    rest_yx = np.stack([ys[rest], xs[rest]], axis=1)
+    for end in (along[inside] < start + 2, along[inside] >= stop - 2):
+        end_yx = np.stack([ys[inside][end], xs[inside][end]], axis=1)
+        gap = np.abs(end_yx[:, None, :] - rest_yx[None, :, :]).max(axis=2).min()
+        if gap < _CLEAR:
+            return False
+    return True
