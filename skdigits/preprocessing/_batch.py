@@ -117,18 +117,19 @@ def _digit_pieces(img, solid):
 def _digit_shift(img, solid):
     """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink."""
     s = img.shape[0]
-    digit, _ = _digit_pieces(img, solid)
-    if digit is None:
+    digit, box = _digit_pieces(img, solid)
+    if digit is None or max(box[1] - box[0], box[3] - box[2]) > _MAX_SIZE * s:
+        # No digit apart from the clutter, or clutter joined to it (its pieces
+        # span more than a digit): where the digit's centre is cannot be told.
         return 0, 0
     own = mass_shift(digit, s)
     if float(digit.sum()) < _OWN_INK * float(img.sum()):
         # Much ink lies outside the digit's pieces: clutter (a line, bars,
         # blobs) or a piece of the digit itself. Which one cannot be told: the
         # digit moves only if all its ink and its own pieces agree on where to
-        # (within a pixel), and further than a pixel (less is within MNIST's
-        # own spread); otherwise it stays in place.
+        # (within a pixel), otherwise it stays in place.
         whole = mass_shift(img, s)
-        if max(abs(own[0] - whole[0]), abs(own[1] - whole[1])) > 1 or max(map(abs, own)) < 2:
+        if max(abs(own[0] - whole[0]), abs(own[1] - whole[1])) > 1:
             return 0, 0
     return own
 
