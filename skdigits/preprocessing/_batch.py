@@ -146,7 +146,9 @@ def light_path(x, invert, center, min_contrast):
     neighbouring pixels, which scattered dots do not have, and a 2x2
     block, which 1-pixel pen lines do not have -- and spans 15/28 to 23/28
     of the frame, or more if the ink touches two or more sides of the frame
-    (bars, lines, noise: the crop could not tell them from the digit).
+    (bars, lines, noise: the crop could not tell them from the digit) or a
+    line drawn across the digit (:func:`~._geometry.crossing_line`; such an
+    image is left in place).
     """
     n, s, _ = x.shape
     border = np.concatenate(

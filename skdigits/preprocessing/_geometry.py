@@ -1,4 +1,5 @@
-"""Geometry of the digit: boxes, resizing, stroke width, placement in the frame."""
+"""Geometry of the digit: boxes, resizing, stroke width, placement in the frame, and
+lines drawn across it."""
 
 from __future__ import annotations
 
