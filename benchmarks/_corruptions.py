@@ -117,7 +117,8 @@ def bold_line(x, rng):
     with a 2 px swing every 2-4 px; horizontal or (a third of them) vertical."""
     a, b = rng.uniform(0, 5), rng.uniform(22, 27)
     y0, y1 = rng.uniform(0, 27, 2)
-    if rng.random() < 0.5:
+    straight = rng.random() < 0.5
+    if straight:
         pts = [(a, y0), (b, y1)]
     else:
         k = int((b - a) / rng.uniform(2, 4)) + 1
@@ -125,7 +126,7 @@ def bold_line(x, rng):
         pts = list(zip(a + t * (b - a), y0 + t * (y1 - y0) + np.where(np.arange(k) % 2, 2.0, -2.0)))
     if rng.random() < 1 / 3:
         pts = [(py, px) for px, py in pts]
-    cov = D.draw_lines(x.shape, [pts], rng.uniform(2.5, 4.5) if len(pts) == 2 else rng.uniform(1.5, 2.5))
+    cov = D.draw_lines(x.shape, [pts], rng.uniform(2.5, 4.5) if straight else rng.uniform(1.5, 2.5))
     return np.maximum(x, cov)
 
 

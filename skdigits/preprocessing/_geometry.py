@@ -185,8 +185,9 @@ def place(small, output_size, center):
 # enough for a zigzag's swing) along which ink runs, with gaps of at most
 # _GAP px (a dotted line's), over at least _CROSSING of the frame's side --
 # longer than any stroke of a digit of MNIST's size. What the line leaves has
-# a digit's size or less (a part of it may lie under the band), and both of
-# the line's ends lie at least _CLEAR px from it.
+# a digit's size or less (a part of it may lie under the band), its centroid
+# within _CENTRED px of the frame's centre, and both of the line's ends lie at
+# least _CLEAR px from it.
 _BAND = 7
 _GAP = 3
 _CROSSING = 0.8
@@ -228,8 +229,9 @@ def crossing_line(solid):
     ``_BAND`` pixels where solid ink runs longest (a Hough transform in which a
     band scores by the length it covers) is such a line when it runs over
     ``_CROSSING`` of the frame's side, the ink outside it has a digit's size
-    or less, and both its ends stand clear of that ink (a large digit's long
-    stroke joins the rest of the digit at one end at least).
+    or less and is centred as MNIST centres its digits, and both its ends
+    stand clear of that ink (a large digit's long stroke joins the rest of the
+    digit at one end at least).
     """
     s = solid.shape[0]
     ys, xs = np.nonzero(solid)
@@ -253,8 +255,8 @@ def crossing_line(solid):
         length, start, stop = runs[k]
         if length < _CROSSING * s:
             return False
-        if _clear_line(ys, xs, rho[:, k // (2 * r + 1)] + r, t[:, k // (2 * r + 1)] + r,
-                       k % (2 * r + 1), start, stop, s):
+        angle, mid = divmod(k, 2 * r + 1)
+        if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s):
             return True
     return False
 
