@@ -11,7 +11,8 @@ documented there; this module only reads inputs:
   into a ``float32`` gray array in ``[0, 1]``, reduced so that its long side is
   at most ``work_size`` pixels (see :func:`reduction_factor`), and resolves an
   alpha channel;
-* :func:`batch_to_float` converts a numeric batch to ``float32`` in ``[0, 1]``.
+* pixel values become ``float32`` in ``[0, 1]`` by the one rule of
+  :mod:`skdigits._pixels`, which the classifier's input checks share.
 
 Errors always name the offending input: ``input 3 ('seven.png')``.
 """
@@ -29,17 +30,15 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import sparse
 
+from skdigits._pixels import resolve_alpha, rgb_to_gray, to_unit_float
+
 __all__ = [
     "BATCH_ITEM",
     "Decoded",
-    "batch_to_float",
     "describe",
     "load_item",
     "split_input",
 ]
-
-# ITU-R 601-2 luma weights, the ones Pillow's ``convert("L")`` uses.
-_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 # Stands for "one image of a numeric batch" where an item is expected.
 BATCH_ITEM = object()
@@ -235,102 +234,6 @@ def _classify_numeric(X, output_size, max_pixels=None):
 
 
 # --------------------------------------------------------------------------- #
-# Numeric arrays to float
-# --------------------------------------------------------------------------- #
-def _to_unit_float(arr, what):
-    """Scale a numeric array to float32 in [0, 1], validating its range.
-
-    uint8 -> /255; uint16 -> /65535; bool -> 0/1; other integers: 0..255 if
-    their maximum is at most 255, else 0..65535 (negative or larger values
-    raise); floats must already lie in [0, 1].
-    """
-    kind = arr.dtype.kind
-    if kind == "b":
-        return arr.astype(np.float32)
-    if kind == "u" and arr.dtype.itemsize == 1:
-        return np.multiply(arr, np.float32(1 / 255), dtype=np.float32)
-    if kind == "u" and arr.dtype.itemsize == 2:
-        return arr.astype(np.float32) * np.float32(1 / 65535)
-    if kind in "iu":
-        lo, hi = int(arr.min()), int(arr.max())
-        if lo < 0 or hi > 65535:
-            raise ValueError(
-                f"{what}: integer pixel values must lie in 0..255 (or 0..65535 "
-                f"for 16-bit data), got values in [{lo}, {hi}]."
-            )
-        scale = 255 if hi <= 255 else 65535
-        return arr.astype(np.float32) * np.float32(1 / scale)
-    # floats
-    lo, hi = float(arr.min()), float(arr.max())
-    if lo < -1e-3 or hi > 1 + 1e-3:
-        raise ValueError(
-            f"{what}: float pixel values must lie in [0, 1], got values in "
-            f"[{lo:g}, {hi:g}]. Divide 0..255 data by 255."
-        )
-    return np.clip(arr, 0, 1).astype(np.float32, copy=False)
-
-
-def _rgb_to_gray(arr):
-    """Luma of an (..., 3) float array."""
-    return arr[..., :3] @ _LUMA
-
-
-def batch_to_float(batch):
-    """Convert a validated numeric batch to gray float32 ``(n, H, W)`` and alpha.
-
-    Returns ``(gray, alpha)``; ``alpha`` is None unless the batch has 4
-    channels (RGBA).
-    """
-    what = f"X (array of shape {batch.shape})"
-    x = _to_unit_float(batch, what)
-    if x.ndim == 3:
-        return x, None
-    c = x.shape[-1]
-    if c == 1:
-        return x[..., 0], None
-    gray = _rgb_to_gray(x).astype(np.float32, copy=False)
-    return gray, (x[..., 3] if c == 4 else None)
-
-
-# --------------------------------------------------------------------------- #
-# Alpha channel
-# --------------------------------------------------------------------------- #
-def _border(a, width=1):
-    """All pixels within ``width`` of the edge of a 2-D array."""
-    h, w = a.shape
-    width = max(1, min(width, h // 2 or 1, w // 2 or 1))
-    return np.concatenate(
-        [
-            a[:width].ravel(),
-            a[-width:].ravel(),
-            a[width:-width, :width].ravel(),
-            a[width:-width, -width:].ravel(),
-        ]
-    )
-
-
-def resolve_alpha(gray, alpha):
-    """Combine luma and alpha into one gray image.
-
-    * No real transparency (alpha everywhere >= 0.98): the alpha is ignored.
-    * Transparent background (most of the border is transparent): the digit is
-      the opaque part, whatever its colour -- the alpha channel itself is the
-      ink map, returned with ``is_ink=True``.
-    * Opaque background with transparent holes: the holes are filled with the
-      colour opposite to the opaque part's typical colour, so they show.
-
-    Returns ``(image, is_ink)``.
-    """
-    if alpha is None or float(alpha.min()) >= 0.98:
-        return gray, False
-    if float(np.median(_border(alpha))) < 0.5:
-        return alpha.astype(np.float32, copy=False), True
-    opaque = gray[alpha > 0.5]
-    fill = 0.0 if opaque.size and float(np.median(opaque)) > 0.5 else 1.0
-    return (alpha * gray + (1 - alpha) * fill).astype(np.float32), False
-
-
-# --------------------------------------------------------------------------- #
 # Size reduction
 # --------------------------------------------------------------------------- #
 # Block-averaging a pen line n pixels wide over f x f pixels leaves n / f of its
@@ -380,14 +283,14 @@ def _array_item(arr, what, work_size, max_pixels=None):
         )
     check_pixels(arr.shape[0], arr.shape[1], what, max_pixels)
     _check_numeric_array(arr, what)
-    x = _to_unit_float(arr, what)
+    x = to_unit_float(arr, what)
     shape = x.shape[:2]
     alpha = None
     if x.ndim == 3:
         c = x.shape[-1]
         if c == 4:
             alpha = x[..., 3]
-        x = x[..., 0] if c == 1 else _rgb_to_gray(x)
+        x = x[..., 0] if c == 1 else rgb_to_gray(x)
     image, is_ink = resolve_alpha(x, alpha)
     return Decoded(reduce_array(image, work_size), is_ink, shape)
 
@@ -463,9 +366,9 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
     elif mode == "LA":
         gray, alpha = a[..., 0], a[..., 1]
     elif mode == "RGB":
-        gray = _rgb_to_gray(a)
+        gray = rgb_to_gray(a)
     else:  # RGBA
-        gray, alpha = _rgb_to_gray(a), a[..., 3]
+        gray, alpha = rgb_to_gray(a), a[..., 3]
     image, is_ink = resolve_alpha(gray.astype(np.float32, copy=False), alpha)
     return Decoded(image, is_ink, shape)
 

@@ -7,6 +7,8 @@ import os
 import numpy as np
 from sklearn.utils.validation import check_array
 
+from skdigits._pixels import to_unit_float
+
 #: Side of an MNIST digit, in pixels; every network and array layout derives from it.
 IMAGE_SIDE = 28
 #: Pixels per digit: the width of a flat ``(n, N_PIXELS)`` batch.
@@ -86,9 +88,11 @@ def check_digits(X, *, input_name="X"):
     Parameters
     ----------
     X : array-like
-        ``(n, 784)``, ``(n, 28, 28)`` or ``(n, 28, 28, 1)``. Integer pixels are read as
-        0..255 (MNIST's uint8 convention) and divided by 255; float pixels must already
-        lie in 0..1; booleans are read as 0 and 1.
+        ``(n, 784)``, ``(n, 28, 28)`` or ``(n, 28, 28, 1)``. Pixel values follow the
+        preprocessor's rule (:func:`skdigits._pixels.to_unit_float`): ``uint8`` and
+        integers up to 255 are read as 0..255 (MNIST's convention), ``uint16`` and larger
+        integers as 0..65535; float pixels must already lie in 0..1; booleans are read
+        as 0 and 1.
     input_name : str, default="X"
         Name used in error messages.
 
@@ -123,25 +127,9 @@ def check_digits(X, *, input_name="X"):
             f"{_LAYOUTS} (got {pixels} pixels per sample). To classify images of other "
             "sizes, put a DigitImagePreprocessor in front of the classifier."
         )
-    if X.dtype.kind == "b":  # a binary mask: ink is 1.0
-        X = X.astype(np.float32)
-    elif X.dtype.kind == "f":
-        low, high = X.min(), X.max()
-        if low < 0 or high > 1:
-            raise ValueError(
-                f"{input_name} holds float pixel values in [{low:g}, {high:g}]; float "
-                "pixels must lie in [0, 1]. Pass uint8 images (0..255) as they are, or "
-                "divide float images by 255."
-            )
-        X = X.astype(np.float32, copy=False)
-    else:
-        low, high = X.min(), X.max()
-        if low < 0 or high > 255:
-            raise ValueError(
-                f"{input_name} holds integer pixel values in [{low}, {high}]; integer "
-                "pixels must lie in 0..255."
-            )
-        X = X.astype(np.float32) / np.float32(255)
+    # The preprocessor's rule for pixel values (skdigits._pixels), so that an
+    # array means the same digit with or without a preprocessor in front.
+    X = to_unit_float(X, input_name)
     return X.reshape(n, *INPUT_SHAPE)
 
 

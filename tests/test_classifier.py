@@ -70,8 +70,28 @@ def test_all_input_layouts_and_dtypes_agree(fitted, data):
         (X.astype(np.float64) / 255).reshape(20, 784),
         X.astype(np.int64),
         X.tolist(),
+        X.astype(np.uint16) * 257,  # 16-bit images, read as the preprocessor reads them
     ):
         np.testing.assert_allclose(fitted.predict_proba(variant), expected, atol=1e-6)
+
+
+def test_classifier_reads_pixel_values_as_the_preprocessor_does(fitted, data):
+    # One rule for pixel values (skdigits._pixels): an MNIST-like batch means the same
+    # digits with or without a DigitImagePreprocessor in front of the classifier.
+    from skdigits import DigitImagePreprocessor
+
+    _, (X_test, _) = data
+    X = X_test[:20]
+    digits = DigitImagePreprocessor().fit_transform(X)
+    for variant in (X, X.astype(np.uint16) * 257, X / 255.0, X.astype(np.int32)):
+        np.testing.assert_allclose(DigitImagePreprocessor().fit_transform(variant), digits,
+                                   atol=1e-5)
+        np.testing.assert_allclose(fitted.predict_proba(variant), fitted.predict_proba(X), atol=1e-5)
+    for bad in (np.full((2, 28, 28), 70000), np.full((2, 28, 28), 1.5)):
+        for estimator in (fitted, DigitImagePreprocessor().fit(X)):
+            method = estimator.predict if estimator is fitted else estimator.transform
+            with pytest.raises(ValueError, match="pixel values must lie in"):
+                method(bad)
 
 
 def test_string_labels(data):
@@ -384,8 +404,8 @@ def test_random_state_makes_fits_repeatable_and_unseeded_fits_still_work(data):
         (np.zeros((5, 32, 32)), ValueError, r"shape \(5, 32, 32\)"),
         (np.full((5, 784), np.nan), ValueError, "NaN"),
         (np.full((5, 784), np.inf), ValueError, "infinity"),
-        (np.full((5, 784), 255.0), ValueError, r"float pixels must lie in \[0, 1\]"),
-        (np.full((5, 784), -1), ValueError, "integer pixels must lie in 0..255"),
+        (np.full((5, 784), 255.0), ValueError, r"X: float pixel values must lie in \[0, 1\]"),
+        (np.full((5, 784), -1), ValueError, r"X: integer pixel values must lie in 0\.\.255"),
         (np.array([["a"] * 784] * 5), ValueError, "string"),
         (["seven.png"] * 5, TypeError, "DigitImagePreprocessor"),
     ],

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skdigits import _images, _parallel
+from skdigits import _images, _parallel, _pixels
 from skdigits.exceptions import BlankImageError
 from skdigits.preprocessing._batch import light_path
 from skdigits.preprocessing._ink import Blank
@@ -365,7 +365,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         out = np.empty((n, s, s), dtype=np.float32)
         for i in range(n):
             a = None if alpha is None else alpha[i]
-            image, is_ink = _images.resolve_alpha(gray[i], a)
+            image, is_ink = _pixels.resolve_alpha(gray[i], a)
             dec = _images.Decoded(_images.reduce_array(image, WORK_SIZE), is_ink, (h, w))
             out[i] = self._one(dec, settings, int(index[i]), _images.BATCH_ITEM)
         return out
@@ -384,7 +384,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             ) from None
 
     def _transform_batch(self, batch):
-        gray, alpha = _images.batch_to_float(batch)
+        gray, alpha = _pixels.batch_to_float(batch)
         _, h, w = gray.shape
         s = self.output_size
         if not (self.fast_batches and (h, w) == (s, s) and alpha is None):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits import _images
+from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._geometry import bbox, inside_distance
 from skdigits.preprocessing._stats import median, otsu, percentile
@@ -126,7 +126,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             # Otsu's threshold splits ink from paper; the class covering most
             # of the border is the background (the whole image if ambiguous).
             t = otsu(r.ravel())
-            border = _images._border(r, max(1, round(0.02 * min(r.shape))))
+            border = _pixels.border(r, max(1, round(0.02 * min(r.shape))))
             light = float(np.mean(border > t))
             if 0.35 < light < 0.65:
                 light = float(np.mean(r > t))
@@ -322,7 +322,7 @@ def is_surface(y):
     if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
         return False  # no ink touches the border
     lab, n = ndimage.label(solid)
-    edge = np.unique(_images._border(lab))
+    edge = np.unique(_pixels.border(lab))
     edge = edge[edge > 0]
     if edge.size == 0:
         return False

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import ConvexHull
 
-from skdigits import _images
+from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox
 from skdigits.preprocessing._stats import median, otsu
 
@@ -150,7 +150,7 @@ def _paper_region(img):
         return None
     # The surface shows around the sheet: along much of the image border.
     surface = ~filled & ~light
-    if _images._border(surface).mean() < 0.4:
+    if _pixels.border(surface).mean() < 0.4:
         return None
     r0, r1, c0, c1 = bbox(filled)
     # A sheet is convex, even tilted; bold digits are not.
@@ -198,7 +198,7 @@ def sheet_of_paper(img):
         return None
     surface = ~filled[crop] & ~light[crop]
     lab, n = ndimage.label(surface)
-    edge = np.unique(_images._border(lab))
+    edge = np.unique(_pixels.border(lab))
     edge = edge[edge > 0]
     if edge.size:
         corners = ndimage.binary_dilation(np.isin(lab, edge), iterations=2)
