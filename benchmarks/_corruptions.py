@@ -130,6 +130,34 @@ def bold_line(x, rng):
     return np.maximum(x, cov)
 
 
+def thin_line(x, rng):
+    """A thin pen line (1-2 px, a soft edge) at full intensity, added to the image, from
+    near one side of the frame to near the other at any height (often beside the digit
+    rather than across it): straight, dashed (2-3 px on, 2-3 px off) or a zigzag with a
+    1.5-2.5 px swing every 3-5 px; horizontal or (a quarter of them) vertical."""
+    a, b = rng.uniform(0, 4), rng.uniform(23, 28)
+    y0 = rng.uniform(0, 27)
+    y1 = np.clip(y0 + rng.uniform(-8, 8), 0, 27)
+    kind = rng.integers(3)  # straight, dashed, zigzag
+    if kind == 2:
+        k = int((b - a) / rng.uniform(3, 5)) + 1
+        t = np.linspace(0, 1, k)
+        swing = rng.uniform(1.5, 2.5) * np.where(np.arange(k) % 2, 1.0, -1.0)
+        pts = list(zip(a + t * (b - a), y0 + t * (y1 - y0) + swing))
+    else:
+        pts = [(a, y0), (b, y1)]
+    vertical = rng.random() < 0.25
+    if vertical:
+        pts = [(py, px) for px, py in pts]
+    cov = D.draw_lines(x.shape, [pts], rng.uniform(1.0, 2.0))
+    if kind == 1:
+        on, off = rng.integers(2, 4), rng.integers(2, 4)
+        along = np.arange(28) if not vertical else np.arange(28)[:, None]
+        keep = (along + rng.integers(on + off)) % (on + off) < on
+        cov = cov * keep
+    return np.clip(x + cov, 0, 1)
+
+
 def spatter(x, rng):
     """Blobs (smoothed noise above a quantile) covering 3-9 % each: light drops, dark
     drops that erase ink, and gray mud (0.2-0.35) that replaces what it covers."""

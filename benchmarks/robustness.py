@@ -237,6 +237,8 @@ VARIANTS = {
     "line_zigzag": Variant(_each28(C.line("zigzag")), "a zigzag line crossing the digit"),
     "line_dotted": Variant(_each28(C.line("dotted")), "a dotted line crossing the digit"),
     "line_bold": Variant(_each28(C.bold_line), "a bold line from side to side, straight or zigzag"),
+    "line_thin": Variant(_each28(C.thin_line),
+                         "a thin line from side to side at any height: straight, dashed or zigzag"),
     "spatter": Variant(_each28(C.spatter), "spatter: light, dark and mud blobs"),
     "fog": Variant(_each28(C.fog), "fog (plasma fractal), strength 0.4-2.5"),
     "lighting": Variant(_each28(C.lighting), "uneven lighting: a linear gradient 0.2-0.5"),

@@ -39,7 +39,8 @@ DIGIT_VARIANTS = {
     **dict.fromkeys([
         "clean", "gaussian_noise", "shot_noise", "impulse_noise", "gaussian_blur",
         "motion_blur", "glass_blur", "jpeg", "stripes", "side_bands", "line_straight",
-        "line_zigzag", "line_dotted", "line_bold", "spatter", "fog", "lighting", "brightness", "faint",
+        "line_zigzag", "line_dotted", "line_bold", "line_thin", "spatter", "fog", "lighting",
+        "brightness", "faint",
         "low_contrast", "translate", "rotate", "shear", "scale", "edges", "pixelate",
         "dark_on_light", "dark_on_light_noise", "transparent_28", "lowres_8",
         "lowres_12", "lowres_16", "lowres_16_dark", "lowres_blocky_64",
@@ -66,6 +67,8 @@ KNOWN_MISSES = {
     "tiny_2400": "18 vs 19 of 20 on 2400x1800 canvases (was 0 of 20: all blank)",
     "paper_texture": "5 of 50 read as digits (28x28 textured paper)",
     "line_bold": "89 vs 101 of 150: a bold line merged with the digit is cropped and centred with it",
+    "line_thin": "124 vs 128 of 150: a thin line merged with the digit's top or bottom is cropped "
+                 "in with it",
 }
 
 

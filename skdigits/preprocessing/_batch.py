@@ -28,6 +28,8 @@ from skdigits.preprocessing._stats import median
 # other digits are cropped and rescaled by the full pipeline instead.
 _MIN_SIZE = 15 / 28
 _MAX_SIZE = 23 / 28
+# MNIST's box: its digits' solid ink spans at most 20 px of 28.
+_DIGIT_BOX = 20 / 28
 # Evidence of a stroke: at least this many pairs of side-by-side solid pixels
 # (scattered dots have none; MNIST's smallest "1" has more than 20).
 _MIN_PAIRS = 16
@@ -53,6 +55,12 @@ _MAX_ROUGH = 0.35
 # Solid ink at most this thick (twice the widest inscribed disc's radius),
 # as a fraction of the frame, on frames with clutter on their border.
 _MAX_THICKNESS = 0.5
+# Strokes: solid ink that a 2x2 square fits in, and the pixels next to it; the
+# digit's strokes hold at least this share of its solid ink when thin ink is
+# set apart as clutter.
+_BLOCK = np.ones((2, 2), dtype=bool)
+_NEAR = np.ones((3, 3), dtype=bool)
+_STROKE_SHARE = 0.5
 
 
 def _count(mask):
@@ -114,9 +122,39 @@ def _digit_pieces(img, solid):
     return digit, (r0, r1, c0, c1)
 
 
+def _extent(solid):
+    """Rows or columns (the larger) that hold solid ink, in one image."""
+    return max(np.count_nonzero(solid.any(axis=1)), np.count_nonzero(solid.any(axis=0)))
+
+
+def _without_thin_ink(img, solid):
+    """``(img, solid)`` without the thin ink: solid pixels more than a pixel away from
+    any stroke at least 2 px wide (a 2x2 opening), with the faint ink around them.
+
+    Thin clutter -- a 1-px line or zigzag drawn over the digit, dots, specks -- is
+    no part of the digit; MNIST's strokes are 2-4 px wide. Images whose strokes
+    are mostly that thin (a fine pen) are returned unchanged.
+    """
+    core = ndimage.binary_opening(solid, _BLOCK)
+    n_core, n_solid = int(core.sum()), int(solid.sum())
+    if n_core < _STROKE_SHARE * n_solid or n_core == n_solid:
+        return img, solid
+    near = ndimage.binary_dilation(core, _NEAR)
+    thin = solid & ~near
+    if not thin.any():
+        return img, solid
+    # The faint rim of a thin line goes with it.
+    drop = ndimage.binary_dilation(thin, _NEAR) & ~near
+    return np.where(drop, 0, img).astype(img.dtype, copy=False), solid & ~drop
+
+
 def _digit_shift(img, solid):
     """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink."""
     s = img.shape[0]
+    if _extent(solid) > _DIGIT_BOX * s:
+        # Ink wider or taller than MNIST's digits: clutter may be
+        # among it, and thin clutter is set apart.
+        img, solid = _without_thin_ink(img, solid)
     digit, box = _digit_pieces(img, solid)
     if digit is None or max(box[1] - box[0], box[3] - box[2]) > _MAX_SIZE * s:
         # No digit apart from the clutter, or clutter joined to it (its pieces
@@ -244,10 +282,15 @@ def light_path(x, invert, center, min_contrast):
     crossed = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(taken & ~fits):
         ink = 1 - x[i] if light[i] else x[i]
-        _, box = _digit_pieces(ink, solid[i])
-        if box is not None:
-            size = max(box[1] - box[0], box[3] - box[2])
-            fits[i] = _MIN_SIZE * s <= size <= _MAX_SIZE * s
+        # The digit's pieces, then (if they are no digit) those of its strokes
+        # without the thin ink: a thin line or zigzag merged with the digit.
+        for which in (ink, solid[i]), _without_thin_ink(ink, solid[i]):
+            _, box = _digit_pieces(*which)
+            if box is not None:
+                size = max(box[1] - box[0], box[3] - box[2])
+                fits[i] = _MIN_SIZE * s <= size <= _MAX_SIZE * s
+            if fits[i]:
+                break
         if not fits[i]:
             fits[i] = crossed[i] = crossing_line(solid[i])
     taken &= fits
@@ -280,6 +323,11 @@ def light_path(x, invert, center, min_contrast):
         # by more than a pixel) are looked at closer, one by one.
         for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~crossed):
             dy[i], dx[i] = _digit_shift(x[i], solid[i])
+            if (dy[i] or dx[i]) and extent[i] > _DIGIT_BOX * s and crossing_line(solid[i]):
+                # Ink wider or taller than MNIST's digits, with a line across
+                # the frame beside or over a digit that is centred without
+                # it: the shift would only follow the line's ink.
+                dy[i] = dx[i] = 0
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r
         dx = (s - (last_c - first_c + 1)) // 2 - first_c

@@ -184,19 +184,27 @@ def place(small, output_size, center):
 # A line crossing the frame: a straight band (up to _BAND px across, wide
 # enough for a zigzag's swing) along which ink runs, with gaps of at most
 # _GAP px (a dotted line's), over at least _CROSSING of the frame's side --
-# longer than any stroke of a digit of MNIST's size. What the line leaves has
-# a digit's size or less (a part of it may lie under the band), its centroid
-# within _CENTRED px of the frame's centre, and both of the line's ends lie at
+# longer than any stroke of a digit of MNIST's size -- and holding at most
+# _THICK solid pixels per pixel of its length (a pen line, not a digit's
+# strokes side by side). What the line leaves has a digit's size or less (a
+# part of it may lie under the band), its centroid within _CENTRED px of the
+# frame's centre along the line and _CENTRED_ACROSS px across it (the band
+# takes the part of the digit that the line covers, which moves the centroid
+# of what is left away from the line), and both of the line's ends lie at
 # least _CLEAR px from it.
 _BAND = 7
 _GAP = 3
 _CROSSING = 0.8
+_THICK = 3.0
 _REST = (10 / 28, 23 / 28)
 _CLEAR = 2
 _CENTRED = 1.5
+_CENTRED_ACROSS = 4.0
 _ANGLES = np.deg2rad(np.arange(0, 180, 3))
-# Bands tried, longest first.
+# Distinct bands tried, longest first: a band within _NEAR_ANGLE steps of
+# angle and _BAND // 2 px of offset of one already tried is the same band.
 _CANDIDATES = 12
+_NEAR_ANGLE = 2
 
 
 def _longest_run(covered, gap):
@@ -231,7 +239,8 @@ def crossing_line(solid):
     ``_CROSSING`` of the frame's side, the ink outside it has a digit's size
     or less and is centred as MNIST centres its digits, and both its ends
     stand clear of that ink (a large digit's long stroke joins the rest of the
-    digit at one end at least).
+    digit at one end at least). Up to ``_CANDIDATES`` distinct bands are tried,
+    longest first (a band across the digit itself may run longer than the line).
     """
     s = solid.shape[0]
     ys, xs = np.nonzero(solid)
@@ -249,30 +258,45 @@ def crossing_line(solid):
     # Ink anywhere across a band of _BAND rows of rho, per position along it.
     bands = ndimage.maximum_filter1d(grid, _BAND, axis=1)
     runs = _longest_run(bands.reshape(-1, 2 * r + 1), _GAP)
-    # The longest bands first (a band across the digit itself may run longer
-    # than the line).
-    for k in np.argsort(-runs[:, 0], kind="stable")[:_CANDIDATES]:
+    tried = []
+    for k in np.argsort(-runs[:, 0], kind="stable"):
         length, start, stop = runs[k]
-        if length < _CROSSING * s:
+        if length < _CROSSING * s or len(tried) == _CANDIDATES:
             return False
         angle, mid = divmod(k, 2 * r + 1)
-        if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s):
+        if any(_same_band(angle, mid, a0, m0, r) for a0, m0 in tried):
+            continue
+        tried.append((angle, mid))
+        if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s,
+                       cos[angle], sin[angle]):
             return True
     return False
 
 
-def _clear_line(ys, xs, rho, along, mid, start, stop, s):
+def _same_band(angle, mid, angle0, mid0, r):
+    """Whether two bands (angle steps, offsets from ``r``) are within _NEAR_ANGLE
+    steps and _BAND // 2 px of each other (at 180 degrees, offsets change sign)."""
+    turn = abs(angle - angle0)
+    if turn > _ANGLES.size // 2:  # across 0/180 degrees: the same line, offset negated
+        turn, mid = _ANGLES.size - turn, 2 * r - mid
+    return turn <= _NEAR_ANGLE and abs(mid - mid0) <= _BAND // 2
+
+
+def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin):
     """Whether the band ``|rho - mid| <= _BAND // 2``, ``start <= along < stop`` is a
     line across the rest of the ink (see :func:`crossing_line`)."""
     inside = (np.abs(rho - mid) <= _BAND // 2) & (along >= start) & (along < stop)
     rest = ~inside
-    if not rest.any():
+    if not rest.any() or np.count_nonzero(inside) > _THICK * (stop - start):
         return False
     size = max(np.ptp(ys[rest]), np.ptp(xs[rest])) + 1
     if not _REST[0] * s <= size <= _REST[1] * s:
         return False
     # ... and is centred as MNIST centres its digits: the line was drawn over one.
-    if max(abs(ys[rest].mean() - s / 2), abs(xs[rest].mean() - s / 2)) > _CENTRED:
+    # Along the line, that is; across it, the band took the part of the digit
+    # that the line covers, which moves what is left of it away from the line.
+    dy, dx = ys[rest].mean() - s / 2, xs[rest].mean() - s / 2
+    if abs(dy * cos - dx * sin) > _CENTRED or abs(dx * cos + dy * sin) > _CENTRED_ACROSS:
         return False
     rest_yx = np.stack([ys[rest], xs[rest]], axis=1)
     for end in (along[inside] < start + 2, along[inside] >= stop - 2):
