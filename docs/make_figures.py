@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the checkout's skdigits, installed or not
 
-from skdigits import DigitImagePreprocessor, _images  # noqa: E402
+from skdigits import DigitImagePreprocessor, _images, _pixels  # noqa: E402
 from skdigits.preprocessing import _geometry as G  # noqa: E402
 from skdigits.preprocessing import _pipeline as PL  # noqa: E402
 
@@ -192,7 +192,7 @@ def steps_figure(name, path, caption, pre):
     wh, ww = st["work_shape"]
     shrunk = f"\nreduced to {ww}x{wh}" if (wh, ww) != (h0, w0) else ""
     if st["is_ink"]:
-        luma = np.asarray(image.convert("RGB"), np.float32) @ _images._LUMA / 255
+        luma = np.asarray(image.convert("RGB"), np.float32) @ _pixels._LUMA / 255
         _show(next(ax), luma, f"{next(step)}. gray (luma): black\neverywhere, no digit")
         _show(next(ax), st["gray"], f"{next(step)}. transparent background:\nalpha channel = ink")
     else:
