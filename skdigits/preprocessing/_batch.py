@@ -61,6 +61,9 @@ _MAX_THICKNESS = 0.5
 _BLOCK = np.ones((2, 2), dtype=bool)
 _NEAR = np.ones((3, 3), dtype=bool)
 _STROKE_SHARE = 0.5
+# ... in pieces of at least this many pixels: the corners of a zigzag's thin
+# line hold 2x2 or 2x3 blocks of solid ink, no stroke.
+_MIN_CORE = 7
 
 
 def _count(mask):
@@ -129,13 +132,19 @@ def _extent(solid):
 
 def _without_thin_ink(img, solid):
     """``(img, solid)`` without the thin ink: solid pixels more than a pixel away from
-    any stroke at least 2 px wide (a 2x2 opening), with the faint ink around them.
+    any stroke at least 2 px wide (a 2x2 opening, in pieces of ``_MIN_CORE`` pixels
+    or more), with the faint ink around them.
 
     Thin clutter -- a 1-px line or zigzag drawn over the digit, dots, specks -- is
     no part of the digit; MNIST's strokes are 2-4 px wide. Images whose strokes
     are mostly that thin (a fine pen) are returned unchanged.
     """
     core = ndimage.binary_opening(solid, _BLOCK)
+    lab, n = ndimage.label(core, structure=_NEAR)
+    if n:
+        sizes = np.bincount(lab.ravel(), minlength=n + 1)
+        sizes[0] = 0
+        core = sizes[lab] >= _MIN_CORE
     n_core, n_solid = int(core.sum()), int(solid.sum())
     if n_core < _STROKE_SHARE * n_solid or n_core == n_solid:
         return img, solid
