@@ -43,7 +43,8 @@ from skdigits import DigitImagePreprocessor  # noqa: E402
 
 OUT = HERE / "images" / "robustness_grid.png"
 ROWS = ["clean", "impulse_noise", "glass_blur", "stripes", "side_bands", "line_zigzag",
-        "line_dotted", "line_bold", "spatter", "fog", "low_contrast", "translate", "edges",
+        "line_dotted", "line_bold", "line_thin", "spatter", "fog", "low_contrast", "translate",
+        "edges",
         "dark_on_light_lighting", "transparent_canvas", "canvas_thin_pen", "photo_lighting",
         "tiny_2400", "lowres_8", "lowres_blocky_64", "sklearn_digits",
         "paper_lighting", "paper_jpeg", "scattered_dots", "dark_noise_28"]
