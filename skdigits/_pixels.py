@@ -45,6 +45,7 @@ def to_unit_float(arr, what):
     Returns
     -------
     ndarray of float32, same shape as ``arr``
+        A new array, never ``arr`` itself.
 
     Raises
     ------
@@ -55,9 +56,9 @@ def to_unit_float(arr, what):
     if kind == "b":
         return arr.astype(np.float32)
     if kind == "u" and arr.dtype.itemsize == 1:
-        return np.multiply(arr, np.float32(1 / 255), dtype=np.float32)
+        return np.divide(arr, np.float32(255), dtype=np.float32)
     if kind == "u" and arr.dtype.itemsize == 2:
-        return arr.astype(np.float32) * np.float32(1 / 65535)
+        return np.divide(arr, np.float32(65535), dtype=np.float32)
     if kind in "iu":
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi > 65535:
@@ -66,7 +67,7 @@ def to_unit_float(arr, what):
                 f"for 16-bit data), got values in [{lo}, {hi}]."
             )
         scale = 255 if hi <= 255 else 65535
-        return arr.astype(np.float32) * np.float32(1 / scale)
+        return np.divide(arr, np.float32(scale), dtype=np.float32)
     # floats
     lo, hi = float(arr.min()), float(arr.max())
     if lo < -1e-3 or hi > 1 + 1e-3:
@@ -74,9 +75,8 @@ def to_unit_float(arr, what):
             f"{what}: float pixel values must lie in [0, 1], got values in "
             f"[{lo:g}, {hi:g}]. Divide 0..255 data by 255."
         )
-    if lo >= 0 and hi <= 1:
-        return arr.astype(np.float32, copy=False)
-    return np.clip(arr, 0, 1).astype(np.float32, copy=False)
+    # Always a new array: the preprocessor works on it in place.
+    return np.clip(arr, 0, 1, dtype=np.float32)
 
 
 def rgb_to_gray(arr):

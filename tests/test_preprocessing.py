@@ -116,6 +116,10 @@ def test_sklearn_behaviours_on_digit_batches(mnist_test):
     X0 = X.copy()
     DigitImagePreprocessor().transform(X)
     np.testing.assert_array_equal(X, X0)
+    Xf = X.astype(np.float32) / 255  # float32 in [0, 1]: the light path's own dtype
+    Xf0 = Xf.copy()
+    DigitImagePreprocessor().transform(Xf)
+    np.testing.assert_array_equal(Xf, Xf0)
     import pickle
 
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(pre)).transform(X), Xt)
