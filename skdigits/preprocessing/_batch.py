@@ -158,7 +158,8 @@ def _without_thin_ink(img, solid):
 
 
 def _digit_shift(img, solid):
-    """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink."""
+    """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink
+    (without thin ink, when the ink spans more than MNIST's box)."""
     s = img.shape[0]
     if _extent(solid) > _DIGIT_BOX * s:
         # Ink wider or taller than MNIST's digits: clutter may be
@@ -193,9 +194,11 @@ def light_path(x, invert, center, min_contrast):
     neighbouring pixels, which scattered dots do not have, and a 2x2
     block, which 1-pixel pen lines do not have -- and spans 15/28 to 23/28
     of the frame, or more if the ink touches two or more sides of the frame
-    (bars, lines, noise: the crop could not tell them from the digit) or a
-    line drawn across the digit (:func:`~._geometry.crossing_line`; such an
-    image is left in place).
+    (bars, lines, noise: the crop could not tell them from the digit), if
+    the digit's own pieces -- with or without thin ink (a 1-px line or
+    zigzag, dots) -- have a digit's size, or if a line is drawn across the
+    digit (:func:`~._geometry.crossing_line`; such an image is left in place).
+    Centring follows neither thin ink nor such a line.
     """
     n, s, _ = x.shape
     border = np.concatenate(
@@ -293,8 +296,9 @@ def light_path(x, invert, center, min_contrast):
         ink = 1 - x[i] if light[i] else x[i]
         # The digit's pieces, then (if they are no digit) those of its strokes
         # without the thin ink: a thin line or zigzag merged with the digit.
-        for which in (ink, solid[i]), _without_thin_ink(ink, solid[i]):
-            _, box = _digit_pieces(*which)
+        for strokes_only in (False, True):
+            _, box = _digit_pieces(*(_without_thin_ink(ink, solid[i]) if strokes_only
+                                     else (ink, solid[i])))
             if box is not None:
                 size = max(box[1] - box[0], box[3] - box[2])
                 fits[i] = _MIN_SIZE * s <= size <= _MAX_SIZE * s
