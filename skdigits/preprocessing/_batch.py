@@ -125,11 +125,6 @@ def _digit_pieces(img, solid):
     return digit, (r0, r1, c0, c1)
 
 
-def _extent(solid):
-    """Rows or columns (the larger) that hold solid ink, in one image."""
-    return max(np.count_nonzero(solid.any(axis=1)), np.count_nonzero(solid.any(axis=0)))
-
-
 def _without_thin_ink(img, solid):
     """``(img, solid)`` without the thin ink: solid pixels more than a pixel away from
     any stroke at least 2 px wide (a 2x2 opening, in pieces of ``_MIN_CORE`` pixels
@@ -157,11 +152,11 @@ def _without_thin_ink(img, solid):
     return np.where(drop, 0, img).astype(img.dtype, copy=False), solid & ~drop
 
 
-def _digit_shift(img, solid):
+def _digit_shift(img, solid, beyond_box):
     """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink
-    (without thin ink, when the ink spans more than MNIST's box)."""
+    (without thin ink when ``beyond_box``: the ink spans more than MNIST's box)."""
     s = img.shape[0]
-    if _extent(solid) > _DIGIT_BOX * s:
+    if beyond_box:
         # Ink wider or taller than MNIST's digits: clutter may be
         # among it, and thin clutter is set apart.
         img, solid = _without_thin_ink(img, solid)
@@ -335,8 +330,9 @@ def light_path(x, invert, center, min_contrast):
         # Only images that would move (none of MNIST's 60,000 training digits
         # by more than a pixel) are looked at closer, one by one.
         for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~crossed):
-            dy[i], dx[i] = _digit_shift(x[i], solid[i])
-            if (dy[i] or dx[i]) and extent[i] > _DIGIT_BOX * s and crossing_line(solid[i]):
+            beyond_box = extent[i] > _DIGIT_BOX * s
+            dy[i], dx[i] = _digit_shift(x[i], solid[i], beyond_box)
+            if (dy[i] or dx[i]) and beyond_box and crossing_line(solid[i]):
                 # Ink wider or taller than MNIST's digits, with a line across
                 # the frame beside or over a digit that is centred without
                 # it: the shift would only follow the line's ink.
