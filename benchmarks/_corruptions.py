@@ -111,6 +111,20 @@ def line(kind):
     return fn
 
 
+def _side_to_side(a, b, y0, y1, step, swing, vertical):
+    """Points ``(x, y)`` of a line from ``(a, y0)`` to ``(b, y1)``: straight when ``step``
+    is None, else a zigzag with a vertex every ``step`` px, alternately ``swing`` px
+    above and below the line; transposed (a vertical line) when ``vertical``."""
+    if step is None:
+        pts = [(a, y0), (b, y1)]
+    else:
+        k = int((b - a) / step) + 1
+        t = np.linspace(0, 1, k)
+        offset = swing * np.where(np.arange(k) % 2, 1.0, -1.0)
+        pts = list(zip(a + t * (b - a), y0 + t * (y1 - y0) + offset))
+    return [(py, px) for px, py in pts] if vertical else pts
+
+
 def bold_line(x, rng):
     """A bold line at full intensity (2.5-4.5 px) from near one side of the frame to near
     the other, at any height and so often merged with the digit: straight, or a zigzag
@@ -118,14 +132,8 @@ def bold_line(x, rng):
     a, b = rng.uniform(0, 5), rng.uniform(22, 27)
     y0, y1 = rng.uniform(0, 27, 2)
     straight = rng.random() < 0.5
-    if straight:
-        pts = [(a, y0), (b, y1)]
-    else:
-        k = int((b - a) / rng.uniform(2, 4)) + 1
-        t = np.linspace(0, 1, k)
-        pts = list(zip(a + t * (b - a), y0 + t * (y1 - y0) + np.where(np.arange(k) % 2, 2.0, -2.0)))
-    if rng.random() < 1 / 3:
-        pts = [(py, px) for px, py in pts]
+    step = None if straight else rng.uniform(2, 4)
+    pts = _side_to_side(a, b, y0, y1, step, 2.0, vertical=rng.random() < 1 / 3)
     cov = D.draw_lines(x.shape, [pts], rng.uniform(2.5, 4.5) if straight else rng.uniform(1.5, 2.5))
     return np.maximum(x, cov)
 
@@ -139,16 +147,9 @@ def thin_line(x, rng):
     y0 = rng.uniform(0, 27)
     y1 = np.clip(y0 + rng.uniform(-8, 8), 0, 27)
     kind = rng.integers(3)  # straight, dashed, zigzag
-    if kind == 2:
-        k = int((b - a) / rng.uniform(3, 5)) + 1
-        t = np.linspace(0, 1, k)
-        swing = rng.uniform(1.5, 2.5) * np.where(np.arange(k) % 2, 1.0, -1.0)
-        pts = list(zip(a + t * (b - a), y0 + t * (y1 - y0) + swing))
-    else:
-        pts = [(a, y0), (b, y1)]
+    step, swing = (rng.uniform(3, 5), rng.uniform(1.5, 2.5)) if kind == 2 else (None, 0.0)
     vertical = rng.random() < 0.25
-    if vertical:
-        pts = [(py, px) for px, py in pts]
+    pts = _side_to_side(a, b, y0, y1, step, swing, vertical)
     cov = D.draw_lines(x.shape, [pts], rng.uniform(1.0, 2.0))
     if kind == 1:
         on, off = rng.integers(2, 4), rng.integers(2, 4)

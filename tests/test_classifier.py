@@ -88,8 +88,7 @@ def test_classifier_reads_pixel_values_as_the_preprocessor_does(fitted, data):
                                    atol=1e-5)
         np.testing.assert_allclose(fitted.predict_proba(variant), fitted.predict_proba(X), atol=1e-5)
     for bad in (np.full((2, 28, 28), 70000), np.full((2, 28, 28), 1.5)):
-        for estimator in (fitted, DigitImagePreprocessor().fit(X)):
-            method = estimator.predict if estimator is fitted else estimator.transform
+        for method in (fitted.predict, DigitImagePreprocessor().fit(X).transform):
             with pytest.raises(ValueError, match="pixel values must lie in"):
                 method(bad)
 
