@@ -940,6 +940,42 @@ def test_dot_fields_and_dark_sensor_noise_are_blank():
     assert np.isnan(transform(np.stack(noise), on_blank="nan")).all()
 
 
+def test_sensor_noise_clipped_at_black_is_measured_so_frames_of_it_are_blank():
+    # Half of such a frame sits exactly at black: neither the spread around the
+    # median nor the differences between neighbours see the noise's full size,
+    # and chance clusters of it passed for ink (4 of these 400 frames did).
+    rng = np.random.RandomState(2)
+    noise = np.stack([
+        np.clip(rng.normal(0, s, (28, 28)) * 255, 0, 255).round().astype(np.uint8)
+        for s in np.linspace(0.03, 0.12, 400)
+    ])
+    assert np.isnan(transform(noise, on_blank="nan")).all()
+    assert np.isnan(transform(list(noise[::8]), on_blank="nan")).all()
+
+
+def test_clipped_noise_estimate_matches_the_noise():
+    from skdigits.preprocessing._ink import _clipped_noise
+
+    rng = np.random.default_rng(0)
+    for sigma in (0.03, 0.12, 0.25):
+        for mean in (-0.6, 0.0, 0.6):  # a third to two thirds of the pixels clipped
+            r = np.clip(rng.normal(mean * sigma, sigma, (200, 200)), 0, None)
+            assert _clipped_noise(r, r <= 0) == pytest.approx(sigma, rel=0.1)
+    clean = np.zeros((28, 28))
+    clean[5:20, 12:15] = 1.0  # a floor that is one region: no clipped noise
+    assert _clipped_noise(clean, clean <= 0) == 0.0
+
+
+def test_digits_on_sensor_noise_clipped_at_the_background_are_digits(mnist_test):
+    X, y = mnist_test
+    rng = np.random.default_rng(3)
+    for sigma in (0.05, 0.1, 0.2):
+        noisy = np.clip(X[:100] / 255 + rng.normal(0, sigma, X[:100].shape), 0, 1)
+        for images in (noisy, 1 - noisy):  # light on dark, dark on light
+            u8 = (images * 255).round().astype(np.uint8)
+            assert not np.isnan(transform(list(u8), on_blank="nan")).any()
+
+
 def test_low_resolution_scans_are_digits_not_blank():
     from sklearn.datasets import load_digits
 

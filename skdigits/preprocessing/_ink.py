@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, special
 
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
@@ -62,27 +62,44 @@ _SNR = 4
 _STROKE_SHARE = 0.1
 
 
-def _pixel_noise(r, clipped):
+def _clipped_noise(r, clipped):
+    """Spread of Gaussian noise clipped at the background's level, or 0 if there is none.
+
+    ``clipped`` marks the pixels at the input's darkest (background) level.
+    Noise clipped there (a dark sensor frame) leaves that floor scattered among
+    the other pixels, and neither the differences between neighbours nor the
+    spread around the median (both shrunk by the clipping) measure it. The
+    floor is then the noise's quantile ``share`` (the floor's share of the
+    pixels), and the lower quartile of the pixels above it its quantile
+    ``share + (1 - share) / 4`` -- below the ink, which a digit's minority of
+    pixels holds: the two levels' distance, divided by that of the standard
+    normal's quantiles, is the noise's spread. (A clean background's floor is
+    one region, not scattered: no noise.)
+    """
+    step = max(1, r.shape[0] // 200)
+    rows, at = r[::step], clipped[::step]
+    share = float(at.mean())
+    if not 0.2 < share < 0.8 or rows.shape[1] < 2:
+        return 0.0
+    if float(np.mean(at[:, 1:] != at[:, :-1])) <= share * (1 - share):
+        # Fewer floor/off-floor neighbours than scattered pixels would have
+        # (2 * share * (1 - share)): the floor is a region, not clipped noise.
+        return 0.0
+    floor = float(median(rows[at]))
+    above = float(percentile(rows[~at], 25))
+    z = float(special.ndtri(share + (1 - share) / 4) - special.ndtri(share))
+    return max(0.0, above - floor) / z
+
+
+def _pixel_noise(r):
     """Pixel-to-pixel noise of ``r``: the robust spread of horizontal differences / sqrt 2.
 
     Smooth variation (fog, lighting, a blurred upscale) is no noise; the
     minority of differences across the ink's edges does not count either.
-    ``clipped`` marks the pixels at the input's darkest (background) level:
-    noise clipped there (a dark sensor frame) leaves a floor scattered among
-    the other pixels, and differences that touch it understate the noise --
-    then only the pairs off the floor count. (A clean background's floor is
-    one region, not scattered: its differences, zero, are kept.)
+    (Noise clipped at the background's level: :func:`_clipped_noise`.)
     """
     step = max(1, r.shape[0] // 200)
-    rows, at = r[::step], clipped[::step]
-    d = np.diff(rows, axis=1)
-    share = float(at.mean())
-    mixed = float(np.mean(at[:, 1:] != at[:, :-1])) if d.size else 0.0
-    if 0.2 < share < 0.8 and mixed > share * (1 - share):
-        # About as many floor/off-floor neighbours as scattered pixels would
-        # have (2 * share * (1 - share)): the floor is clipped noise.
-        d = d[~at[:, 1:] & ~at[:, :-1]]
-    d = d.ravel()
+    d = np.diff(r[::step], axis=1).ravel()
     if d.size == 0:
         return 0.0
     return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
@@ -170,15 +187,19 @@ def flat_contrast(img, light_background):
         return 0.0
 
 
-def _ink_level(r, low_res):
+def _ink_level(r, low_res, clipped_noise=0.0):
     """``(med, sigma, cand, level)``: the background's level and spread, the candidate
-    ink and its level above the background, of an oriented, flattened image ``r``."""
+    ink and its level above the background, of an oriented, flattened image ``r``.
+
+    ``clipped_noise``: the spread of noise clipped at the background's level
+    (:func:`_clipped_noise`), which the spread around the median understates.
+    """
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
     sample = _background_class(sample, force=low_res)
     med = float(median(sample))
     sigma = 1.4826 * float(median(np.abs(sample - med)))
-    cand = r > med + max(4 * sigma, 1e-3)
+    cand = r > med + max(4 * sigma, 4 * clipped_noise, 1e-3)
     if not cand.any():
         # Ink filling much of the frame (a low-resolution digit upscaled) widens
         # the spread of all pixels beyond the ink: split by Otsu's threshold
@@ -194,12 +215,13 @@ def _ink_level(r, low_res):
 
 def _scaled_ink(r, clipped, min_contrast, low_res):
     """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
-    med, sigma, cand, level = _ink_level(r, low_res)
+    clipped_noise = 0.0 if low_res else _clipped_noise(r, clipped)
+    med, sigma, cand, level = _ink_level(r, low_res, clipped_noise)
     if level < min_contrast:
         raise Blank(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
-    if not low_res and level < _SNR * _pixel_noise(r, clipped):
+    if not low_res and level < _SNR * (clipped_noise or _pixel_noise(r)):
         raise Blank("it holds no ink, only noise")
     if not low_res and level < 6 * _spread_off_ink(r, cand, sigma):
         raise _Uneven("it holds no ink, only noise")
