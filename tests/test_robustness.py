@@ -70,8 +70,6 @@ KNOWN_MISSES = {
     "photo_lighting": "57 vs 59 of 60 (the benchmark: -0.8 points on 500); met before pixel "
                       "values were divided by 255 instead of multiplied by its reciprocal, a "
                       "1-ulp change of the inputs: at the noise of 60 digits",
-    "line_thin": "124 vs 128 of 150: a thin line merged with the digit's top or bottom is cropped "
-                 "in with it",
 }
 
 

@@ -192,8 +192,9 @@ def light_path(x, invert, center, min_contrast):
     (bars, lines, noise: the crop could not tell them from the digit), if
     the digit's own pieces -- with or without thin ink (a 1-px line or
     zigzag, dots) -- have a digit's size, or if a line is drawn across the
-    digit (:func:`~._geometry.crossing_line`; such an image is left in place).
-    Centring follows neither thin ink nor such a line.
+    digit (:func:`~._geometry.crossing_line`). Images whose ink spans more
+    than 23/28 are left in place (their centre is a guess); centring the
+    others follows neither thin ink nor a line across the frame.
     """
     n, s, _ = x.shape
     border = np.concatenate(
@@ -290,7 +291,6 @@ def light_path(x, invert, center, min_contrast):
     # across the digit and merged with it: the crop would shrink the digit to
     # fit the line in, and centring would follow the line's ink; the image
     # stays as it is.
-    crossed = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(taken & ~fits):
         ink = 1 - x[i] if light[i] else x[i]
         # The digit's pieces, then (if they are no digit) those of its strokes
@@ -304,8 +304,14 @@ def light_path(x, invert, center, min_contrast):
             if fits[i]:
                 break
         if not fits[i]:
-            fits[i] = crossed[i] = crossing_line(solid[i])
+            fits[i] = crossing_line(solid[i])
     taken &= fits
+    # Ink spanning more than any digit does: clutter lies among it (the image
+    # was taken because the digit's own pieces have a digit's size, a line
+    # crosses it, or it reaches two sides). Where the digit's centre is cannot
+    # be told for sure, and centring on a guess cost more digits than it won:
+    # such images stay in place.
+    in_place = extent > _MAX_SIZE * s
     if not taken.any():
         return x, taken
     flip = light & taken
@@ -333,7 +339,7 @@ def light_path(x, invert, center, min_contrast):
         dx = np.floor(s / 2 - cols @ idx / safe + 0.5).astype(int)
         # Only images that would move (none of MNIST's 60,000 training digits
         # by more than a pixel) are looked at closer, one by one.
-        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~crossed):
+        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~in_place):
             beyond_box = extent[i] > _DIGIT_BOX * s
             dy[i], dx[i] = _digit_shift(x[i], solid[i], beyond_box)
             if (dy[i] or dx[i]) and beyond_box and crossing_line(solid[i]):
@@ -344,7 +350,7 @@ def light_path(x, invert, center, min_contrast):
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r
         dx = (s - (last_c - first_c + 1)) // 2 - first_c
-    dy[crossed], dx[crossed] = 0, 0
+    dy[in_place], dx[in_place] = 0, 0
     # Keep all ink inside the frame.
     dy = np.clip(dy, -first_r, s - 1 - last_r)
     dx = np.clip(dx, -first_c, s - 1 - last_c)
