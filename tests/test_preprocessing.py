@@ -858,15 +858,22 @@ def test_clutter_beside_a_centred_digit_does_not_move_it(mnist_test):
     assert np.mean(same) >= 0.9
 
 
-def _kept_in_place(mnist_test, seed, draw):
-    """Share of 60 MNIST test digits that the preprocessor leaves exactly as they are
-    once ``draw(img, rs)`` has drawn clutter on each (in [0, 1], in place)."""
-    X = mnist_test[0][:60].astype(np.float32) / 255
+def _cluttered(mnist_test, seed, draw, repeat=1):
+    """``(X, out, kept)``: the first 60 MNIST test digits (``repeat`` times over), once
+    ``draw(img, rs)`` has drawn clutter on each (in [0, 1], in place), the preprocessor's
+    output for them, and which of them it left exactly as they are."""
+    X = np.concatenate([mnist_test[0][:60]] * repeat).astype(np.float32) / 255
     rs = np.random.RandomState(seed)
     for img in X:
         draw(img, rs)
     out = transform(X)
-    return np.mean([np.abs(a - b).max() < 0.01 for a, b in zip(out, X)])
+    return X, out, [np.abs(a - b).max() < 0.01 for a, b in zip(out, X)]
+
+
+def _kept_in_place(mnist_test, seed, draw):
+    """Share of 60 MNIST test digits that the preprocessor leaves exactly as they are
+    once ``draw(img, rs)`` has drawn clutter on each."""
+    return np.mean(_cluttered(mnist_test, seed, draw)[2])
 
 
 def test_a_line_across_a_digit_is_not_cropped_in(mnist_test):
@@ -913,12 +920,7 @@ def test_a_frame_whose_ink_spans_more_than_a_digit_is_never_shifted(mnist_test):
             r = round(r0 + (r1 - r0) * c / 27) + (0, 1, 2, 1, 0, -1, -2, -1)[c % 8]
             img[min(max(r, 0), 27), c] = 1.0
 
-    X = np.concatenate([mnist_test[0][:60]] * 3).astype(np.float32) / 255
-    rs = np.random.RandomState(0)
-    for img in X:
-        zigzag(img, rs)
-    out = transform(X)
-    kept = [np.abs(a - b).max() < 0.01 for a, b in zip(out, X)]
+    X, out, kept = _cluttered(mnist_test, 0, zigzag, repeat=3)
     shifted = [not k and any(np.abs(np.roll(b, (dy, dx), (0, 1)) - a).max() < 0.01
                              for dy in range(-6, 7) for dx in range(-6, 7))
                for k, a, b in zip(kept, out, X)]
