@@ -1080,3 +1080,22 @@ def test_side_bands_inverted_keep_the_digit_light_on_dark(mnist_test):
     banded[:, :, -7:] = 1 - banded[:, :, -7:]
     out = transform(list(banded)).reshape(-1, 28, 28)
     assert min(corr(o[:, 9:19], x[:, 9:19]) for o, x in zip(out, X)) > 0.9
+
+
+def test_hard_edged_canvas_drawings_are_rescaled_into_mnist_box(mnist_test):
+    """A binary 28x28 canvas (no gray levels, as many drawing apps save it) is no
+    MNIST digit even when it is the size of one: its digit, 22 px tall, comes out
+    in MNIST's 20-px box with an anti-aliased rim, as a larger canvas would."""
+    X = mnist_test[0][:60]
+    hard = np.zeros((len(X), 28, 28), np.uint8)
+    for i, x in enumerate(X):
+        box = np.asarray(Image.fromarray(x[4:24, 4:24]).resize((22, 22), Image.Resampling.BILINEAR))
+        hard[i, 3:25, 3:25] = np.where(box > 127, 255, 0)
+    for out in (transform(hard), transform(list(hard))):
+        imgs = out.reshape(-1, 28, 28)
+        solid = imgs > 0.5
+        extent = [max(np.ptp(np.nonzero(s)[0]), np.ptp(np.nonzero(s)[1])) + 1 for s in solid]
+        assert max(extent) <= 21, extent
+        ink = imgs > 0.1
+        gray = (ink & (imgs < 0.9)).sum(axis=(1, 2)) / ink.sum(axis=(1, 2))
+        assert np.min(gray) >= 0.15, np.min(gray)
