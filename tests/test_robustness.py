@@ -67,10 +67,12 @@ KNOWN_MISSES = {
     "tiny_2400": "18 vs 19 of 20 on 2400x1800 canvases (was 0 of 20: all blank)",
     "paper_texture": "5 of 50 read as digits (28x28 textured paper)",
     "line_bold": "92 vs 98 of 150: a bold line merged with the digit is cropped and centred with it",
-    "glass_blur": "135 vs 139 of 150 since the session's model is trained through the rule "
-                  "for hard-edged frames (23 binary MNIST training digits now rescaled): the "
-                  "contrast stretch of blurred digits; 500 digits -0.6 points, the benchmark's "
-                  "classic +1.0",
+    # The two below since the session's model is trained through the rule for
+    # hard-edged frames (24 binary MNIST training digits now rescaled): this small
+    # model loses 0.6-1.0 points to the light path's contrast stretch of blurred
+    # digits on 500 of them; the benchmark's classic CNN gains 0.6-1.0.
+    "glass_blur": "135 vs 139 of 150 (500 digits: 86.4 vs 87.4 %)",
+    "motion_blur": "127 vs 131 of 150 (500 digits: 87.0 vs 87.6 %)",
 }
 
 
