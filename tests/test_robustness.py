@@ -66,7 +66,6 @@ KNOWN_MISSES = {
     "tiny_2000": "18 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
     "tiny_2400": "18 vs 19 of 20 on 2400x1800 canvases (was 0 of 20: all blank)",
     "paper_texture": "5 of 50 read as digits (28x28 textured paper)",
-    "line_bold": "92 vs 98 of 150: a bold line merged with the digit is cropped and centred with it",
     # The two below since the session's model is trained through the rule for
     # hard-edged frames (24 binary MNIST training digits now rescaled): this small
     # model loses 0.6-1.0 points to the light path's contrast stretch of blurred

@@ -76,9 +76,12 @@ _STROKE_SHARE = 0.5
 # line hold 2x2 or 2x3 blocks of solid ink, no stroke.
 _MIN_CORE = 7
 # A line across the frame whose ends stand only this many pixels clear of the
-# rest of the ink (see crossing_line) is weaker evidence: enough to keep the
-# frame uncropped, and to move it by a pixel at most, not to keep it in place.
+# rest of the ink, or whose band holds up to this many solid pixels per pixel
+# of its length (a bold line, 3-5 px; see crossing_line) is weaker evidence:
+# enough to keep the frame uncropped, and to move it by a pixel at most, not
+# to keep it in place.
 _NEAR_CLEAR = 1
+_BOLD_LINE = 5.0
 
 
 def _count(mask):
@@ -89,6 +92,11 @@ def _count(mask):
     if flat.shape[1] < 2**16:
         return flat.sum(axis=1, dtype=np.uint16).astype(np.int64)
     return flat.sum(axis=1, dtype=np.int64)
+
+
+def _weak_line(solid):
+    """Weaker evidence of a line across the frame (see _NEAR_CLEAR)."""
+    return crossing_line(solid, clear=_NEAR_CLEAR, thick=_BOLD_LINE)
 
 
 def _digit_pieces(img, solid):
@@ -333,7 +341,7 @@ def light_path(x, invert, center, min_contrast):
             if fits[i]:
                 break
         if not fits[i]:
-            fits[i] = crossing_line(solid[i], clear=_NEAR_CLEAR)
+            fits[i] = _weak_line(solid[i])
     taken &= fits
     # Ink spanning more than any digit does: clutter lies among it (the image
     # was taken because the digit's own pieces have a digit's size, a line
@@ -377,10 +385,11 @@ def light_path(x, invert, center, min_contrast):
                 # it: the shift would only follow the line's ink.
                 dy[i] = dx[i] = 0
             elif (max(abs(dy[i]), abs(dx[i])) > 1 and beyond_box
-                  and crossing_line(solid[i], clear=_NEAR_CLEAR)):
+                  and _weak_line(solid[i])):
                 # The same, but the line's ends come within 2 px of the rest
-                # of the ink, as a large digit's long stroke may: a pixel's
-                # shift (what a large drawn 0 may need) and no more.
+                # of the ink, as a large digit's long stroke may, or the line
+                # is as bold as strokes side by side: a pixel's shift (what a
+                # large drawn 0 may need) and no more.
                 dy[i], dx[i] = np.clip(dy[i], -1, 1), np.clip(dx[i], -1, 1)
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r

@@ -228,7 +228,7 @@ def _longest_run(covered, gap):
     return best
 
 
-def crossing_line(solid, clear=_CLEAR):
+def crossing_line(solid, clear=_CLEAR, thick=_THICK):
     """Whether a line crosses the frame over the digit in a square ``solid`` ink mask.
 
     A line drawn across a digit (straight, zigzag or dotted, as wide as the
@@ -240,7 +240,8 @@ def crossing_line(solid, clear=_CLEAR):
     ``_CROSSING`` of the frame's side, the ink outside it has a digit's size
     or less and is centred as MNIST centres its digits, and both its ends
     stand clear of that ink by ``clear`` px (a large digit's long stroke joins
-    the rest of the digit at one end at least). Up to ``_CANDIDATES`` distinct
+    the rest of the digit at one end at least); the band holds at most
+    ``thick`` solid pixels per pixel of its length. Up to ``_CANDIDATES`` distinct
     bands are tried, longest first (a band across the digit itself may run
     longer than the line).
     """
@@ -270,7 +271,7 @@ def crossing_line(solid, clear=_CLEAR):
             continue
         tried.append((angle, mid))
         if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s,
-                       cos[angle], sin[angle], clear):
+                       cos[angle], sin[angle], clear, thick):
             return True
     return False
 
@@ -284,12 +285,12 @@ def _same_band(angle, mid, angle0, mid0, r):
     return turn <= _NEAR_ANGLE and abs(mid - mid0) <= _BAND // 2
 
 
-def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear):
+def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick):
     """Whether the band ``|rho - mid| <= _BAND // 2``, ``start <= along < stop`` is a
     line across the rest of the ink (see :func:`crossing_line`)."""
     inside = (np.abs(rho - mid) <= _BAND // 2) & (along >= start) & (along < stop)
     rest = ~inside
-    if not rest.any() or np.count_nonzero(inside) > _THICK * (stop - start):
+    if not rest.any() or np.count_nonzero(inside) > thick * (stop - start):
         return False
     size = max(np.ptp(ys[rest]), np.ptp(xs[rest])) + 1
     if not _REST[0] * s <= size <= _REST[1] * s:
