@@ -297,15 +297,16 @@ def light_path(x, invert, center, min_contrast):
     # (sums by matrix products: several times faster than NumPy's reductions)
     one = np.ones(s, dtype=np.float32)
     solid_f = solid.astype(np.float32)
+    solid_rows = solid_f @ one  # solid pixels per row
     extent = np.maximum(
-        np.count_nonzero(solid_f @ one, axis=1), np.count_nonzero(one @ solid_f, axis=1)
+        np.count_nonzero(solid_rows, axis=1), np.count_nonzero(one @ solid_f, axis=1)
     )
     taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS) & (extent >= _MIN_SIZE * s)
     # Hard-edged ink (no anti-aliased rim): see _MIN_RIM. The rim is the ink
     # beyond a tenth of the way from the background but not solid (one more
     # comparison per pixel); the sides between solid and other pixels are 4 per
     # solid pixel, less 2 per pair.
-    n_solid = (solid_f @ one).sum(axis=1)
+    n_solid = solid_rows.sum(axis=1)
     beyond_tenth = _count(x > (bg + 0.1 * (top - bg))[:, None, None])
     rim = np.where(light, s * s - beyond_tenth, beyond_tenth) - n_solid
     taken &= rim >= _MIN_RIM * (4 * n_solid - 2 * pairs)
