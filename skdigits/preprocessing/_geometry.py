@@ -156,14 +156,27 @@ def adjust_stroke(z, length):
     return z
 
 
-def mass_shift(img, output_size):
+def mass_shift(img, output_size, tolerance=0.5):
     """Whole-pixel offset ``(dy, dx)`` that brings the centre of mass of ``img`` to the
-    frame centre (MNIST: pixel index ``output_size / 2``)."""
+    frame centre (MNIST: pixel index ``output_size / 2``).
+
+    Along an axis where the centre of mass is less than ``tolerance`` px from the
+    frame centre the offset is 0 (at 0.5, plain rounding); beyond it, rounded.
+    """
     h, w = img.shape
     total = float(img.sum())
     cy = float((img.sum(axis=1) * np.arange(h)).sum()) / total
     cx = float((img.sum(axis=0) * np.arange(w)).sum()) / total
-    return int(np.floor(output_size / 2 - cy + 0.5)), int(np.floor(output_size / 2 - cx + 0.5))
+    return whole_pixels(output_size / 2 - cy, tolerance), whole_pixels(
+        output_size / 2 - cx, tolerance)
+
+
+def whole_pixels(offset, tolerance=0.5):
+    """``offset`` (px, a float or an array) rounded to whole pixels, 0 where it is
+    below ``tolerance`` in magnitude."""
+    offset = np.asarray(offset)
+    out = np.where(np.abs(offset) < tolerance, 0, np.floor(offset + 0.5)).astype(int)
+    return int(out) if out.ndim == 0 else out
 
 
 def place(small, output_size, center):
