@@ -90,6 +90,12 @@ _BOLD_LINE = 5.0
 # in place (at 0.8 no drawn-dev file changes with any of six models; at 1.0 one
 # does).
 _STAY = 0.8
+# Ink touching one side of the frame in two or more places spread over at least
+# this share of the side: a line running along that edge (a zigzag's peaks, a
+# dashed line) beside the digit -- the crop would take it for part of the digit
+# and shrink the digit. A large digit touches a side in one place (drawn-dev's
+# 28x28 canvases: one run of up to 13 px).
+_ALONG = 0.35
 
 
 def _count(mask):
@@ -105,6 +111,17 @@ def _count(mask):
 def _weak_line(solid):
     """Weaker evidence of a line across the frame (see _NEAR_CLEAR)."""
     return crossing_line(solid, clear=_NEAR_CLEAR, thick=_BOLD_LINE)
+
+
+def _along_an_edge(sides, level, light, s):
+    """Whether the ink touches a side of the frame (``sides``: its four rows or columns
+    of border pixels) in two or more places spread over ``_ALONG`` of it or more."""
+    for side in sides:
+        touch = np.flatnonzero(side < level if light else side > level)
+        if touch.size >= 2 and touch[-1] - touch[0] + 1 >= _ALONG * s and (
+                np.diff(touch).max() > 1):
+            return True
+    return False
 
 
 def _digit_pieces(img, solid):
@@ -225,8 +242,9 @@ def light_path(x, invert, center, min_contrast):
     neighbouring pixels, which scattered dots do not have, and a 2x2
     block, which 1-pixel pen lines do not have --, its ink is anti-aliased
     like MNIST's (not a hard-edged binary canvas) and it spans 15/28 to 23/28
-    of the frame, or more if the ink touches two or more sides of the frame
-    (bars, lines, noise: the crop could not tell them from the digit), if
+    of the frame, or more if the ink touches two or more sides of the frame,
+    or one side in places spread along it (bars, lines, noise: the crop
+    could not tell them from the digit), if
     the digit's own pieces -- with or without thin ink (a 1-px line or
     zigzag, dots) -- have a digit's size, or if a line is drawn across the
     digit (:func:`~._geometry.crossing_line`). Images whose ink spans more
@@ -319,8 +337,9 @@ def light_path(x, invert, center, min_contrast):
     rim = np.where(light, s * s - beyond_tenth, beyond_tenth) - n_solid
     taken &= rim >= _MIN_RIM * (4 * n_solid - 2 * pairs)
     # Ink larger than MNIST's digits is a digit to rescale (the full pipeline)
-    # -- unless it touches two or more sides of the frame: bars, lines or noise
-    # reaching the edges, which the crop would take for the digit.
+    # -- unless it touches two or more sides of the frame (bars, lines or noise
+    # reaching the edges) or one side in places spread along it (a line running
+    # along that edge), which the crop would take for the digit.
     # A line fades where it leaves the frame (anti-aliased, or fainter than
     # the digit): ink above a fifth of the contrast counts as reaching a side.
     edge_level = (bg + (top - bg) * _EDGE_INK)[:, None]
@@ -351,6 +370,9 @@ def light_path(x, invert, center, min_contrast):
                 break
         if not fits[i]:
             fits[i] = _weak_line(solid[i])
+        if not fits[i]:
+            fits[i] = _along_an_edge(np.split(border[i], starts[1:]), edge_level[i, 0],
+                                     bool(light[i]), s)
     taken &= fits
     # Ink spanning more than any digit does: clutter lies among it (the image
     # was taken because the digit's own pieces have a digit's size, a line
