@@ -50,7 +50,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
        centre (bars, spatter and lines beside it, or crossing the frame, do
        not move it). Nothing else changes: clutter
        that the other steps might mistake for ink stays as it came. Batches
-       take this decision vectorised (>100,000 images/s on MNIST, which
+       take this decision vectorised (80,000-130,000 images/s on MNIST, which
        passes through nearly unchanged); the images it does not take go
        through the steps below, exactly as on their own;
     1. decode to gray ``[0, 1]``; an alpha channel with a transparent
