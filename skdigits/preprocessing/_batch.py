@@ -252,12 +252,12 @@ def light_path(x, invert, center, min_contrast):
     block, which 1-pixel pen lines do not have --, its ink is anti-aliased
     like MNIST's (not a hard-edged binary canvas) and it spans 15/28 to 23/28
     of the frame (from 8/28 if clutter reaching two sides splits it and it
-    lies mostly at the centre), or more if the ink touches two or more sides of the frame,
-    or one side in places spread along it (bars, lines, noise: the crop
-    could not tell them from the digit), if
-    the digit's own pieces -- with or without thin ink (a 1-px line or
-    zigzag, dots) -- have a digit's size, or if a line is drawn across the
-    digit (:func:`~._geometry.crossing_line`). Images whose ink spans more
+    lies mostly at the centre), or more if the ink touches two or more sides
+    of the frame, or one side in places spread along it (bars, lines, noise:
+    the crop could not tell them from the digit), if the digit's own pieces
+    -- with or without thin ink (a 1-px line or zigzag, dots) -- have a
+    digit's size, or if a line is drawn across the digit
+    (:func:`~._geometry.crossing_line`). Images whose ink spans more
     than 23/28 are left in place (their centre is a guess); centring the
     others follows neither thin ink nor a line across the frame.
     """
