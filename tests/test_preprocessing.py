@@ -870,6 +870,11 @@ def _cluttered(mnist_test, seed, draw, repeat=1):
     return X, out, [np.abs(a - b).max() < 0.01 for a, b in zip(out, X)]
 
 
+def _mnist_c_ink(d):
+    """Ink of MNIST-C's anti-aliased line at ``d`` px from its centre line (0 beyond 2.3)."""
+    return np.clip(np.log(1 - np.minimum(d, 2.29) / 2.3) + 1, 0, 1)
+
+
 def _is_shift_of(a, b, reach):
     """Whether image ``a`` is image ``b`` moved by whole pixels, at most ``reach``
     in each direction."""
@@ -933,7 +938,7 @@ def test_a_zigzag_along_the_top_edge_is_not_cropped_in(mnist_test):
                 (cb - ca) ** 2 + (rb - ra) ** 2)
             t = np.clip(t, 0, 1)
             d = np.minimum(d, np.hypot(cols - ca - t * (cb - ca), rows - ra - t * (rb - ra)))
-        np.maximum(img, np.clip(np.log(1 - np.minimum(d, 2.29) / 2.3) + 1, 0, 1), out=img)
+        np.maximum(img, _mnist_c_ink(d), out=img)
 
     X, out, kept = _cluttered(mnist_test, 2, zigzag, repeat=3)
     # 178 of these 180 (166 before ink touching one edge in places spread along
@@ -1144,7 +1149,7 @@ def test_a_bold_line_across_a_digit_moves_it_by_a_pixel_at_most(mnist_test):
         c0, c1 = rs.randint(0, 5), rs.randint(22, 27)
         r0, r1 = rs.randint(6, 22, size=2)
         d = np.abs(rows - (r0 + (r1 - r0) * (cols - c0) / (c1 - c0)))
-        v = np.clip(np.log(1 - np.minimum(d, 2.29) / 2.3) + 1, 0, 1)
+        v = _mnist_c_ink(d)
         v[(cols < c0) | (cols > c1)] = 0
         np.maximum(img, v, out=img)
 

@@ -366,7 +366,7 @@ def light_path(x, invert, center, min_contrast):
                            & (extent >= _MIN_SIZE_CLUTTERED * s))
     if split.size:
         m = round((1 - _DIGIT_BOX) * s / 2)
-        centre = _count(solid[split, m : s - m, m : s - m].copy())
+        centre = _count(solid[split, m : s - m, m : s - m])  # (a copy: fancy indexing)
         big_enough[split] = centre > _CENTRE_SHARE * n_solid[split]
     taken &= big_enough
     fits = (extent <= _MAX_SIZE * s) | (sides >= 2)
