@@ -316,6 +316,25 @@ def test_mnist_digits_come_out_close_to_themselves_through_full_pipeline(mnist_t
     np.testing.assert_array_equal(transform(list(X)), transform(X))
 
 
+
+@pytest.mark.parametrize(
+    "params, span",
+    [({"digit_box": 14}, 14), ({"digit_box": 16}, 16), ({"digit_box": 24}, 24),
+     # the whole 28-px canvas into the 20-px box: a 20-px digit becomes ~14-15 px
+     ({"crop": False}, 20 * 20 / 28)],
+)
+def test_box_and_crop_apply_to_mnist_like_digits_too(mnist_test, params, span):
+    # A digit of MNIST's size (20 px) is MNIST-like only for MNIST's box, cropped:
+    # with another digit_box, or crop=False, the light path leaves it to the full
+    # pipeline, which scales it as asked -- in a batch and one by one alike.
+    X = mnist_test[0][:60]
+    out = transform(X, **params)
+    np.testing.assert_array_equal(transform(list(X), **params), out)
+    spans = []
+    for img in out:
+        rows, cols = np.flatnonzero(img.max(axis=1) > 0.3), np.flatnonzero(img.max(axis=0) > 0.3)
+        spans.append(max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1)
+    assert abs(np.median(spans) - span) <= 1
 # --------------------------------------------------------------------------- #
 # Normalisation
 # --------------------------------------------------------------------------- #

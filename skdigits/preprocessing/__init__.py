@@ -10,7 +10,8 @@ The algorithm lives in private modules of one job each: ``_stats`` (robust
 statistics), ``_lighting`` (background and sheets of paper), ``_ink`` (ink
 map and the blank decision), ``_geometry`` (boxes, stroke width, placement),
 ``_pipeline`` (the single-image pipeline over an immutable ``Settings``),
-``_batch`` (the vectorised path for size-normalised batches) and
+``_light_path`` (size-normalised digits, vectorised for batches), ``_clutter``
+(a digit and the clutter beside it, one frame at a time) and
 ``_estimator`` (the scikit-learn shell). Decoding is :mod:`skdigits._images`.
 """
 

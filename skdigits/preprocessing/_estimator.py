@@ -17,9 +17,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skdigits import _images, _parallel, _pixels
 from skdigits.exceptions import BlankImageError
-from skdigits.preprocessing._batch import light_path
+from skdigits.preprocessing._light_path import light_path
 from skdigits.preprocessing._ink import Blank
-from skdigits.preprocessing._pipeline import WORK_SIZE, Settings, preprocess_image
+from skdigits.preprocessing._pipeline import (
+    WORK_SIZE,
+    Settings,
+    light_path_applies,
+    preprocess_image,
+)
 
 # Images per call of the vectorised light path on a batch.
 _CHUNK = 2048
@@ -44,7 +49,8 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
     0. an image of exactly the output size whose digit already has about
        MNIST's size (its solid ink forms strokes spanning at least 15 of the
        28 pixels, with enough contrast, and it is not dense noise) takes the
-       *light path* (``fast_batches``): its polarity is fixed, background
+       *light path* (``fast_batches``; with MNIST's ``digit_box`` and
+       ``crop``, see there): its polarity is fixed, background
        moved to 0 and peak to 1, and it is shifted by whole pixels to centre
        the mass of the digit's own pieces when it lies 0.8 px or more off
        centre (bars, spatter and lines beside it, or crossing the frame, do
@@ -144,7 +150,11 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
     fast_batches : bool, default=True
         Let images of the output size that are already MNIST-like take the
         light path (step 0 above), in batches (vectorised) and single images
-        alike. With False every image goes through the full pipeline.
+        alike. With False every image goes through the full pipeline. The light
+        path keeps a digit of about MNIST's size as it is, so it only applies
+        when ``crop`` is True and ``digit_box`` has MNIST's proportion of
+        ``output_size`` (20 of 28, ``round(output_size * 20 / 28)``): with
+        another box every digit is rescaled into it, as the parameters ask.
 
     n_jobs : int, default=None
         Number of jobs that process single images (files, PIL images, arrays
@@ -391,7 +401,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         gray, alpha = _pixels.batch_to_float(batch)
         _, h, w = gray.shape
         s = self.output_size
-        if not (self.fast_batches and (h, w) == (s, s) and alpha is None):
+        if not (light_path_applies(self._settings()) and (h, w) == (s, s) and alpha is None):
             return self._in_parallel(self._transform_arrays, gray, alpha, np.arange(len(gray)))
         # The light path's rule, vectorised; what it does not take goes through
         # the full pipeline, as each image would on its own. In chunks: its
@@ -401,7 +411,9 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         taken = np.zeros(len(gray), dtype=bool)
         for start in range(0, len(gray), _CHUNK):
             part = slice(start, start + _CHUNK)
-            _, taken[part] = light_path(gray[part], self.invert, self.center, self.min_contrast)
+            _, taken[part] = light_path(
+                gray[part], self.invert, self.center, self.min_contrast, self.digit_box
+            )
         rest = np.flatnonzero(~taken)
         if rest.size:
             gray[rest] = self._in_parallel(self._transform_arrays, gray[rest], None, rest)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from skdigits.preprocessing import _geometry, _ink, _lighting
-from skdigits.preprocessing._batch import light_path
+from skdigits.preprocessing._light_path import light_path
 from skdigits.preprocessing._ink import Blank, _record
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
@@ -33,6 +33,8 @@ _UPSCALE = 4
 # upsampled (bicubic) to a long side of _SMALL_TO before anything else.
 _SMALL = 24
 _SMALL_TO = 64
+# MNIST's digit box, as a share of its frame.
+_MNIST_BOX = 20 / 28
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,27 @@ def normalise_digit(y, settings, trace=None):
     return out
 
 
-def takes_light_path(dec, settings):
-    """Whether :func:`~._batch.light_path` may take the image (of the output size)."""
-    s = settings.output_size
+def light_path_applies(settings):
+    """Whether the settings let :func:`~._light_path.light_path` take images at all.
+
+    It keeps a digit that has about MNIST's size as it is: what the full
+    pipeline makes of such a digit only when that pipeline crops it and scales
+    it into a box of MNIST's proportion of the frame (20 of 28 px). With another
+    ``digit_box``, or ``crop=False`` (the whole canvas scaled into the box),
+    every image goes through the full pipeline, as the parameters ask.
+    """
     return (
         settings.light_path
+        and settings.crop
+        and settings.digit_box == round(settings.output_size * _MNIST_BOX)
+    )
+
+
+def takes_light_path(dec, settings):
+    """Whether :func:`~._light_path.light_path` may take the image (of the output size)."""
+    s = settings.output_size
+    return (
+        light_path_applies(settings)
         and dec.image.shape == (s, s)
         and tuple(dec.original_shape) == (s, s)
     )
@@ -190,7 +208,8 @@ def preprocess_image(dec, settings, trace=None):
         # An ink map (the alpha of a transparent image) is light on dark.
         invert = False if dec.is_ink else settings.invert
         out, taken = light_path(
-            dec.image[None].copy(), invert, settings.center, settings.min_contrast
+            dec.image[None].copy(), invert, settings.center, settings.min_contrast,
+            settings.digit_box,
         )
         if taken[0]:
             _record(trace, "placed", out[0])

@@ -1,0 +1,224 @@
+"""A digit and the clutter beside or across it, in one frame of the output size.
+
+The light path (:mod:`._light_path`) decides for a whole batch at once which
+frames are MNIST-like digits. Frames whose ink is larger than a digit, or lies
+off centre, are looked at closer, one at a time, by the functions here: is the
+ink a digit with clutter beside or across it (bars, blobs, a line, dots), and
+where is the digit's own centre? Sizes are measured on the *solid* ink (above
+half the ink's contrast) and compared with the digit box (MNIST: 20 px of 28).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits.preprocessing._geometry import crossing_line, mass_shift
+
+# A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
+# digit box (MNIST: 15 to 23 px: 20 px and its anti-aliased rim).
+_MIN_SIZE = 15 / 20
+_MAX_SIZE = 23 / 20
+# The digit's own pieces hold at least this share of the ink when the light path
+# moves a digit to the centre (a digit shifted off-centre: 0.975 or more for 95 %
+# of them; with a line or blobs beside it: 0.4-0.95).
+_OWN_INK = 0.97
+# Pieces of the digit beside its main piece are at least this long: the dots
+# of a dotted line (or specks) near a digit are no part of it.
+_MIN_PIECE = 3
+# Strokes: solid ink that a 2x2 square fits in, and the pixels next to it; the
+# digit's strokes hold at least this share of its solid ink when thin ink is
+# set apart as clutter.
+_BLOCK = np.ones((2, 2), dtype=bool)
+_NEAR = np.ones((3, 3), dtype=bool)
+_STROKE_SHARE = 0.5
+# ... in pieces of at least this many pixels: the corners of a zigzag's thin
+# line hold 2x2 or 2x3 blocks of solid ink, no stroke.
+_MIN_CORE = 7
+# A line across the frame whose ends stand only this many pixels clear of the
+# rest of the ink, or whose band holds up to this many solid pixels per pixel
+# of its length (a bold line, 3-5 px; see crossing_line) is weaker evidence:
+# enough to keep the frame uncropped, and to move it by a pixel at most, not
+# to keep it in place.
+_NEAR_CLEAR = 1
+_BOLD_LINE = 5.0
+# MNIST centres its digits' mass to within half a pixel. The light path moves a
+# digit only if its centre of mass is at least this far (px) from the frame's
+# centre: a line or a blob added to a centred digit moves its mass by about a
+# pixel, and the shift follows it off MNIST's centre (on MNIST-C's "line", 1-px
+# shifts cost 18 of 201 digits at 0.5); a digit closer than this reads as well
+# in place (at 0.8 no drawn-dev file changes with any of six models; at 1.0 one
+# does).
+STAY = 0.8
+# Ink touching one side of the frame in two or more places spread over at least
+# this share of the side: a line running along that edge (a zigzag's peaks, a
+# dashed line) beside the digit -- the crop would take it for part of the digit
+# and shrink the digit. A large digit touches a side in one place (drawn-dev's
+# 28x28 canvases: one run of up to 13 px).
+_ALONG = 0.35
+
+
+def size_range(box):
+    """``(smallest, largest)`` span (px) of a digit's solid ink for a digit box of ``box`` px."""
+    return _MIN_SIZE * box, _MAX_SIZE * box
+
+
+def weak_line(solid):
+    """Weaker evidence of a line across the frame (see _NEAR_CLEAR)."""
+    return crossing_line(solid, clear=_NEAR_CLEAR, thick=_BOLD_LINE)
+
+
+def along_an_edge(sides, level, light, s):
+    """Whether the ink touches a side of the ``s`` x ``s`` frame (``sides``: its four rows
+    or columns of border pixels) in two or more places spread over ``_ALONG`` of it or
+    more."""
+    for side in sides:
+        touch = np.flatnonzero(side < level if light else side > level)
+        if touch.size >= 2 and touch[-1] - touch[0] + 1 >= _ALONG * s and (
+                np.diff(touch).max() > 1):
+            return True
+    return False
+
+
+def digit_pieces(img, solid, box):
+    """The digit's own ink in one image, and its box; ``(None, None)`` if it cannot tell.
+
+    Clutter beside the digit -- bars at the sides, blobs -- is left out: the
+    digit is the heaviest connected piece of solid ink that neither spans the
+    frame (nearly) from edge to edge nor reaches in from an edge beyond a
+    digit's size (a bar, a line, or the digit crossed by one), with the pieces
+    within a few pixels of it (not single specks of noise) and the fainter ink
+    within their box. If such clutter outweighs that piece, the piece is only a
+    fragment of the digit: nothing can be told. ``box``: the digit box (px).
+    """
+    s = img.shape[0]
+    largest = size_range(box)[1]
+    lab, n = ndimage.label(solid, structure=_NEAR)
+    if n == 0:
+        return None, None
+    weight = np.bincount(lab.ravel(), weights=img.ravel(), minlength=n + 1)
+    weight[0] = 0
+    boxes = ndimage.find_objects(lab)
+    sizes = [max(rs.stop - rs.start, cs.stop - cs.start) for rs, cs in boxes]
+    spanning = 0.0
+    for k, ((rs, cs), size) in enumerate(zip(boxes, sizes)):
+        edge = rs.start == 0 or cs.start == 0 or rs.stop == s or cs.stop == s
+        if size >= s - 2 or (edge and size > largest):
+            # Edge to edge, or from an edge and larger than a digit: a bar, a
+            # line, or a digit merged with one -- not a lone digit.
+            spanning = max(spanning, weight[k + 1])
+            weight[k + 1] = 0
+    main = int(np.argmax(weight)) - 1
+    if weight[main + 1] <= spanning:
+        # The heaviest ink spans the frame: the digit crossed by a line or
+        # touching a bar, and what is left are fragments. Nothing can be told.
+        return None, None
+    (r0, r1), (c0, c1) = (boxes[main][0].start, boxes[main][0].stop), (
+        boxes[main][1].start, boxes[main][1].stop)
+    big = weight[main + 1]
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[main + 1] = True
+    changed = True
+    while changed:  # pieces within a few pixels of the digit's box join it
+        changed = False
+        near = max(2, round(0.15 * max(r1 - r0, c1 - c0)))
+        for k, (rs, cs) in enumerate(boxes):
+            gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
+            if (not keep[k + 1] and sizes[k] >= _MIN_PIECE and weight[k + 1] >= 0.05 * big
+                    and gap <= near):
+                keep[k + 1] = changed = True
+                r0, r1 = min(r0, rs.start), max(r1, rs.stop)
+                c0, c1 = min(c0, cs.start), max(c1, cs.stop)
+    digit = np.zeros_like(img)
+    digit[r0:r1, c0:c1] = img[r0:r1, c0:c1]
+    digit[solid & ~keep[lab]] = 0
+    return digit, (r0, r1, c0, c1)
+
+
+def without_thin_ink(img, solid):
+    """``(img, solid)`` without the thin ink: solid pixels more than a pixel away from
+    any stroke at least 2 px wide (a 2x2 opening, in pieces of ``_MIN_CORE`` pixels
+    or more), with the faint ink around them.
+
+    Thin clutter -- a 1-px line or zigzag drawn over the digit, dots, specks -- is
+    no part of the digit; MNIST's strokes are 2-4 px wide. Images whose strokes
+    are mostly that thin (a fine pen) are returned unchanged.
+    """
+    core = ndimage.binary_opening(solid, _BLOCK)
+    lab, n = ndimage.label(core, structure=_NEAR)
+    if n:
+        sizes = np.bincount(lab.ravel(), minlength=n + 1)
+        sizes[0] = 0
+        core = sizes[lab] >= _MIN_CORE
+    n_core, n_solid = int(core.sum()), int(solid.sum())
+    if n_core < _STROKE_SHARE * n_solid or n_core == n_solid:
+        return img, solid
+    near = ndimage.binary_dilation(core, _NEAR)
+    thin = solid & ~near
+    if not thin.any():
+        return img, solid
+    # The faint rim of a thin line goes with it.
+    drop = ndimage.binary_dilation(thin, _NEAR) & ~near
+    return np.where(drop, 0, img).astype(img.dtype, copy=False), solid & ~drop
+
+
+def digit_fits(ink, solid, border_sides, edge_level, light, box):
+    """Whether ink larger than a digit is a digit of the right size with clutter.
+
+    ``ink`` is the frame with its ink high (light-background frames flipped),
+    ``solid`` its solid ink, ``border_sides`` the frame's four sides as it came
+    (its ink beyond ``edge_level``, low on a ``light`` background). True when
+    the digit's own pieces (:func:`digit_pieces`), with or without the thin ink
+    (a thin line or zigzag merged with the digit), have a digit's size; when a
+    line crosses the frame, even one that comes close to the digit
+    (:func:`weak_line`); or when a line runs along an edge
+    (:func:`along_an_edge`). The crop would take such clutter for part of the
+    digit and shrink the digit; the frame is better left as it is.
+    """
+    smallest, largest = size_range(box)
+    for strokes_only in (False, True):
+        _, pieces = digit_pieces(*(without_thin_ink(ink, solid) if strokes_only
+                                   else (ink, solid)), box)
+        if pieces is not None:
+            size = max(pieces[1] - pieces[0], pieces[3] - pieces[2])
+            if smallest <= size <= largest:
+                return True
+    return weak_line(solid) or along_an_edge(border_sides, edge_level, light, ink.shape[0])
+
+
+def digit_shift(img, solid, box, beyond_box):
+    """Whole-pixel shift ``(dy, dx)`` that centres the mass of the digit's own ink.
+
+    ``img`` has its ink high, in [0, 1]; ``beyond_box``: its solid ink spans more
+    than the digit box (``box`` px), so clutter may lie among it: thin ink is set
+    apart, and no shift follows a line across the frame (more than a pixel if the
+    line comes close to the digit or is bold).
+    """
+    s = img.shape[0]
+    ink, strokes = without_thin_ink(img, solid) if beyond_box else (img, solid)
+    digit, pieces = digit_pieces(ink, strokes, box)
+    if digit is None or max(pieces[1] - pieces[0], pieces[3] - pieces[2]) > size_range(box)[1]:
+        # No digit apart from the clutter, or clutter joined to it (its pieces
+        # span more than a digit): where the digit's centre is cannot be told.
+        return 0, 0
+    dy, dx = mass_shift(digit, s, STAY)
+    if float(digit.sum()) < _OWN_INK * float(ink.sum()):
+        # Much ink lies outside the digit's pieces: clutter (a line, bars,
+        # blobs) or a piece of the digit itself. Which one cannot be told: the
+        # digit moves only if all its ink and its own pieces agree on where to
+        # (within a pixel), otherwise it stays in place.
+        wy, wx = mass_shift(ink, s)
+        if max(abs(dy - wy), abs(dx - wx)) > 1:
+            return 0, 0
+    if (dy or dx) and beyond_box:
+        if crossing_line(solid):
+            # A line across the frame beside or over a digit that is centred
+            # without it: the shift would only follow the line's ink.
+            return 0, 0
+        if max(abs(dy), abs(dx)) > 1 and weak_line(solid):
+            # The same, but the line's ends come within 2 px of the rest of the
+            # ink, as a large digit's long stroke may, or the line is as bold as
+            # strokes side by side: a pixel's shift (what a large drawn 0 may
+            # need) and no more.
+            return int(np.clip(dy, -1, 1)), int(np.clip(dx, -1, 1))
+    return dy, dx

@@ -1,0 +1,290 @@
+"""The light path: digits that are already size-normalised (MNIST-like).
+
+An image of exactly the output size whose digit already has about MNIST's
+size needs no crop, no rescaling and no stroke correction -- and those steps
+can only hurt it when it carries clutter they might mistake for ink (stripes,
+lines crossing it): where a step cannot tell whether it helps, the image is
+left closer to its input. :func:`light_path` decides, per image and by one
+rule, whether an image is such a digit, and if so fixes only its polarity,
+contrast and centre of mass.
+
+Both the single-image pipeline (on one image) and the estimator's batch path
+(on a whole batch at once, vectorised) call it; images it does not take go
+through the full pipeline in both. So a batch and the same images one by one
+give the same digits. The rule is vectorised here; the frames that need a
+closer look (ink larger than a digit, or off centre) get it one at a time in
+:mod:`._clutter`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits.preprocessing._clutter import STAY, digit_fits, digit_shift, size_range
+from skdigits.preprocessing._geometry import whole_pixels
+from skdigits.preprocessing._ink import flat_contrast
+from skdigits.preprocessing._stats import median
+
+# Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
+# split a digit's solid ink, so that it spans less than a digit. Such a frame is
+# still a digit in place when its solid ink spans at least _MIN_SIZE_CLUTTERED
+# of the digit box and more than _CENTRE_SHARE of it lies inside the digit box
+# at the centre of the frame, where a digit is; clutter spreads evenly (a 28x28
+# frame of textured paper has 54-100 % of its solid ink outside MNIST's box,
+# the suite's fogged digits 0-32 % but for 2 of 25).
+_MIN_SIZE_CLUTTERED = 8 / 20
+_CENTRE_SHARE = 0.5
+# Evidence of a stroke: at least this many pairs of side-by-side solid pixels
+# (scattered dots have none; MNIST's smallest "1" has more than 20).
+_MIN_PAIRS = 16
+# Strokes at least 2 pixels wide somewhere: a 2x2 block of solid ink (31 of
+# MNIST's 60,000 training digits have none; a 1-pixel pen line has none).
+_MIN_BLOCKS = 1
+# MNIST's digits are anti-aliased: their solid ink is rimmed with gray pixels
+# (beyond a tenth of the way from the background to the ink, below half of
+# it): a median of 0.32 per side between a solid and another pixel, below
+# 0.06 for 0.1 % of its 60,000 training digits; 24 of them have none at all.
+# A hard-edged frame -- a binary canvas, with (next to) no rim: fewer rim
+# pixels than this share of those sides -- is no MNIST digit even at MNIST's
+# size: the full pipeline rescales it into MNIST's box, anti-aliased, and
+# corrects its pen. (Per side of the solid ink, not per pixel of ink: clutter
+# such as bars at the sides adds ink but few sides; above 0.005, impulse noise
+# on a digit would count as hard-edged.)
+_MIN_RIM = 0.005
+# Contrast that no lighting of empty paper gives (a gradient spans 0.1-0.4 of the
+# range): such ink needs no check that it survives a flattened lighting.
+_SURE_CONTRAST = 0.6
+# Ink reaching a side of the frame: beyond this share of the contrast.
+_EDGE_INK = 0.2
+# Dense noise: mean absolute difference between neighbouring pixels above
+# this fraction of the ink's contrast (MNIST: 0.05-0.1; with strong Gaussian
+# or impulse noise up to 0.28; uniform noise 0.55-0.7).
+_MAX_ROUGH = 0.35
+# Solid ink at most this thick (twice the widest inscribed disc's radius),
+# as a fraction of the frame, on frames with clutter on their border.
+_MAX_THICKNESS = 0.5
+
+
+def _count(mask):
+    """Number of True values of each image of an (n, h, w) boolean array."""
+    # Summing the bytes is 2-4 times faster than np.count_nonzero(axis=1); in
+    # 16 bits while no image can hold more True values than that.
+    flat = mask.reshape(len(mask), -1).view(np.uint8)
+    if flat.shape[1] < 2**16:
+        return flat.sum(axis=1, dtype=np.uint16).astype(np.int64)
+    return flat.sum(axis=1, dtype=np.int64)
+
+
+def _border(x):
+    """The border pixels of each (n, s, s) image: top, bottom, left and right sides."""
+    return np.concatenate([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
+
+
+def _polarity(x, border, invert):
+    """``(light, bg)``: whether each image's background is the light one, and its level."""
+    n, s, _ = x.shape
+    bg = median(border, axis=-1)
+    if invert != "auto":
+        return np.full(n, bool(invert)), bg
+    flat = x.reshape(n, s * s)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    # The ink is the extreme farther from the background level -- unless the
+    # middle of the frame, where the digit is, and the border above and below
+    # it are dark: then only the sides of the frame are light (bands
+    # inverted), and the middle's level is the background.
+    light = (bg - lo) > (hi - bg)
+    if light.any():
+        a, b = s // 7, 2 * s // 7
+        middle = x[light, a : s - a, b : s - b].reshape(int(light.sum()), -1)
+        # The middle's background level: its lower quartile, as a bold digit
+        # can cover half of the middle (never three quarters of it).
+        level = np.partition(middle, middle.shape[-1] // 4, axis=-1)[:, middle.shape[-1] // 4]
+        above_below = np.concatenate([x[light, 0, b : s - b], x[light, -1, b : s - b]], axis=1)
+        mid = (lo[light] + hi[light]) / 2
+        # Dark in the middle and above and below it: the digit's surround is
+        # dark, only the sides of the frame are light.
+        dark = (level < mid) & (median(above_below, axis=-1) < mid)
+        which = np.flatnonzero(light)[dark]
+        light[which] = False
+        bg[which] = level[dark]
+    return light, bg
+
+
+def _not_a_surface(x, solid, light, contrast, min_contrast, candidates):
+    """Which ``candidates`` (indices of cluttered frames) hold strokes, not a surface.
+
+    Solid ink thicker than half the frame is paper under a lighting gradient or
+    a shadow -- no pen draws a stroke that wide (MNIST: a sixth at most). And
+    its contrast must not be the lighting's: once a smooth lighting is taken
+    out (as the full pipeline does), the ink still stands out.
+    """
+    s = x.shape[1]
+    keep = np.zeros(candidates.size, dtype=bool)
+    for k, i in enumerate(candidates):
+        inside = ndimage.distance_transform_edt(np.pad(solid[i], 1))
+        keep[k] = 2 * float(inside.max()) <= _MAX_THICKNESS * s and (
+            contrast[i] >= _SURE_CONTRAST
+            or flat_contrast(x[i], bool(light[i])) >= min_contrast)
+    return keep
+
+
+def _normalise(x, taken, light, bg, top):
+    """Flip the light-background images among ``taken`` and stretch their ink to [0, 1]."""
+    flip = light & taken
+    if flip.any():
+        x[flip] = 1 - x[flip]
+    bg = np.where(light, 1 - bg, bg)
+    top = np.where(light, 1 - top, top)
+    needs = ((bg != 0) | (top != 1)) & taken
+    if needs.any():
+        lo = bg[needs, None, None]
+        hi = top[needs, None, None]
+        x[needs] = np.clip((x[needs] - lo) / (hi - lo), 0, 1)
+
+
+def _place(x, solid, taken, extent, center, box):
+    """Shift each image in ``taken`` by whole pixels: centre of mass or box centred.
+
+    Images whose ink spans more than any digit stay in place: clutter lies
+    among it (they were taken because the digit's own pieces have a digit's
+    size, a line crosses it, or it reaches two sides), where the digit's
+    centre is cannot be told for sure, and centring on a guess cost more
+    digits than it won.
+    """
+    s = x.shape[1]
+    one = np.ones(s, dtype=np.float32)
+    rows, cols = x @ one, one @ x
+    ry, rx = rows > 0, cols > 0
+    first_r = np.argmax(ry, axis=1)
+    last_r = s - 1 - np.argmax(ry[:, ::-1], axis=1)
+    first_c = np.argmax(rx, axis=1)
+    last_c = s - 1 - np.argmax(rx[:, ::-1], axis=1)
+    in_place = extent > size_range(box)[1]
+    if center == "mass":
+        mass = rows.sum(axis=1)
+        safe = np.where(mass > 0, mass, 1)
+        idx = np.arange(s, dtype=np.float32)
+        dy = whole_pixels(s / 2 - rows @ idx / safe, STAY)
+        dx = whole_pixels(s / 2 - cols @ idx / safe, STAY)
+        # Only images that would move (none of MNIST's 60,000 training digits
+        # by more than a pixel) are looked at closer, one by one.
+        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~in_place):
+            dy[i], dx[i] = digit_shift(x[i], solid[i], box, extent[i] > box)
+    else:
+        dy = (s - (last_r - first_r + 1)) // 2 - first_r
+        dx = (s - (last_c - first_c + 1)) // 2 - first_c
+    dy[in_place], dx[in_place] = 0, 0
+    # Keep all ink inside the frame.
+    dy = np.clip(dy, -first_r, s - 1 - last_r)
+    dx = np.clip(dx, -first_c, s - 1 - last_c)
+    for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken):
+        x[i] = np.roll(x[i], (dy[i], dx[i]), axis=(0, 1))
+
+
+def light_path(x, invert, center, min_contrast, box=20):
+    """Polarity, contrast and centring of the (n, s, s) images that are MNIST-like.
+
+    ``x`` (float32 in [0, 1]) is modified in place. ``box`` is the digit box
+    (px): the side of the box that the full pipeline scales digits into
+    (MNIST: 20 of 28). Returns ``(x, taken)``: ``taken[i]`` is True for the
+    images that this path normalised; the others are left unchanged, for the
+    full pipeline. An image is taken when its ink (what lies beyond the
+    border's median level) stands at least ``min_contrast`` above the
+    background, it is not dense noise, its solid ink (above half that
+    contrast) forms strokes -- pairs of neighbouring pixels, which scattered
+    dots do not have, and a 2x2 block, which 1-pixel pen lines do not have
+    --, its ink is anti-aliased like MNIST's (not a hard-edged binary canvas)
+    and it spans 15/20 to 23/20 of the digit box (from 8/20 if clutter
+    reaching two sides splits it and it lies mostly at the centre), or more if
+    the ink touches two or more sides of the frame, or one side in places
+    spread along it (bars, lines, noise: the crop could not tell them from the
+    digit), if the digit's own pieces -- with or without thin ink (a 1-px line
+    or zigzag, dots) -- have a digit's size, or if a line is drawn across the
+    digit (:func:`~._clutter.digit_fits`). Images whose ink spans more than
+    23/20 of the box are left in place (their centre is a guess); centring the
+    others follows neither thin ink nor a line across the frame
+    (:func:`~._clutter.digit_shift`).
+    """
+    n, s, _ = x.shape
+    smallest, largest = size_range(box)
+    border = _border(x)
+    light, bg = _polarity(x, border, invert)
+    # The decision is taken on the unmodified images (those not taken are
+    # left as they are): ink is what lies beyond the background level.
+    flat = x.reshape(n, s * s)
+    top = np.where(light, flat.min(axis=1), flat.max(axis=1))
+    contrast = np.abs(top - bg)
+    taken = contrast >= min_contrast
+    # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
+    # Noise would show on the border too: images with a clean border skip it.
+    # (Its upper quartile, not its median: noise clipped at the background's
+    # level leaves half the border exactly at that level.)
+    dev = np.abs(border - bg[:, None])
+    q = dev.shape[1] * 3 // 4
+    noisy = np.flatnonzero(taken & (np.partition(dev, q, axis=-1)[:, q] > 0.02))
+    if noisy.size:
+        xs = x[noisy]
+        rough = np.abs(xs[:, :, 1:] - xs[:, :, :-1]).mean(axis=(1, 2))
+        taken[noisy] &= rough / np.maximum(contrast[noisy], 1e-6) <= _MAX_ROUGH
+    # Solid ink: beyond half the contrast (light-background images flipped in
+    # a copy: the images themselves are modified only once taken).
+    half = ((bg + top) / 2)[:, None, None]
+    solid = x > half
+    if light.any():
+        solid[light] = x[light] < half[light]
+    surfaces = noisy[taken[noisy]]
+    taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)
+    rows2 = solid[:, 1:, :] & solid[:, :-1, :]
+    pairs = _count(rows2) + _count(solid[:, :, 1:] & solid[:, :, :-1])
+    # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they
+    # go through the full pipeline, which thickens them to MNIST's width.
+    blocks = _count(rows2[:, :, 1:] & rows2[:, :, :-1])
+    # (sums by matrix products: several times faster than NumPy's reductions)
+    one = np.ones(s, dtype=np.float32)
+    solid_f = solid.astype(np.float32)
+    solid_rows = solid_f @ one  # solid pixels per row
+    extent = np.maximum(
+        np.count_nonzero(solid_rows, axis=1), np.count_nonzero(one @ solid_f, axis=1)
+    )
+    taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS)
+    big_enough = extent >= smallest
+    # Hard-edged ink (no anti-aliased rim): see _MIN_RIM. The rim is the ink
+    # beyond a tenth of the way from the background but not solid (one more
+    # comparison per pixel); the sides between solid and other pixels are 4 per
+    # solid pixel, less 2 per pair.
+    n_solid = solid_rows.sum(axis=1)
+    beyond_tenth = _count(x > (bg + 0.1 * (top - bg))[:, None, None])
+    rim = np.where(light, s * s - beyond_tenth, beyond_tenth) - n_solid
+    taken &= rim >= _MIN_RIM * (4 * n_solid - 2 * pairs)
+    # Ink larger than a digit is a digit to rescale (the full pipeline) --
+    # unless it touches two or more sides of the frame (bars, lines or noise
+    # reaching the edges) or is a digit with clutter (digit_fits), which the
+    # crop would take for the digit. A line fades where it leaves the frame
+    # (anti-aliased, or fainter than the digit): ink above a fifth of the
+    # contrast counts as reaching a side.
+    edge_level = bg + (top - bg) * _EDGE_INK
+    starts = [0, s, 2 * s, 3 * s - 2]  # top, bottom, left, right in ``border``
+    sides = np.where(
+        light[:, None],
+        np.minimum.reduceat(border, starts, axis=1) < edge_level[:, None],
+        np.maximum.reduceat(border, starts, axis=1) > edge_level[:, None],
+    ).sum(axis=1)
+    # Smaller solid ink on a cluttered frame: a digit split by the clutter if
+    # that ink lies mostly at the centre (see _MIN_SIZE_CLUTTERED).
+    split = np.flatnonzero(taken & ~big_enough & (sides >= 2)
+                           & (extent >= _MIN_SIZE_CLUTTERED * box))
+    if split.size:
+        m = round((s - box) / 2)
+        centre = _count(solid[split, m : s - m, m : s - m])  # (a copy: fancy indexing)
+        big_enough[split] = centre > _CENTRE_SHARE * n_solid[split]
+    taken &= big_enough
+    fits = (extent <= largest) | (sides >= 2)
+    for i in np.flatnonzero(taken & ~fits):
+        fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
+                             np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box)
+    taken &= fits
+    if taken.any():
+        _normalise(x, taken, light, bg, top)
+        _place(x, solid, taken, extent, center, box)
+    return x, taken
