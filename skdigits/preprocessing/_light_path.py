@@ -64,6 +64,19 @@ _MAX_ROUGH = 0.35
 # Solid ink at most this thick (twice the widest inscribed disc's radius),
 # as a fraction of the frame, on frames with clutter on their border.
 _MAX_THICKNESS = 0.5
+# A textured surface (paper grain, fabric, a wall), not a digit: its "ink" -- the
+# extreme beyond the background level -- stands less than _TEXTURE_CONTRAST
+# above it, has soft edges (no step between neighbouring pixels above _SOFT of
+# that contrast: MNIST's anti-aliased digits, faint ones too, step 0.88-1 of it;
+# paper grain smoothed over 1-3 px: a median of 0.47) and lies spread over the
+# frame (at least _SPREAD of its solid ink outside the digit box at its centre,
+# where a digit lies: faint or blurred MNIST digits 0-0.05). Fog is the nearest
+# thing on a digit (MNIST-C's fog: 59 % of 3,000 frames below 0.3 of contrast,
+# their steps from 0.79 of it): none of 5,000 fogged MNIST digits is taken for
+# a texture (10 with a contrast limit of 0.3 and steps up to 0.85).
+_TEXTURE_CONTRAST = 0.25
+_SOFT = 0.8
+_SPREAD = 0.3
 
 
 def _count(mask):
@@ -109,6 +122,41 @@ def _polarity(x, border, invert):
         light[which] = False
         bg[which] = level[dark]
     return light, bg
+
+
+def _outside_the_box(solid, box):
+    """Share of each frame's solid ink outside the digit box (``box`` px) at its centre."""
+    s = solid.shape[1]
+    m = round((s - box) / 2)
+    inside = _count(solid[:, m : s - m, m : s - m])  # (a copy: fancy indexing, or a view)
+    return 1 - inside / np.maximum(_count(solid), 1)
+
+
+def _textured(x, solid, contrast, box):
+    """Which (n, s, s) frames are a textured surface, not a digit (see _TEXTURE_CONTRAST)."""
+    soft = np.zeros(len(x), dtype=bool)
+    faint = np.flatnonzero(contrast < _TEXTURE_CONTRAST)
+    if faint.size:
+        xs = x[faint]
+        step = np.maximum(np.abs(np.diff(xs, axis=1)).max(axis=(1, 2)),
+                          np.abs(np.diff(xs, axis=2)).max(axis=(1, 2)))
+        soft[faint] = (step < _SOFT * contrast[faint]) & (
+            _outside_the_box(solid[faint], box) >= _SPREAD)
+    return soft
+
+
+def textured_frame(image, invert, box=20):
+    """Whether one (s, s) image, as it came, is a textured surface and no digit.
+
+    The test that keeps :func:`light_path` from taking such a frame; the
+    pipeline declares the frame blank with it (see _TEXTURE_CONTRAST).
+    """
+    x = image[None].astype(np.float32, copy=False)
+    light, bg = _polarity(x, _border(x), invert)
+    top = x.min() if light[0] else x.max()
+    contrast = np.abs(top - bg)
+    solid = x < (bg + top) / 2 if light[0] else x > (bg + top) / 2
+    return bool(_textured(x, solid, contrast, box)[0])
 
 
 def _not_a_surface(x, solid, light, contrast, min_contrast, candidates):
@@ -233,6 +281,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     solid = x > half
     if light.any():
         solid[light] = x[light] < half[light]
+    taken &= ~_textured(x, solid, contrast, box)
     surfaces = noisy[taken[noisy]]
     taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)
     rows2 = solid[:, 1:, :] & solid[:, :-1, :]
@@ -275,9 +324,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     split = np.flatnonzero(taken & ~big_enough & (sides >= 2)
                            & (extent >= _MIN_SIZE_CLUTTERED * box))
     if split.size:
-        m = round((s - box) / 2)
-        centre = _count(solid[split, m : s - m, m : s - m])  # (a copy: fancy indexing)
-        big_enough[split] = centre > _CENTRE_SHARE * n_solid[split]
+        big_enough[split] = _outside_the_box(solid[split], box) < 1 - _CENTRE_SHARE
     taken &= big_enough
     fits = (extent <= largest) | (sides >= 2)
     for i in np.flatnonzero(taken & ~fits):

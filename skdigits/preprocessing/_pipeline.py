@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from skdigits.preprocessing import _geometry, _ink, _lighting
-from skdigits.preprocessing._light_path import light_path
+from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._ink import Blank, _record
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
@@ -177,14 +177,15 @@ def light_path_applies(settings):
     )
 
 
+def _output_sized(dec, settings):
+    """Whether the image came at the output size (an MNIST-like frame, or none)."""
+    s = settings.output_size
+    return dec.image.shape == (s, s) and tuple(dec.original_shape) == (s, s)
+
+
 def takes_light_path(dec, settings):
     """Whether :func:`~._light_path.light_path` may take the image (of the output size)."""
-    s = settings.output_size
-    return (
-        light_path_applies(settings)
-        and dec.image.shape == (s, s)
-        and tuple(dec.original_shape) == (s, s)
-    )
+    return light_path_applies(settings) and _output_sized(dec, settings)
 
 
 def preprocess_image(dec, settings, trace=None):
@@ -204,6 +205,12 @@ def preprocess_image(dec, settings, trace=None):
         The image holds no digit.
     """
     _record(trace, "decoded", dec.image)
+    if (_output_sized(dec, settings) and not dec.is_ink
+            and textured_frame(dec.image, settings.invert, settings.digit_box)):
+        # A frame of the output size holds its digit in the digit box at its
+        # centre; faint, soft "ink" spread over the frame is a textured surface.
+        raise Blank("it is a textured surface: faint, soft-edged grains spread over "
+                    "the frame, no stroke")
     if takes_light_path(dec, settings):
         # An ink map (the alpha of a transparent image) is light on dark.
         invert = False if dec.is_ink else settings.invert
