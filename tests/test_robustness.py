@@ -65,12 +65,6 @@ N_BATCH_LARGE = 30
 KNOWN_MISSES = {
     "tiny_2000": "18 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
     "tiny_2400": "18 vs 19 of 20 on 2400x1800 canvases (was 0 of 20: all blank)",
-    # Since the session's model is trained through the rule for hard-edged frames
-    # (24 binary MNIST training digits now rescaled): this small model loses about
-    # a point to the light path's contrast stretch of blurred digits on 500 of them
-    # (glass blur too: 86.2 vs 87.4 %, but 137 vs 139 here); the benchmark's
-    # classic CNN gains 0.6 on glass blur and loses nothing on motion blur.
-    "motion_blur": "127 vs 131 of 150 (500 digits: 86.6 vs 87.6 %)",
 }
 
 

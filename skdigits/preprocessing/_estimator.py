@@ -48,7 +48,8 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
 
     0. an image of exactly the output size whose digit already has about
        MNIST's size (its solid ink forms strokes spanning at least 15 of the
-       28 pixels, with enough contrast, and it is not dense noise) takes the
+       28 pixels -- a blurred digit's ink above a quarter of its contrast --,
+       with enough contrast, and it is not dense noise) takes the
        *light path* (``fast_batches``; with MNIST's ``digit_box`` and
        ``crop``, see there): its polarity is fixed, background
        moved to 0 and peak to 1, and it is shifted by whole pixels to centre

@@ -77,6 +77,14 @@ _MAX_THICKNESS = 0.5
 _TEXTURE_CONTRAST = 0.25
 _SOFT = 0.8
 _SPREAD = 0.3
+# A blurred digit (motion blur, defocus): its solid ink is only the peaks where
+# the blur piles strokes up, spanning less than a digit (motion blur of 5-9 px:
+# 9-14 px), while its ink above _BLUR_LEVEL of the contrast has the digit's
+# size. A soft-edged frame (see _SOFT: a small sharp digit steps 0.88-1 of its
+# contrast) whose solid ink spans at least _MIN_SIZE_CLUTTERED of the box is
+# sized by that ink instead -- and kept as it came, not cropped to its halo and
+# shrunk.
+_BLUR_LEVEL = 0.25
 
 
 def _count(mask):
@@ -132,17 +140,33 @@ def _outside_the_box(solid, box):
     return 1 - inside / np.maximum(_count(solid), 1)
 
 
+def _soft(xs, contrast):
+    """Which (n, s, s) frames have soft edges: no step between neighbouring pixels
+    above ``_SOFT`` of their ``contrast``."""
+    step = np.maximum(np.abs(np.diff(xs, axis=1)).max(axis=(1, 2)),
+                      np.abs(np.diff(xs, axis=2)).max(axis=(1, 2)))
+    return step < _SOFT * contrast
+
+
 def _textured(x, solid, contrast, box):
     """Which (n, s, s) frames are a textured surface, not a digit (see _TEXTURE_CONTRAST)."""
-    soft = np.zeros(len(x), dtype=bool)
+    textured = np.zeros(len(x), dtype=bool)
     faint = np.flatnonzero(contrast < _TEXTURE_CONTRAST)
     if faint.size:
-        xs = x[faint]
-        step = np.maximum(np.abs(np.diff(xs, axis=1)).max(axis=(1, 2)),
-                          np.abs(np.diff(xs, axis=2)).max(axis=(1, 2)))
-        soft[faint] = (step < _SOFT * contrast[faint]) & (
+        textured[faint] = _soft(x[faint], contrast[faint]) & (
             _outside_the_box(solid[faint], box) >= _SPREAD)
-    return soft
+    return textured
+
+
+def _blurred_digit(xs, light, bg, top, box):
+    """Which (n, s, s) frames (solid ink too small for a digit) are a blurred digit
+    of a digit's size (see _BLUR_LEVEL)."""
+    smallest, largest = size_range(box)
+    level = (bg + _BLUR_LEVEL * (top - bg))[:, None, None]
+    ink = np.where(light[:, None, None], xs < level, xs > level)
+    span = np.maximum(np.count_nonzero(ink.any(axis=2), axis=1),
+                      np.count_nonzero(ink.any(axis=1), axis=1))
+    return (span >= smallest) & (span <= largest) & _soft(xs, np.abs(top - bg))
 
 
 def textured_frame(image, invert, box=20):
@@ -298,6 +322,9 @@ def light_path(x, invert, center, min_contrast, box=20):
     )
     taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS)
     big_enough = extent >= smallest
+    short = np.flatnonzero(taken & ~big_enough & (extent >= _MIN_SIZE_CLUTTERED * box))
+    if short.size:
+        big_enough[short] = _blurred_digit(x[short], light[short], bg[short], top[short], box)
     # Hard-edged ink (no anti-aliased rim): see _MIN_RIM. The rim is the ink
     # beyond a tenth of the way from the background but not solid (one more
     # comparison per pixel); the sides between solid and other pixels are 4 per
