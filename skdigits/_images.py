@@ -59,11 +59,39 @@ class Decoded:
     original_shape : tuple of int
         ``(height, width)`` before any reduction, for error messages and the
         "is it only a speck" test.
+    region : callable or None
+        For an image reduced while decoding: ``region(top, bottom, left,
+        right)`` decodes the part of the image between those fractions of its
+        height and width again, at the finest resolution there is, as another
+        :class:`Decoded`. None for an image decoded at full resolution.
     """
 
     image: np.ndarray
     is_ink: bool
     original_shape: tuple
+    region: object = None
+
+
+def _pixel_span(lo, hi, n):
+    """Pixels ``[a, b)`` of ``n`` covering the fractions ``lo`` to ``hi`` of them."""
+    a = min(n - 1, max(0, math.floor(lo * n)))
+    return a, max(a + 1, min(n, math.ceil(hi * n)))
+
+
+def decoded_array(image, is_ink, work_size, shape=None):
+    """A :class:`Decoded` of a 2-D float array, reduced by :func:`reduce_array`.
+
+    When the array is reduced, its ``region`` reads a part of it again at full
+    resolution (reduced only as far as that part needs).
+    """
+    reduced = reduce_array(image, work_size)
+    region = None
+    if reduced is not image:
+        def region(top, bottom, left, right):
+            (r0, r1), (c0, c1) = (_pixel_span(top, bottom, image.shape[0]),
+                                  _pixel_span(left, right, image.shape[1]))
+            return decoded_array(image[r0:r1, c0:c1], is_ink, work_size)
+    return Decoded(reduced, is_ink, tuple(shape or image.shape), region)
 
 
 # --------------------------------------------------------------------------- #
@@ -292,10 +320,10 @@ def _array_item(arr, what, work_size, max_pixels=None):
             alpha = x[..., 3]
         x = x[..., 0] if c == 1 else rgb_to_gray(x)
     image, is_ink = resolve_alpha(x, alpha)
-    return Decoded(reduce_array(image, work_size), is_ink, shape)
+    return decoded_array(image, is_ink, work_size, shape)
 
 
-def _pil_item(im, what, work_size, max_pixels, own=False):
+def _pil_item(im, what, work_size, max_pixels, own=False, path=None):
     w, h = im.size
     if w == 0 or h == 0:
         raise ValueError(f"{what}: the image is empty (size {im.size}).")
@@ -312,35 +340,87 @@ def _pil_item(im, what, work_size, max_pixels, own=False):
     except Exception as exc:  # truncated / corrupt data, any decoder error
         raise ValueError(f"{what}: the image data is corrupt or truncated ({exc}).") from exc
 
-    orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
-    if orientation not in (None, 1):
-        im = ImageOps.exif_transpose(im)
-
+    opened = im
     mode = im.mode
-    scale = None
     try:
-        if mode == "P" or mode == "PA":
-            has_alpha = mode == "PA" or "transparency" in im.info
-            im = im.convert("RGBA" if has_alpha else "RGB")
-        elif mode == "1":
-            im = im.convert("L")
-        elif mode.startswith("I;16"):
-            im = im.convert("I")
-            scale = 65535.0
-        elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
-            im = im.convert("RGB")
-        elif mode in ("RGBa", "La"):
-            im = im.convert("RGBA" if mode == "RGBa" else "LA")
-        elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
-            im = im.convert("RGBA")
-
+        im, scale = _upright_and_plain(im)
         # Whatever the JPEG decoder's scaling left of the reduction.
         f = -(-max(im.size) * f // max(w, h))
+        drafted = max(im.size) < max(w, h)
+        region = None
+        if (f > 1 or drafted) and im.mode not in ("I", "F"):  # (their range: the whole's)
+            if drafted and path is not None:
+                # Decoded at a reduced scale (JPEG draft): parts are decoded anew.
+                region = _path_region(path, what, work_size)
+            else:
+                # (a file we opened is closed once decoded: its pixels are copied)
+                region = _pil_region(im.copy() if own and im is opened else im, what,
+                                     work_size)
         if f > 1:
             im = im.reduce(f)
     except (ValueError, OSError) as exc:
         raise ValueError(f"{what}: cannot read PIL mode {mode!r} ({exc}).") from exc
+    dec = _pil_pixels(im, scale, what, shape)
+    dec.region = region
+    return dec
 
+
+def _upright_and_plain(im):
+    """``(im, scale)``: a loaded PIL image turned upright (EXIF orientation) and in a
+    mode :func:`_pil_pixels` reads; ``scale`` is 65535 for 16-bit images, else None."""
+    orientation = im.getexif().get(0x0112, 1) if hasattr(im, "getexif") else 1
+    if orientation not in (None, 1):
+        im = ImageOps.exif_transpose(im)
+    mode = im.mode
+    scale = None
+    if mode == "P" or mode == "PA":
+        has_alpha = mode == "PA" or "transparency" in im.info
+        im = im.convert("RGBA" if has_alpha else "RGB")
+    elif mode == "1":
+        im = im.convert("L")
+    elif mode.startswith("I;16"):
+        im = im.convert("I")
+        scale = 65535.0
+    elif mode in ("CMYK", "YCbCr", "LAB", "HSV"):
+        im = im.convert("RGB")
+    elif mode in ("RGBa", "La"):
+        im = im.convert("RGBA" if mode == "RGBa" else "LA")
+    elif mode not in ("L", "LA", "RGB", "RGBA", "I", "F"):
+        im = im.convert("RGBA")
+    return im, scale
+
+
+def _path_region(path, what, work_size):
+    """``region`` of a :class:`Decoded` decoded at a reduced scale from the file ``path``."""
+
+    def region(top, bottom, left, right):
+        try:
+            with Image.open(path) as im:
+                im.load()
+                full, _ = _upright_and_plain(im)
+                return _pil_region(full, what, work_size)(top, bottom, left, right)
+        except Exception as exc:  # the file changed meanwhile, a decoder error, ...
+            raise ValueError(f"{what}: cannot decode it again ({exc}).") from exc
+
+    return region
+
+
+def _pil_region(full, what, work_size):
+    """``region`` of a :class:`Decoded` reduced from the PIL image ``full``."""
+
+    def region(top, bottom, left, right):
+        (r0, r1), (c0, c1) = (_pixel_span(top, bottom, full.height),
+                              _pixel_span(left, right, full.width))
+        part = full.crop((c0, r0, c1, r1))
+        f = reduction_factor(max(part.size), work_size)
+        return _pil_pixels(part.reduce(f) if f > 1 else part, None, what,
+                           (r1 - r0, c1 - c0))
+
+    return region
+
+
+def _pil_pixels(im, scale, what, shape):
+    """A :class:`Decoded` of a loaded PIL image in mode L, LA, RGB, RGBA, I or F."""
     arr = np.asarray(im)
     mode = im.mode
     if mode in ("I", "F"):
@@ -404,7 +484,7 @@ def _open_path(path, what, work_size, max_pixels):
             raise ValueError(f"{what}: cannot open the image ({exc}).") from exc
         with im:
             try:
-                return _pil_item(im, what, work_size, max_pixels, own=True)
+                return _pil_item(im, what, work_size, max_pixels, own=True, path=p)
             except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
                 raise ValueError(
                     f"{what}: the image is too large to decode safely ({exc})."

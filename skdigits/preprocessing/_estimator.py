@@ -67,7 +67,9 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
        background *is* the digit (the opaque part, whatever its colour);
        large images are block-averaged toward 128 px a side, by at most 5x
        (thin pen lines keep their contrast) unless that leaves them longer
-       than 640 px; low-resolution images (long side < 24 px) are upsampled
+       than 640 px -- a digit left smaller than 16 px there (a small digit on
+       a large canvas) is read again from its part of the image at full
+       resolution; low-resolution images (long side < 24 px) are upsampled
        (bicubic) to 64 px, their background taken as flat;
     2. flatten uneven lighting: a quadratic surface fitted robustly (sigma
        clipping) to the background is subtracted, when it explains the
@@ -384,7 +386,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         for i in range(n):
             a = None if alpha is None else alpha[i]
             image, is_ink = _pixels.resolve_alpha(gray[i], a)
-            dec = _images.Decoded(_images.reduce_array(image, WORK_SIZE), is_ink, (h, w))
+            dec = _images.decoded_array(image, is_ink, WORK_SIZE, (h, w))
             out[i] = self._one(dec, settings, int(index[i]), _images.BATCH_ITEM)
         return out
 

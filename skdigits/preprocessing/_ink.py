@@ -19,7 +19,13 @@ from skdigits.preprocessing._geometry import bbox, inside_distance
 from skdigits.preprocessing._stats import median, otsu, percentile
 
 class Blank(Exception):
-    """Raised internally for an image holding no digit."""
+    """Raised internally for an image holding no digit.
+
+    ``ink``: the ink map it was judged on when ink was found but no digit in it
+    (dots or specks), else None.
+    """
+
+    ink = None
 
 
 def _record(trace, name, image):
@@ -318,7 +324,11 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
         img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res
     )
     _record(trace, "ink", y)
-    y = remove_specks(y, drop=settings.remove_specks)
+    try:
+        y = remove_specks(y, drop=settings.remove_specks)
+    except Blank as exc:
+        exc.ink = y
+        raise
     if settings.remove_specks:
         _record(trace, "specks removed", y)
     return y

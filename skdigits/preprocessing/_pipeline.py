@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import ndimage
 
 from skdigits.preprocessing import _geometry, _ink, _lighting
 from skdigits.preprocessing._light_path import light_path, textured_frame
@@ -35,6 +36,12 @@ _SMALL = 24
 _SMALL_TO = 64
 # MNIST's digit box, as a share of its frame.
 _MNIST_BOX = 20 / 28
+# A digit whose long side is under _REREAD pixels in an image reduced while
+# decoding (a small digit on a large canvas: reduced 5x, a 40-px digit keeps 8
+# px) is read again from its part of the image at the finest resolution there
+# is, with a margin of _REREAD_MARGIN times its size on every side.
+_REREAD = 16
+_REREAD_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,45 @@ def native_grid(image):
     return image[np.ix_(rows.astype(int), cols.astype(int))]
 
 
+def _reread_small(dec, y, found, settings, trace):
+    """The digit's ink map read again, finer, if it is small in a reduced image.
+
+    ``y`` is the ink map found in the reduced image -- of the digit if
+    ``found``, else of all its ink, where no digit was found: then the
+    heaviest piece of it (a digit reduced to a few pixels reads as a speck)
+    is the candidate. Returns
+    None when there is nothing to read again (see _REREAD) or the finer part
+    holds no digit either.
+    """
+    if found:
+        box = _geometry.bbox(y > 0)
+    else:
+        lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+        if n == 0:
+            return None
+        mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)
+        mass[0] = 0
+        box = _geometry.bbox(lab == int(np.argmax(mass)))
+    r0, r1, c0, c1 = box
+    size = max(r1 - r0, c1 - c0)
+    if size >= _REREAD:
+        return None
+    h, w = dec.image.shape
+    m = _REREAD_MARGIN * size
+    top, bottom, left, right = max(0, r0 - m), min(h, r1 + m), max(0, c0 - m), min(w, c1 + m)
+    try:
+        part = dec.region(top / h, bottom / h, left / w, right / w)
+    except ValueError:  # (a file that can no longer be decoded: what was read stands)
+        return None
+    if part.is_ink != dec.is_ink or max(part.image.shape) <= max(bottom - top, right - left):
+        return None  # (no finer there, or its alpha reads otherwise)
+    _record(trace, "read again, finer", part.image)
+    try:
+        return _ink.digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
+    except Blank:
+        return None
+
+
 def find_digit(dec, settings, trace=None):
     """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
     image = dec.image
@@ -114,6 +160,13 @@ def find_digit(dec, settings, trace=None):
         blank = None
     except Blank as exc:
         y, blank = None, exc
+    # A small digit on a large canvas, reduced while decoding to a few pixels:
+    # read its part of the image again, finer (see _REREAD).
+    if image is dec.image and dec.region is not None and (y is not None or blank.ink is not None):
+        again = _reread_small(dec, y if blank is None else blank.ink, blank is None,
+                              settings, trace)
+        if again is not None:
+            y, blank = again, None
     # A photo of a sheet lying on a table: no digit found, or the table taken
     # for ink. Look for the sheet and read the digit on it instead.
     if (
