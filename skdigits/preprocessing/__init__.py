@@ -12,7 +12,7 @@ map and the blank decision), ``_geometry`` (boxes, stroke width, placement),
 ``_pipeline`` (the single-image pipeline over an immutable ``Settings``),
 ``_light_path`` (size-normalised digits, vectorised for batches), ``_clutter``
 (a digit and the clutter beside it, one frame at a time) and
-``_estimator`` (the scikit-learn shell). Decoding is :mod:`skdigits._images`.
+``_estimator`` (the scikit-learn shell). Decoding is :mod:`skdigits._decoding`.
 """
 
 from skdigits.preprocessing._estimator import DigitImagePreprocessor

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skdigits import _images, _parallel, _pixels
+from skdigits import _decoding, _images, _parallel, _pixels
 from skdigits.exceptions import BlankImageError
 from skdigits.preprocessing._light_path import light_path
 from skdigits.preprocessing._ink import Blank
@@ -386,7 +386,7 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         for i in range(n):
             a = None if alpha is None else alpha[i]
             image, is_ink = _pixels.resolve_alpha(gray[i], a)
-            dec = _images.decoded_array(image, is_ink, WORK_SIZE, (h, w))
+            dec = _decoding.decoded_array(image, is_ink, WORK_SIZE, (h, w))
             out[i] = self._one(dec, settings, int(index[i]), _images.BATCH_ITEM)
         return out
 

@@ -23,7 +23,7 @@ from skdigits.preprocessing._ink import Blank, _record
 # 80 px anyway, so more detail only costs time: every step scales with the pixel
 # count. The averaging happens on the raw gray levels, before the ink is
 # normalised, so thin lines get fainter but are rescaled to full strength with
-# the ink -- as long as they keep enough contrast: _images.reduction_factor
+# the ink -- as long as they keep enough contrast: _decoding.reduction_factor
 # limits the reduction to 5x, so larger images are analysed above this size.
 WORK_SIZE = 128
 # Stroke width is measured and corrected on the cropped digit, upsampled when
@@ -246,7 +246,7 @@ def preprocess_image(dec, settings, trace=None):
 
     Parameters
     ----------
-    dec : skdigits._images.Decoded
+    dec : skdigits._decoding.Decoded
         The decoded image.
     settings : Settings
     trace : list or None
