@@ -11,7 +11,8 @@ statistics), ``_lighting`` (background and sheets of paper), ``_ink`` (ink
 map and the blank decision), ``_geometry`` (boxes, stroke width, placement),
 ``_pipeline`` (the single-image pipeline over an immutable ``Settings``),
 ``_light_path`` (size-normalised digits, vectorised for batches), ``_clutter``
-(a digit and the clutter beside it, one frame at a time) and
+(a digit and the clutter beside it, one frame at a time), ``_transform``
+(running the pipeline over ``X``: single images, batches, workers) and
 ``_estimator`` (the scikit-learn shell). Decoding is :mod:`skdigits._decoding`.
 """
 

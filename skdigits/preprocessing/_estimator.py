@@ -1,33 +1,22 @@
 """The estimator: :class:`DigitImagePreprocessor`, a thin shell over the pipeline.
 
-It validates its parameters, builds a :class:`~._pipeline.Settings` from them,
-splits the input into single images or one numeric batch, and runs the
-pipeline's functions over them (in ``n_jobs`` workers), turning "blank" into
-an error or a row of NaN as ``on_blank`` says.
+It validates its parameters, builds a :class:`~._pipeline.Settings` from them
+and runs the pipeline over the input with :func:`~._transform.transform_all`
+(single images or one numeric batch, in ``n_jobs`` workers; "blank" gives an
+error or a row of NaN as ``on_blank`` says).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skdigits import _decoding, _images, _parallel, _pixels
-from skdigits.exceptions import BlankImageError
-from skdigits.preprocessing._light_path import light_path
-from skdigits.preprocessing._ink import Blank
-from skdigits.preprocessing._pipeline import (
-    WORK_SIZE,
-    Settings,
-    light_path_applies,
-    preprocess_image,
-)
-
-# Images per call of the vectorised light path on a batch.
-_CHUNK = 2048
+from skdigits import _images
+from skdigits.preprocessing._pipeline import Settings
+from skdigits.preprocessing._transform import transform_all
 
 __all__ = ["DigitImagePreprocessor"]
 
@@ -343,87 +332,11 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
             when ``on_blank="nan"``.
         """
         self._check_params()
-        s = self.output_size
-        kind, payload = _images.split_input(X, s, self.max_pixels)
-        if kind == "batch":
-            out = self._transform_batch(payload)
-        else:
-            out = self._in_parallel(self._transform_items, payload)
+        out = transform_all(X, self._settings(), on_blank=self.on_blank,
+                            max_pixels=self.max_pixels, n_jobs=self.n_jobs)
         if self.output_shape == "flat":
-            return out.reshape(len(out), s * s)
+            return out.reshape(len(out), self.output_size**2)
         return out
-
-    def _in_parallel(self, func, *sequences):
-        """``func`` over the sequences, in contiguous shares over ``n_jobs`` workers."""
-        return np.concatenate(_parallel.in_shares(func, *sequences, n_jobs=self.n_jobs))
-
-    def _transform_items(self, items, start):
-        """Decode and normalise single images; ``items[i]`` is input ``start + i``."""
-        s = self.output_size
-        settings = self._settings()
-        out = np.empty((len(items), s, s), dtype=np.float32)
-        for i, item in enumerate(items):
-            dec = _images.load_item(
-                item, start + i, work_size=WORK_SIZE, max_pixels=self.max_pixels
-            )
-            out[i] = self._one(dec, settings, start + i, item)
-        return out
-
-    def _transform_arrays(self, gray, alpha, index, start=0):
-        """The single-image pipeline on images of a batch; ``gray[i]`` is input ``index[i]``.
-
-        ``alpha`` may be None. Without alpha, only called for images that the
-        light path did not take (or may not take), so they are not offered to
-        it again; images with alpha are offered to it one by one, as they
-        would be on their own.
-        """
-        n, h, w = gray.shape
-        s = self.output_size
-        settings = self._settings()
-        if alpha is None:
-            settings = replace(settings, light_path=False)
-        out = np.empty((n, s, s), dtype=np.float32)
-        for i in range(n):
-            a = None if alpha is None else alpha[i]
-            image, is_ink = _pixels.resolve_alpha(gray[i], a)
-            dec = _decoding.decoded_array(image, is_ink, WORK_SIZE, (h, w))
-            out[i] = self._one(dec, settings, int(index[i]), _images.BATCH_ITEM)
-        return out
-
-    def _one(self, dec, settings, index, item):
-        """The pipeline on one decoded image; ``on_blank`` decides what "blank" gives."""
-        try:
-            return preprocess_image(dec, settings)
-        except Blank as exc:
-            if self.on_blank == "nan":
-                return np.full((self.output_size,) * 2, np.nan, dtype=np.float32)
-            raise BlankImageError(
-                f"{_images.describe(index, item)} is blank: {exc}. No digit to "
-                "recognise; pass on_blank='nan' to get a row of NaN instead.",
-                index=index,
-            ) from None
-
-    def _transform_batch(self, batch):
-        gray, alpha = _pixels.batch_to_float(batch)
-        _, h, w = gray.shape
-        s = self.output_size
-        if not (light_path_applies(self._settings()) and (h, w) == (s, s) and alpha is None):
-            return self._in_parallel(self._transform_arrays, gray, alpha, np.arange(len(gray)))
-        # The light path's rule, vectorised; what it does not take goes through
-        # the full pipeline, as each image would on its own. In chunks: its
-        # temporary arrays then stay in the processor's cache (a third faster
-        # than the whole batch at once on MNIST's 60,000 digits). It normalises
-        # the images it takes in place, in ``gray``.
-        taken = np.zeros(len(gray), dtype=bool)
-        for start in range(0, len(gray), _CHUNK):
-            part = slice(start, start + _CHUNK)
-            _, taken[part] = light_path(
-                gray[part], self.invert, self.center, self.min_contrast, self.digit_box
-            )
-        rest = np.flatnonzero(~taken)
-        if rest.size:
-            gray[rest] = self._in_parallel(self._transform_arrays, gray[rest], None, rest)
-        return np.ascontiguousarray(gray, dtype=np.float32)
 
     # ------------------------------------------------------------------ #
     def get_feature_names_out(self, input_features=None):
