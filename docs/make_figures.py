@@ -39,7 +39,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from PIL import Image  # noqa: E402
-from sklearn.base import clone  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

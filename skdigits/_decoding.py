@@ -213,14 +213,15 @@ def _pil_item(im, what, work_size, max_pixels, own=False, path=None):
         f = -(-max(im.size) * f // max(w, h))
         drafted = max(im.size) < max(w, h)
         region = None
-        if (f > 1 or drafted) and im.mode not in ("I", "F"):  # (their range: the whole's)
+        # (32-bit images' range is read off the whole image: no parts of them)
+        if (f > 1 or drafted) and (im.mode not in ("I", "F") or scale is not None):
             if drafted and path is not None:
                 # Decoded at a reduced scale (JPEG draft): parts are decoded anew.
                 region = _path_region(path, what, work_size)
             else:
                 # (a file we opened is closed once decoded: its pixels are copied)
-                region = _pil_region(im.copy() if own and im is opened else im, what,
-                                     work_size)
+                region = _pil_region(im.copy() if own and im is opened else im, scale,
+                                     what, work_size)
         if f > 1:
             im = im.reduce(f)
     except (ValueError, OSError) as exc:
@@ -262,15 +263,15 @@ def _path_region(path, what, work_size):
         try:
             with Image.open(path) as im:
                 im.load()
-                full, _ = _upright_and_plain(im)
-                return _pil_region(full, what, work_size)(top, bottom, left, right)
+                full, scale = _upright_and_plain(im)
+                return _pil_region(full, scale, what, work_size)(top, bottom, left, right)
         except Exception as exc:  # the file changed meanwhile, a decoder error, ...
             raise ValueError(f"{what}: cannot decode it again ({exc}).") from exc
 
     return region
 
 
-def _pil_region(full, what, work_size):
+def _pil_region(full, scale, what, work_size):
     """``region`` of a :class:`Decoded` reduced from the PIL image ``full``."""
 
     def region(top, bottom, left, right):
@@ -278,7 +279,7 @@ def _pil_region(full, what, work_size):
                               _pixel_span(left, right, full.width))
         part = full.crop((c0, r0, c1, r1))
         f = reduction_factor(max(part.size), work_size)
-        return _pil_pixels(part.reduce(f) if f > 1 else part, None, what,
+        return _pil_pixels(part.reduce(f) if f > 1 else part, scale, what,
                            (r1 - r0, c1 - c0))
 
     return region

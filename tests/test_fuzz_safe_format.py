@@ -160,7 +160,6 @@ def _mutations(good):
     rng = random.Random(0)
     members = [(info.filename, content) for info, content in _members(good)]
     files = dict(members)
-    manifest = json.loads(files["manifest.json"])
 
     def with_manifest(edit):
         m = json.loads(files["manifest.json"])
