@@ -1012,7 +1012,7 @@ def test_a_frame_whose_ink_spans_more_than_a_digit_is_never_shifted(mnist_test):
     assert np.mean(kept) >= 0.9
 
 
-@pytest.mark.parametrize("kind", ["array", "PIL", "JPEG file"])
+@pytest.mark.parametrize("kind", ["array", "PIL", "JPEG file", "16-bit PNG file"])
 def test_a_tiny_digit_on_a_huge_canvas_is_read_at_full_resolution(mnist_test, kind, tmp_path):
     # MNIST digits 26-35 px tall on a 2400x1800 canvas (about 1 % of its side):
     # decoding reduces the canvas 5x, to 5-7 px of digit (a JPEG file is decoded
@@ -1031,6 +1031,9 @@ def test_a_tiny_digit_on_a_huge_canvas_is_read_at_full_resolution(mnist_test, ki
         if kind == "JPEG file":
             Image.fromarray(canvas).save(tmp_path / f"{k}.jpg", quality=90)
             canvases.append(tmp_path / f"{k}.jpg")
+        elif kind == "16-bit PNG file":
+            Image.fromarray(canvas.astype(np.uint16) * 257).save(tmp_path / f"{k}.png")
+            canvases.append(tmp_path / f"{k}.png")
         else:
             canvases.append(Image.fromarray(canvas) if kind == "PIL" else canvas)
     out = transform(canvases)
