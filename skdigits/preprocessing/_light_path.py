@@ -102,14 +102,13 @@ def _border(x):
     return np.concatenate([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
 
 
-def _polarity(x, border, invert):
-    """``(light, bg)``: whether each image's background is the light one, and its level."""
+def _polarity(x, border, invert, lo, hi):
+    """``(light, bg)``: whether each image's background is the light one, and its level
+    (``lo``, ``hi``: each image's darkest and lightest pixel)."""
     n, s, _ = x.shape
     bg = median(border, axis=-1)
     if invert != "auto":
         return np.full(n, bool(invert)), bg
-    flat = x.reshape(n, s * s)
-    lo, hi = flat.min(axis=1), flat.max(axis=1)
     # The ink is the extreme farther from the background level -- unless the
     # middle of the frame, where the digit is, and the border above and below
     # it are dark: then only the sides of the frame are light (bands
@@ -176,10 +175,13 @@ def textured_frame(image, invert, box=20):
     pipeline declares the frame blank with it (see _TEXTURE_CONTRAST).
     """
     x = image[None].astype(np.float32, copy=False)
-    light, bg = _polarity(x, _border(x), invert)
-    top = x.min() if light[0] else x.max()
+    flat = x.reshape(1, -1)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    light, bg = _polarity(x, _border(x), invert, lo, hi)
+    top = np.where(light, lo, hi)
     contrast = np.abs(top - bg)
-    solid = x < (bg + top) / 2 if light[0] else x > (bg + top) / 2
+    half = ((bg + top) / 2)[:, None, None]
+    solid = x < half if light[0] else x > half
     return bool(_textured(x, solid, contrast, box)[0])
 
 
@@ -281,11 +283,12 @@ def light_path(x, invert, center, min_contrast, box=20):
     n, s, _ = x.shape
     smallest, largest = size_range(box)
     border = _border(x)
-    light, bg = _polarity(x, border, invert)
+    flat = x.reshape(n, s * s)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    light, bg = _polarity(x, border, invert, lo, hi)
     # The decision is taken on the unmodified images (those not taken are
     # left as they are): ink is what lies beyond the background level.
-    flat = x.reshape(n, s * s)
-    top = np.where(light, flat.min(axis=1), flat.max(axis=1))
+    top = np.where(light, lo, hi)
     contrast = np.abs(top - bg)
     taken = contrast >= min_contrast
     # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
