@@ -168,6 +168,27 @@ def _blurred_digit(xs, light, bg, top, box):
     return (span >= smallest) & (span <= largest) & _soft(xs, np.abs(top - bg))
 
 
+def _levels(x, invert):
+    """``(border, light, bg, top, solid)`` of (n, s, s) images as they came.
+
+    Their border pixels; whether the background is the light one
+    (:func:`_polarity`); the background's level (the border's median) and the
+    ink's (the extreme beyond it); and the solid ink, beyond half the way from
+    one to the other (light-background images compared flipped, not modified).
+    """
+    n, s, _ = x.shape
+    border = _border(x)
+    flat = x.reshape(n, s * s)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    light, bg = _polarity(x, border, invert, lo, hi)
+    top = np.where(light, lo, hi)
+    half = ((bg + top) / 2)[:, None, None]
+    solid = x > half
+    if light.any():
+        solid[light] = x[light] < half[light]
+    return border, light, bg, top, solid
+
+
 def textured_frame(image, invert, box=20):
     """Whether one (s, s) image, as it came, is a textured surface and no digit.
 
@@ -175,14 +196,8 @@ def textured_frame(image, invert, box=20):
     pipeline declares the frame blank with it (see _TEXTURE_CONTRAST).
     """
     x = image[None].astype(np.float32, copy=False)
-    flat = x.reshape(1, -1)
-    lo, hi = flat.min(axis=1), flat.max(axis=1)
-    light, bg = _polarity(x, _border(x), invert, lo, hi)
-    top = np.where(light, lo, hi)
-    contrast = np.abs(top - bg)
-    half = ((bg + top) / 2)[:, None, None]
-    solid = x < half if light[0] else x > half
-    return bool(_textured(x, solid, contrast, box)[0])
+    _, _, bg, top, solid = _levels(x, invert)
+    return bool(_textured(x, solid, np.abs(top - bg), box)[0])
 
 
 def _not_a_surface(x, solid, light, contrast, min_contrast, candidates):
@@ -282,13 +297,9 @@ def light_path(x, invert, center, min_contrast, box=20):
     """
     n, s, _ = x.shape
     smallest, largest = size_range(box)
-    border = _border(x)
-    flat = x.reshape(n, s * s)
-    lo, hi = flat.min(axis=1), flat.max(axis=1)
-    light, bg = _polarity(x, border, invert, lo, hi)
     # The decision is taken on the unmodified images (those not taken are
     # left as they are): ink is what lies beyond the background level.
-    top = np.where(light, lo, hi)
+    border, light, bg, top, solid = _levels(x, invert)
     contrast = np.abs(top - bg)
     taken = contrast >= min_contrast
     # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
@@ -302,12 +313,6 @@ def light_path(x, invert, center, min_contrast, box=20):
         xs = x[noisy]
         rough = np.abs(xs[:, :, 1:] - xs[:, :, :-1]).mean(axis=(1, 2))
         taken[noisy] &= rough / np.maximum(contrast[noisy], 1e-6) <= _MAX_ROUGH
-    # Solid ink: beyond half the contrast (light-background images flipped in
-    # a copy: the images themselves are modified only once taken).
-    half = ((bg + top) / 2)[:, None, None]
-    solid = x > half
-    if light.any():
-        solid[light] = x[light] < half[light]
     taken &= ~_textured(x, solid, contrast, box)
     surfaces = noisy[taken[noisy]]
     taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)

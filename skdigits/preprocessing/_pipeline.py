@@ -107,9 +107,8 @@ def _reread_small(dec, y, found, settings, trace):
     ``y`` is the ink map found in the reduced image -- of the digit if
     ``found``, else of all its ink, where no digit was found: then the
     heaviest piece of it (a digit reduced to a few pixels reads as a speck)
-    is the candidate. Returns
-    None when there is nothing to read again (see _REREAD) or the finer part
-    holds no digit either.
+    is the candidate. Returns None when there is nothing to read again (see
+    _REREAD) or the finer part holds no digit either.
     """
     if found:
         box = _geometry.bbox(y > 0)
@@ -258,12 +257,6 @@ def preprocess_image(dec, settings, trace=None):
         The image holds no digit.
     """
     _record(trace, "decoded", dec.image)
-    if (_output_sized(dec, settings) and not dec.is_ink
-            and textured_frame(dec.image, settings.invert, settings.digit_box)):
-        # A frame of the output size holds its digit in the digit box at its
-        # centre; faint, soft "ink" spread over the frame is a textured surface.
-        raise Blank("it is a textured surface: faint, soft-edged grains spread over "
-                    "the frame, no stroke")
     if takes_light_path(dec, settings):
         # An ink map (the alpha of a transparent image) is light on dark.
         invert = False if dec.is_ink else settings.invert
@@ -274,5 +267,12 @@ def preprocess_image(dec, settings, trace=None):
         if taken[0]:
             _record(trace, "placed", out[0])
             return out[0]
+    if (_output_sized(dec, settings) and not dec.is_ink
+            and textured_frame(dec.image, settings.invert, settings.digit_box)):
+        # A frame of the output size holds its digit in the digit box at its
+        # centre; faint, soft "ink" spread over the frame is a textured surface
+        # (which the light path does not take either).
+        raise Blank("it is a textured surface: faint, soft-edged grains spread over "
+                    "the frame, no stroke")
     y = find_digit(dec, settings, trace)
     return normalise_digit(y, settings, trace)
