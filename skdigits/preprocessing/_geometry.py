@@ -221,24 +221,37 @@ _CANDIDATES = 12
 _NEAR_ANGLE = 2
 
 
+def _running_max(a):
+    """Running maximum down axis 0 (in log2 steps of whole-array maxima: numpy's
+    ``maximum.accumulate`` goes row by row)."""
+    a, b = a.copy(), np.empty_like(a)
+    k = 1
+    while k < a.shape[0]:
+        b[:k] = a[:k]
+        np.maximum(a[k:], a[:-k], out=b[k:])
+        a, b, k = b, a, 2 * k
+    return a
+
+
 def _longest_run(covered, gap):
     """The longest run of True along the last axis of a 2-D mask, bridging gaps
-    of up to ``gap`` False values: ``(length, start, stop)`` per row."""
+    of up to ``gap`` False values: ``(length, start, stop)`` per row (the first
+    such run; ``(0, 0, 0)`` for a row without True)."""
     n, m = covered.shape
-    # Gaps of up to ``gap`` filled (a closing along the rows; nothing is added
-    # beyond the first and last True of a row).
-    filled = ndimage.binary_closing(
-        np.pad(covered, ((0, 0), (gap + 1, gap + 1))), np.ones((1, gap + 1), dtype=bool)
-    )[:, gap + 1 : gap + 1 + m]
-    run = np.zeros(n, dtype=int)
-    best = np.zeros((n, 3), dtype=int)
-    for j in range(m):
-        run = np.where(filled[:, j], run + 1, 0)
-        longer = run > best[:, 0]
-        best[longer, 0] = run[longer]
-        best[longer, 2] = j + 1
-    best[:, 1] = best[:, 2] - best[:, 0]
-    return best
+    c = np.ascontiguousarray(covered.T)  # runs down axis 0, all rows at once
+    small = (m + 1) ** 2 <= np.iinfo(np.int16).max
+    pos = np.arange(1, m + 1, dtype=np.int16 if small else np.int32)[:, None]  # 1-based
+    last = _running_max(c * pos)  # the last True at or before each position (0: none)
+    following = m + 1 - _running_max((c * (m + 1 - pos))[::-1])[::-1]  # m + 1: none
+    # Gaps of up to ``gap`` between two True values filled (nothing beyond the
+    # first and last True of a row).
+    filled = c | ((last > 0) & (following <= m) & (following - last <= gap + 1))
+    run = pos - _running_max(~filled * pos)
+    # The longest run, the first one of that length: the largest run * (m + 1) + m - position.
+    best = (run * (m + 1) + m + 1 - pos).max(axis=0)
+    length = best // (m + 1)
+    stop = np.where(length > 0, m + 1 - best % (m + 1), 0)
+    return np.stack([length, stop - length, stop], axis=1).astype(int)
 
 
 def crossing_line(solid, clear=_CLEAR, thick=_THICK):
@@ -272,30 +285,49 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK):
     grid = np.zeros((_ANGLES.size, 2 * r + 1, 2 * r + 1), dtype=bool)
     grid[a.ravel(), rho.ravel() + r, t.ravel() + r] = True
     # Ink anywhere across a band of _BAND rows of rho, per position along it.
-    bands = ndimage.maximum_filter1d(grid, _BAND, axis=1)
-    runs = _longest_run(bands.reshape(-1, 2 * r + 1), _GAP)
-    tried = []
-    for k in np.argsort(-runs[:, 0], kind="stable"):
-        length, start, stop = runs[k]
-        if length < _CROSSING * s or len(tried) == _CANDIDATES:
-            return False
-        angle, mid = divmod(k, 2 * r + 1)
-        if any(_same_band(angle, mid, a0, m0, r) for a0, m0 in tried):
+    half = _BAND // 2
+    padded = np.pad(grid, ((0, 0), (half, half), (0, 0)))
+    bands = padded[:, : 2 * r + 1].copy()
+    for k in range(1, _BAND):
+        bands |= padded[:, k : k + 2 * r + 1]
+    bands = bands.reshape(-1, 2 * r + 1)
+    # Only bands whose ink spans _CROSSING of the side from first to last can hold
+    # a run that long (a tenth of them, or fewer).
+    spans = bands.shape[1] - np.argmax(bands[:, ::-1], axis=1) - np.argmax(bands, axis=1)
+    wide = np.flatnonzero(bands.any(axis=1) & (spans >= _CROSSING * s))
+    runs = np.zeros((bands.shape[0], 3), dtype=int)
+    runs[wide] = _longest_run(bands[wide], _GAP)
+    # Bands long enough, longest first; each one tried rules out the bands near it.
+    long_enough = np.flatnonzero(runs[:, 0] >= _CROSSING * s)
+    order = long_enough[np.argsort(-runs[long_enough, 0], kind="stable")]
+    ruled_out = np.zeros(runs.shape[0], dtype=bool)
+    tried = 0
+    for k in order:
+        if ruled_out[k]:
             continue
-        tried.append((angle, mid))
+        if tried == _CANDIDATES:
+            return False
+        tried += 1
+        length, start, stop = runs[k]
+        angle, mid = divmod(int(k), 2 * r + 1)
+        ruled_out |= _same_band(angle, mid, r).ravel()
         if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s,
                        cos[angle], sin[angle], clear, thick):
             return True
     return False
 
 
-def _same_band(angle, mid, angle0, mid0, r):
-    """Whether two bands (angle steps, offsets from ``r``) are within _NEAR_ANGLE
-    steps and _BAND // 2 px of each other (at 180 degrees, offsets change sign)."""
-    turn = abs(angle - angle0)
-    if turn > _ANGLES.size // 2:  # across 0/180 degrees: the same line, offset negated
-        turn, mid = _ANGLES.size - turn, 2 * r - mid
-    return turn <= _NEAR_ANGLE and abs(mid - mid0) <= _BAND // 2
+def _same_band(angle, mid, r):
+    """Which bands (angle steps x offsets from ``r``) are within _NEAR_ANGLE steps
+    and _BAND // 2 px of the band ``(angle, mid)`` (at 180 degrees, offsets change
+    sign)."""
+    n = _ANGLES.size
+    turn = np.abs(np.arange(n) - angle)[:, None]
+    across = turn > n // 2  # across 0/180 degrees: the same line, offset negated
+    offsets = np.arange(2 * r + 1)[None, :]
+    offsets = np.where(across, 2 * r - offsets, offsets)
+    turn = np.where(across, n - turn, turn)
+    return (turn <= _NEAR_ANGLE) & (np.abs(offsets - mid) <= _BAND // 2)
 
 
 def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick):
