@@ -166,9 +166,11 @@ def test_fogged_digits_are_not_declared_blank(suite, mnist):
 
 def test_textured_paper_at_the_output_size_is_blank(suite):
     # A 28x28 frame of paper grain (smooth noise, 1-3 px, +-0.02-0.07 on a light or a
-    # dark ground) has faint, soft-edged "ink" spread over the frame, no digit in the
-    # box at its centre: 260-269 of 300 blank, in a batch and one by one alike
-    # (127-145 before that test; faint, blurred and fogged digits are not touched).
+    # dark ground) has faint "ink" spread over the frame, no digit in the box at its
+    # centre, and either soft edges or -- finer grain -- solid ink in specks, none
+    # holding 30 % of it: 276-280 of 300 blank over three seeds, in a batch and one by
+    # one alike (260-269 with the soft-edge test alone, 127-145 before either; faint,
+    # blurred and fogged digits are not touched).
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(0)
@@ -181,7 +183,7 @@ def test_textured_paper_at_the_output_size_is_blank(suite):
     pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
     batch, one_by_one = np.isnan(pre.transform(X)), np.isnan(pre.transform(list(X)))
     np.testing.assert_array_equal(batch, one_by_one)
-    assert batch.any(axis=1).sum() >= 255, batch.any(axis=1).sum()
+    assert batch.any(axis=1).sum() >= 270, batch.any(axis=1).sum()
 
 
 @pytest.mark.parametrize("name", _known(NON_DIGIT_KINDS))
