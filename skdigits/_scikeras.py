@@ -10,12 +10,15 @@ base class holds what scikeras calls during those methods, as skorch's
 - ``_build_keras_model`` and ``_fit_keras_model``: the network and training loop of the
   one :class:`~skdigits._settings.FitSettings` of the current call (early stopping on a
   stratified split, batch-norm recalibration after augmented training);
-- ``_predict_raw``: prediction in chunks, without ``Model.predict``'s fixed cost.
+- ``_predict_raw``: prediction in chunks, without ``Model.predict``'s fixed cost;
+- ``_restore``: becoming fitted from a saved network and labels (the safe format's
+  loader), setting what scikeras' own ``_initialize`` sets.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import defaultdict
 
 import keras
 import numpy as np
@@ -25,7 +28,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, check_is_fitted, column_or_1d
 
 from skdigits import _network
-from skdigits._validation import N_PIXELS, check_digits, check_known_labels, first_few
+from skdigits._validation import (
+    INPUT_SHAPE,
+    N_PIXELS,
+    check_digits,
+    check_known_labels,
+    first_few,
+)
 
 
 def weights_for_scikeras(sample_weight, class_weight):
@@ -144,3 +153,49 @@ class DigitKerasBase(KerasClassifier):
         check_is_fitted(self)
         X, _ = self._validate_data(X)
         return _network.predict_in_chunks(self.model_, X, self.n_classes_)
+
+    def _restore(self, network, classes, *, y_dtype=None, history=None):
+        """Become fitted from saved parts: a Keras network and the sorted class labels.
+
+        Used by :func:`skdigits.persistence.load_safe`, which checks the parts first.
+        Sets what scikeras' ``_initialize`` sets, from the same public pieces it uses
+        (label validation, the target encoder fitted on the labels, the identity
+        feature encoder), so the result predicts and trains further (``warm_start``,
+        ``partial_fit``) as after a fit.
+
+        Parameters
+        ----------
+        network : keras.Model
+            The trained network, taking ``(n, 28, 28, 1)`` digits to ``len(classes)``
+            probabilities.
+        classes : ndarray of shape (n_classes,)
+            The sorted, unique class labels.
+        y_dtype : numpy.dtype, default=None
+            Dtype of the labels seen in fit (that of ``classes`` if None).
+        history : dict of str to list of float, default=None
+            The per-epoch metrics of the last fit.
+
+        Returns
+        -------
+        self : DigitKerasBase
+
+        Raises
+        ------
+        ValueError, TypeError
+            If the labels cannot be classification targets.
+        """
+        classes = np.asarray(classes)
+        digits = np.zeros((len(classes), *INPUT_SHAPE), dtype=np.float32)
+        self.classes_ = None
+        _, y = self._validate_data(digits, classes, reset=True)
+        self.target_encoder_ = self.target_encoder.fit(y)
+        vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
+        self.feature_encoder_ = self.feature_encoder.fit(digits)
+        self.y_dtype_ = np.dtype(classes.dtype if y_dtype is None else y_dtype)
+        self.target_encoder_._y_dtype = self.y_dtype_
+        self.model_ = network
+        self.history_ = defaultdict(list, {k: list(v) for k, v in (history or {}).items()})
+        # Ready for warm_start / partial_fit as after a fit; no seeding is pending.
+        self._random_state = None
+        self._initialize_callbacks()
+        return self

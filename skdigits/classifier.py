@@ -33,7 +33,6 @@ from sklearn.utils.validation import _num_samples
 from skdigits import _tf
 from skdigits._scikeras import DigitKerasBase, weights_for_scikeras
 from skdigits._settings import LR_SCHEDULES, FitSettings
-from skdigits._validation import INPUT_SHAPE
 from skdigits.architectures import ARCHITECTURES
 
 __all__ = ["DigitCNNClassifier"]
@@ -255,54 +254,6 @@ class DigitCNNClassifier(DigitKerasBase):
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "model_")
-
-    def _restore(self, network, classes, *, y_dtype=None, history=None):
-        """Become fitted from saved parts: a Keras network and the sorted class labels.
-
-        Used by :func:`skdigits.persistence.load_safe`, which checks the parts first.
-        Sets what scikeras' ``_initialize`` sets, from the same public pieces it uses
-        (label validation, the target encoder fitted on the labels, the identity
-        feature encoder), so the result predicts and trains further (``warm_start``,
-        ``partial_fit``) as after a fit.
-
-        Parameters
-        ----------
-        network : keras.Model
-            The trained network, taking ``(n, 28, 28, 1)`` digits to ``len(classes)``
-            probabilities.
-        classes : ndarray of shape (n_classes,)
-            The sorted, unique class labels.
-        y_dtype : numpy.dtype, default=None
-            Dtype of the labels seen in fit (that of ``classes`` if None).
-        history : dict of str to list of float, default=None
-            The per-epoch metrics of the last fit.
-
-        Returns
-        -------
-        self : DigitCNNClassifier
-
-        Raises
-        ------
-        ValueError, TypeError
-            If the labels cannot be classification targets.
-        """
-        from collections import defaultdict  # (local: this method is all persistence adds)
-
-        classes = np.asarray(classes)
-        digits = np.zeros((len(classes), *INPUT_SHAPE), dtype=np.float32)
-        self.classes_ = None
-        _, y = self._validate_data(digits, classes, reset=True)
-        self.target_encoder_ = self.target_encoder.fit(y)
-        vars(self).update(getattr(self.target_encoder_, "get_metadata", dict)())
-        self.feature_encoder_ = self.feature_encoder.fit(digits)
-        self.y_dtype_ = np.dtype(classes.dtype if y_dtype is None else y_dtype)
-        self.target_encoder_._y_dtype = self.y_dtype_
-        self.model_ = network
-        self.history_ = defaultdict(list, {k: list(v) for k, v in (history or {}).items()})
-        # Ready for warm_start / partial_fit as after a fit; no seeding is pending.
-        self._random_state = None
-        self._initialize_callbacks()
-        return self
 
     # -- settings ---------------------------------------------------------------------
 

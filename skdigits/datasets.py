@@ -7,17 +7,15 @@ demand. The arrays are returned the way :func:`keras.datasets.mnist.load_data`
 returns them, so code written against Keras works unchanged.
 """
 
-import gzip
 import hashlib
-import io
 import os
 import warnings
-import zlib
 
 import numpy as np
 
 from skdigits._atomic import remove_stale
 from skdigits._download import download
+from skdigits._idx import MAX_FILE_BYTES, read_bytes, read_idx
 
 __all__ = [
     "DataNotFoundError",
@@ -59,10 +57,6 @@ DOWNLOAD_TIMEOUT = 30
 #: is 9.9 MB: 600 s allows for a link of about 17 kB/s.
 DOWNLOAD_DEADLINE = 600
 
-# No MNIST file is larger than this (the largest is 9.9 MB): local files are read
-# whole into memory, checked, then parsed from those very bytes.
-_MAX_FILE_BYTES = 64 << 20
-
 # Shape every file must have once parsed; checked even though the MD5 already
 # pins the content, so that an edited checksum table cannot smuggle in odd data.
 _EXPECTED_SHAPES = {
@@ -72,16 +66,6 @@ _EXPECTED_SHAPES = {
     "t10k-labels-idx1-ubyte.gz": (10000,),
 }
 
-# IDX type codes (third byte of the magic number) and the big-endian dtypes they
-# stand for, as defined on the MNIST page.
-_IDX_DTYPES = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
 
 class DataNotFoundError(OSError):
     """No usable copy of a data set could be found or downloaded.
@@ -185,73 +169,6 @@ def _md5(data):
     # usedforsecurity=False keeps this working on FIPS-mode Pythons, where MD5 is
     # otherwise refused; it is only an integrity check here.
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
-
-
-def _read_bytes(path):
-    """The whole file, or at most ``_MAX_FILE_BYTES + 1`` bytes of it."""
-    with open(path, "rb") as f:
-        return f.read(_MAX_FILE_BYTES + 1)
-
-
-def _read_exactly(f, buffer, path, what):
-    """Fill `buffer` from `f`; a ValueError naming `path` if the file ends early."""
-    view = memoryview(buffer).cast("B")
-    filled = 0
-    # Decompressing readers may return short reads, so loop until full or EOF.
-    while filled < len(view):
-        n = f.readinto(view[filled:])
-        if not n:
-            raise ValueError(
-                f"{path}: truncated IDX file, {what} ends after {filled} of "
-                f"{len(view)} bytes"
-            )
-        filled += n
-
-
-def _read_idx(path, data=None):
-    """Parse a (gzipped, if the name ends in .gz) IDX file into a numpy array.
-
-    The IDX format: two zero bytes, a type code, the number of dimensions, then
-    one big-endian uint32 per dimension, then the data in C order, big-endian.
-    Every deviation raises a ValueError naming the file. If ``data`` (the file's
-    bytes, already checked) is given, it is parsed instead of reading ``path``
-    again, so what was checked is what is parsed.
-    """
-    path = os.fspath(path)
-    if data is None:
-        data = _read_bytes(path)
-    raw = io.BytesIO(data)
-    try:
-        with (gzip.GzipFile(fileobj=raw, mode="rb") if path.endswith(".gz") else raw) as f:
-            magic = bytearray(4)
-            _read_exactly(f, magic, path, "the magic number")
-            if magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES:
-                raise ValueError(
-                    f"{path}: not an IDX file, bad magic number 0x{magic.hex()} "
-                    "(expected 0x0000 followed by a type code and a dimension count)"
-                )
-            dtype, ndim = _IDX_DTYPES[magic[2]], magic[3]
-            if ndim == 0:
-                raise ValueError(f"{path}: IDX header declares 0 dimensions")
-            dims = np.empty(ndim, dtype=">u4")
-            _read_exactly(f, dims, path, "the dimension header")
-            shape = tuple(int(d) for d in dims)
-            if dtype.itemsize * np.prod(shape, dtype=np.float64) > 4 * _MAX_FILE_BYTES:
-                raise ValueError(f"{path}: IDX header declares an oversized shape {shape}")
-            array = np.empty(shape, dtype=dtype)
-            # Reading straight into the final array avoids holding the 47 MB of
-            # decompressed training images twice.
-            _read_exactly(f, array, path, f"the data of shape {shape}")
-            if f.read(1):
-                raise ValueError(
-                    f"{path}: trailing bytes after the data of shape {shape}"
-                )
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        # A damaged archive is a format error like a bad header; other OSErrors
-        # (missing file, no permission) are deliberately not caught here.
-        raise ValueError(f"{path}: cannot decompress IDX file: {exc}") from exc
-    # Hand callers native byte order so arithmetic is not silently slowed.
-    return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 def _not_found_message(folder, files, missing, corrupt, download_if_missing,
@@ -385,7 +302,7 @@ def load_mnist(
         if not os.path.isfile(path):
             missing.append(name)
             continue
-        data = _read_bytes(path)
+        data = read_bytes(path)
         actual = _md5(data)
         if actual != expected:
             corrupt[name] = actual
@@ -406,7 +323,7 @@ def load_mnist(
         for name in [*missing, *corrupt]:
             data = download(
                 name, folder, files[name], mirrors, attempts, timeout=DOWNLOAD_TIMEOUT,
-                deadline=download_deadline, max_bytes=_MAX_FILE_BYTES,
+                deadline=download_deadline, max_bytes=MAX_FILE_BYTES,
             )
             if data is None:
                 # The rest is not attempted: a mirror that failed for one file
@@ -433,7 +350,7 @@ def load_mnist(
     arrays = {}
     for name in files:
         path = os.path.join(folder, name)
-        array = _read_idx(path, contents[name])
+        array = read_idx(path, contents[name])
         expected_shape = _EXPECTED_SHAPES[name]
         if array.shape != expected_shape or array.dtype != np.uint8:
             raise ValueError(

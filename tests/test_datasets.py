@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from skdigits import datasets
+from skdigits import _idx, datasets
 from skdigits.datasets import (
     MNIST_FILES,
     DataNotFoundError,
@@ -242,7 +242,7 @@ def test_corrupt_local_file_is_reported(tmp_path):
 )
 def test_read_idx_round_trip(tmp_path, array, type_code, suffix):
     path = write_idx(tmp_path / f"x.idx{suffix}", array, type_code)
-    parsed = datasets._read_idx(path)
+    parsed = _idx.read_idx(path)
     assert parsed.shape == array.shape and parsed.dtype.isnative
     np.testing.assert_array_equal(parsed, array)
 
@@ -264,7 +264,7 @@ def test_read_idx_rejects_malformed_files(tmp_path, header, body, trailing, matc
     with gzip.open(path, "wb") as f:
         f.write(header + body + trailing)
     with pytest.raises(ValueError, match=match) as info:
-        datasets._read_idx(path)
+        _idx.read_idx(path)
     assert str(path) in str(info.value)
 
 
@@ -272,11 +272,11 @@ def test_read_idx_rejects_damaged_gzip(tmp_path):
     path = tmp_path / "not-gzip.gz"
     path.write_bytes(b"this is not gzip data at all")
     with pytest.raises(ValueError, match="cannot decompress") as info:
-        datasets._read_idx(path)
+        _idx.read_idx(path)
     assert str(path) in str(info.value)
     # A missing file stays an OSError, not a format error.
     with pytest.raises(FileNotFoundError):
-        datasets._read_idx(tmp_path / "absent.gz")
+        _idx.read_idx(tmp_path / "absent.gz")
 
 
 def test_wrong_shape_names_the_file(tmp_path, monkeypatch):
