@@ -66,8 +66,9 @@ _MAX_ROUGH = 0.35
 _MAX_THICKNESS = 0.5
 # A textured surface (paper grain, fabric, a wall), not a digit: its "ink" -- the
 # extreme beyond the background level -- stands less than _TEXTURE_CONTRAST
-# above it, has soft edges (no step between neighbouring pixels above _SOFT of
-# that contrast: MNIST's anti-aliased digits, faint ones too, step 0.88-1 of it;
+# above it, is in specks (see _GRAIN) or has soft edges (no step between
+# neighbouring pixels above _SOFT of that contrast: MNIST's anti-aliased
+# digits, faint ones too, step 0.88-1 of it;
 # paper grain smoothed over 1-3 px: a median of 0.47) and lies spread over the
 # frame (at least _SPREAD of its solid ink outside the digit box at its centre,
 # where a digit lies: faint or blurred MNIST digits 0-0.05). Fog is the nearest
@@ -79,9 +80,10 @@ _SOFT = 0.8
 _SPREAD = 0.3
 # Grainier paper (grain of about a pixel) steps as sharply as a digit's edges,
 # but its solid ink is many small specks: the largest 8-connected piece holds
-# less than _GRAIN of it. A digit's strokes hold most of it: of 54,000 MNIST
-# digits under MNIST-C's 18 corruptions, 3 are faint and spread like paper
-# (all fogged), their largest piece 0.56 of the solid ink or more.
+# less than _GRAIN of it. A digit's strokes hold most of it: of 3,000 MNIST
+# digits under each of 17 MNIST-C-style corruptions (MNIST-C's 15, a line,
+# MNIST-C's own fog), 3 are faint and spread like paper (all fogged), their
+# largest piece 0.56 of the solid ink or more.
 _GRAIN = 0.3
 _EIGHT = np.ones((3, 3), dtype=bool)
 # A blurred digit (motion blur, defocus): its solid ink is only the peaks where

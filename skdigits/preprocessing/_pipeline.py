@@ -270,9 +270,9 @@ def preprocess_image(dec, settings, trace=None):
     if (_output_sized(dec, settings) and not dec.is_ink
             and textured_frame(dec.image, settings.invert, settings.digit_box)):
         # A frame of the output size holds its digit in the digit box at its
-        # centre; faint, soft "ink" spread over the frame is a textured surface
-        # (which the light path does not take either).
-        raise Blank("it is a textured surface: faint, soft-edged grains spread over "
-                    "the frame, no stroke")
+        # centre; faint "ink" spread over the frame, soft-edged or in specks, is
+        # a textured surface (which the light path does not take either).
+        raise Blank("it is a textured surface: faint grains spread over the frame, "
+                    "no stroke")
     y = find_digit(dec, settings, trace)
     return normalise_digit(y, settings, trace)
