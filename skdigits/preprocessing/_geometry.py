@@ -254,7 +254,7 @@ def _longest_run(covered, gap):
     return np.stack([length, stop - length, stop], axis=1).astype(int)
 
 
-def crossing_line(solid, clear=_CLEAR, thick=_THICK):
+def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
     """Whether a line crosses the frame over the digit in a square ``solid`` ink mask.
 
     A line drawn across a digit (straight, zigzag or dotted, as wide as the
@@ -267,9 +267,11 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK):
     or less and is centred as MNIST centres its digits, and both its ends
     stand clear of that ink by ``clear`` px (a large digit's long stroke joins
     the rest of the digit at one end at least); the band holds at most
-    ``thick`` solid pixels per pixel of its length. Up to ``_CANDIDATES`` distinct
-    bands are tried, longest first (a band across the digit itself may run
-    longer than the line).
+    ``thick`` solid pixels per pixel of its length. With ``beyond`` (px), the
+    band must also run past that ink at both ends by at least as much, measured
+    along the band: a line across the digit, not a stroke along its side. Up to
+    ``_CANDIDATES`` distinct bands are tried, longest first (a band across the
+    digit itself may run longer than the line).
     """
     s = solid.shape[0]
     ys, xs = np.nonzero(solid)
@@ -312,7 +314,7 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK):
         angle, mid = divmod(int(k), 2 * r + 1)
         ruled_out |= _same_band(angle, mid, r).ravel()
         if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s,
-                       cos[angle], sin[angle], clear, thick):
+                       cos[angle], sin[angle], clear, thick, beyond):
             return True
     return False
 
@@ -330,12 +332,15 @@ def _same_band(angle, mid, r):
     return (turn <= _NEAR_ANGLE) & (np.abs(offsets - mid) <= _BAND // 2)
 
 
-def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick):
+def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick, beyond):
     """Whether the band ``|rho - mid| <= _BAND // 2``, ``start <= along < stop`` is a
     line across the rest of the ink (see :func:`crossing_line`)."""
     inside = (np.abs(rho - mid) <= _BAND // 2) & (along >= start) & (along < stop)
     rest = ~inside
     if not rest.any() or np.count_nonzero(inside) > thick * (stop - start):
+        return False
+    if beyond is not None and not (start + beyond <= along[rest].min()
+                                   and along[rest].max() + beyond <= stop - 1):
         return False
     size = max(np.ptp(ys[rest]), np.ptp(xs[rest])) + 1
     if not _REST[0] * s <= size <= _REST[1] * s:
