@@ -3,6 +3,7 @@ lines drawn across it."""
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -274,18 +275,35 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
     digit itself may run longer than the line).
     """
     s = solid.shape[0]
-    ys, xs = np.nonzero(solid)
-    if ys.size < _CROSSING * s:
+    if np.count_nonzero(solid) < _CROSSING * s:
         return False
+    # The light path asks up to three times about the same frame (is it a digit
+    # with clutter, and may it move): the bands are found once per mask.
+    ys, xs, rho, along, bands = _line_bands(solid.tobytes(), s)
+    cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
+    return any(_clear_line(ys, xs, rho[:, angle], along[:, angle], mid, start, stop, s,
+                           cos[angle], sin[angle], clear, thick, beyond)
+               for angle, mid, start, stop in bands)
+
+
+@functools.lru_cache(maxsize=8)
+def _line_bands(key, s):
+    """The candidate bands of :func:`crossing_line` in the ``s`` x ``s`` boolean mask
+    whose bytes are ``key``: ``(ys, xs, rho, along, bands)``, the solid pixels, their
+    offsets across and along each angle's bands (read-only arrays, shifted to start
+    at 0) and up to ``_CANDIDATES`` distinct bands ``(angle, mid, start, stop)``
+    whose ink runs over ``_CROSSING`` of the side, longest first."""
+    solid = np.frombuffer(key, dtype=bool).reshape(s, s)
+    ys, xs = np.nonzero(solid)
     cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
     centre = (s - 1) / 2
-    # Across the band (rho) and along it (t), from the frame's centre.
-    rho = np.rint((xs[:, None] - centre) * cos + (ys[:, None] - centre) * sin).astype(int)
-    t = np.rint(-(xs[:, None] - centre) * sin + (ys[:, None] - centre) * cos).astype(int)
     r = int(np.ceil(s * 0.75))
+    # Across the band (rho) and along it (t), from the frame's centre.
+    rho = np.rint((xs[:, None] - centre) * cos + (ys[:, None] - centre) * sin).astype(int) + r
+    t = np.rint(-(xs[:, None] - centre) * sin + (ys[:, None] - centre) * cos).astype(int) + r
     a = np.broadcast_to(np.arange(_ANGLES.size), rho.shape)
     grid = np.zeros((_ANGLES.size, 2 * r + 1, 2 * r + 1), dtype=bool)
-    grid[a.ravel(), rho.ravel() + r, t.ravel() + r] = True
+    grid[a.ravel(), rho.ravel(), t.ravel()] = True
     # Ink anywhere across a band of _BAND rows of rho, per position along it.
     half = _BAND // 2
     padded = np.pad(grid, ((0, 0), (half, half), (0, 0)))
@@ -299,24 +317,22 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
     wide = np.flatnonzero(bands.any(axis=1) & (spans >= _CROSSING * s))
     runs = np.zeros((bands.shape[0], 3), dtype=int)
     runs[wide] = _longest_run(bands[wide], _GAP)
-    # Bands long enough, longest first; each one tried rules out the bands near it.
+    # Bands long enough, longest first; each one taken rules out the bands near it.
     long_enough = np.flatnonzero(runs[:, 0] >= _CROSSING * s)
     order = long_enough[np.argsort(-runs[long_enough, 0], kind="stable")]
     ruled_out = np.zeros(runs.shape[0], dtype=bool)
-    tried = 0
+    found = []
     for k in order:
+        if len(found) == _CANDIDATES:
+            break
         if ruled_out[k]:
             continue
-        if tried == _CANDIDATES:
-            return False
-        tried += 1
-        length, start, stop = runs[k]
         angle, mid = divmod(int(k), 2 * r + 1)
         ruled_out |= _same_band(angle, mid, r).ravel()
-        if _clear_line(ys, xs, rho[:, angle] + r, t[:, angle] + r, mid, start, stop, s,
-                       cos[angle], sin[angle], clear, thick, beyond):
-            return True
-    return False
+        found.append((angle, mid, int(runs[k, 1]), int(runs[k, 2])))
+    for arr in (ys, xs, rho, t):
+        arr.flags.writeable = False
+    return ys, xs, rho, t, tuple(found)
 
 
 def _same_band(angle, mid, r):
