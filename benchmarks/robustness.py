@@ -328,6 +328,26 @@ def _dots(rng):
     return img
 
 
+def _dot_field(rng):
+    """20 or more isolated square dots (1-3 px, none touching another) covering
+    0.05-2 % of a canvas of 48-2,000 px, dark on light or light on dark."""
+    h = int(rng.choice([48, 64, 100, 150, 200, 300, 500, 800, 1200, 2000]))
+    w = max(48, int(h * rng.uniform(0.75, 1.33)))
+    size = int(rng.integers(1, 4))
+    n = max(20, int(rng.uniform(0.0005, 0.02) * h * w / size**2))
+    taken = np.zeros((h + 2, w + 2), dtype=bool)  # the dots, one pixel in from the edge
+    img = np.full((h, w), 255, np.uint8)
+    for y, x in zip(rng.integers(0, h - size + 1, 4 * n), rng.integers(0, w - size + 1, 4 * n)):
+        if n == 0:
+            break
+        if taken[y : y + size + 2, x : x + size + 2].any():  # a dot within a pixel
+            continue
+        taken[y + 1 : y + size + 1, x + 1 : x + size + 1] = True
+        img[y : y + size, x : x + size] = 0
+        n -= 1
+    return 255 - img if rng.random() < 0.5 else img
+
+
 def _blank(rng):
     h, w = _size(rng)
     colour = rng.integers(0, 256, 3) if rng.random() < 0.7 else rng.choice([0, 255], 3)
@@ -345,6 +365,8 @@ NON_DIGITS = {
     "dark_noise_28": Variant(_nd(lambda r: D.u8(r.normal(0, r.uniform(0.03, 0.12), (28, 28)))),
                              "28x28 black frame with sensor noise", None),
     "scattered_dots": Variant(_nd(_dots), "100-200 isolated black pixels on 300x300 white", None),
+    "dot_field": Variant(_nd(_dot_field), "20+ isolated 1-3 px dots on 48-2,000 px, either polarity",
+                         None),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

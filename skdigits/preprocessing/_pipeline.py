@@ -107,8 +107,10 @@ def _reread_small(dec, y, found, settings, trace):
     ``y`` is the ink map found in the reduced image -- of the digit if
     ``found``, else of all its ink, where no digit was found: then the
     heaviest piece of it (a digit reduced to a few pixels reads as a speck)
-    is the candidate. Returns None when there is nothing to read again (see
-    _REREAD) or the finer part holds no digit either.
+    is the candidate, if it stands out from the rest of the ink as a digit does
+    (:func:`._ink.stands_out`: one speck among many is a field of dots). Returns
+    None when there is nothing to read again (see _REREAD) or the finer part
+    holds no digit either.
     """
     if found:
         box = _geometry.bbox(y > 0)
@@ -116,9 +118,11 @@ def _reread_small(dec, y, found, settings, trace):
         lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
         if n == 0:
             return None
-        mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)
-        mass[0] = 0
-        box = _geometry.bbox(lab == int(np.argmax(mass)))
+        mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+        heaviest = int(np.argmax(mass))
+        if not _ink.stands_out(mass, heaviest):
+            return None  # one speck among many: a field of dots, no digit
+        box = _geometry.bbox(lab == heaviest + 1)
     r0, r1, c0, c1 = box
     size = max(r1 - r0, c1 - c0)
     if size >= _REREAD:
