@@ -168,6 +168,12 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             light = float(np.mean(border > t))
             if 0.35 < light < 0.65:
                 light = float(np.mean(r > t))
+            if 0.35 < light < 0.65:
+                # Still even: what remains of the lighting splits the pixels, and
+                # the ink is a few of them (a small digit on a large sheet). The
+                # ink is the extreme farther from the background's level.
+                med = float(median(r))
+                light = float(med - r.min() > r.max() - med)
             light_background = light > 0.5
         else:
             light_background = bool(invert)
@@ -239,7 +245,12 @@ def _scaled_ink(r, clipped, min_contrast, low_res):
     clipped_noise = 0.0 if low_res else _clipped_noise(r, clipped)
     med, sigma, cand, level = _ink_level(r, low_res, clipped_noise)
     if level < min_contrast:
-        raise Blank(
+        # The level is that of most of the candidate ink. A small digit on a large
+        # sheet under uneven lighting is a few of those pixels among many that the
+        # lighting's remains lift above the noise: where anything stands
+        # min_contrast above the background, judge it again at a stroke's scale.
+        faint = Blank if low_res or float(r.max()) - med < min_contrast else _Uneven
+        raise faint(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
     if not low_res and level < _SNR * (clipped_noise or _pixel_noise(r)):
