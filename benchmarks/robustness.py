@@ -143,6 +143,30 @@ def _lighting_photo(x, rng):
     return D.jpeg(D.u8(img), rng.integers(50, 90))
 
 
+def _ruled_sheet(h, w, rng):
+    """Notebook paper: rules every 20-40 px (1-2 px, gray 0.3-0.8), in a third of the
+    sheets a grid, in another third a margin line."""
+    paper = np.full((h, w), rng.uniform(0.85, 1.0))
+    step, width, gray = int(rng.integers(20, 41)), int(rng.integers(1, 3)), rng.uniform(0.3, 0.8)
+    kind = rng.integers(3)  # rules, grid, rules and a margin
+    for y0 in range(int(rng.integers(0, step)), h, step):
+        paper[y0 : y0 + width] = np.minimum(paper[y0 : y0 + width], gray)
+    if kind == 1:
+        for x0 in range(int(rng.integers(0, step)), w, step):
+            paper[:, x0 : x0 + width] = np.minimum(paper[:, x0 : x0 + width], gray)
+    if kind == 2:
+        x0 = int(rng.integers(w // 15, w // 5))
+        paper[:, x0 : x0 + 2] = np.minimum(paper[:, x0 : x0 + 2], rng.uniform(0.4, 0.7))
+    return paper
+
+
+def _on_ruled_paper(x, rng):
+    """A 120-220 px digit anywhere on a 300x300 sheet of ruled paper (see _ruled_sheet)."""
+    d = D.fit_long_side(x, int(rng.integers(120, 221)))
+    top, left = rng.integers(0, 300 - d.shape[0] + 1), rng.integers(0, 300 - d.shape[1] + 1)
+    return D.u8(_ruled_sheet(300, 300, rng) * (1 - 0.85 * D.paste((300, 300), d, top, left)))
+
+
 def _transparent(side, long_side):
     def fn(x, rng):
         d = D.fit_long_side(x, long_side) if side != 28 else x
@@ -275,6 +299,8 @@ VARIANTS = {
     "canvas_thick_pen": Variant(_each(_pen_canvas(False)), "280x280, 20-34 px pen", "pen_thick"),
     "photo_lighting": Variant(_each(_lighting_photo), "320x240 photo: lamp gradient, vignette, "
                               "noise, JPEG", "lighting"),
+    "ruled_paper": Variant(_each(_on_ruled_paper), "300x300 ruled paper (rules, a grid or a "
+                           "margin), a 120-220 px digit anywhere", "clean"),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -311,8 +337,9 @@ def _nd(fn):
     return lambda digits, rng: [fn(rng) for _ in range(len(digits))]
 
 
-def _size(rng):
-    return [(28, 28), (240, 320), (300, 300), (480, 640)][rng.integers(4)]
+def _size(rng, large=False):
+    sizes = [(28, 28), (240, 320), (300, 300), (480, 640)][large:]
+    return sizes[rng.integers(len(sizes))]
 
 
 def _texture(rng):
@@ -367,6 +394,8 @@ NON_DIGITS = {
     "scattered_dots": Variant(_nd(_dots), "100-200 isolated black pixels on 300x300 white", None),
     "dot_field": Variant(_nd(_dot_field), "20+ isolated 1-3 px dots on 48-2,000 px, either polarity",
                          None),
+    "ruled_empty": Variant(_nd(lambda r: D.u8(_ruled_sheet(*_size(r, large=True), r))),
+                           "empty ruled paper: rules, a grid or a margin", None),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

@@ -16,6 +16,7 @@ from scipy import ndimage, special
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._geometry import bbox, inside_distance
+from skdigits.preprocessing._rules import without_rules
 from skdigits.preprocessing._stats import median, otsu, percentile
 
 class Blank(Exception):
@@ -350,6 +351,11 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
         img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res
     )
     _record(trace, "ink", y)
+    if not low_res:
+        unruled = without_rules(y)
+        if unruled is not y:
+            y = unruled
+            _record(trace, "rules removed", y)
     try:
         y = remove_specks(y, drop=settings.remove_specks)
     except Blank as exc:

@@ -1,0 +1,90 @@
+"""Lines ruled across a whole image: notebook rules, a margin, a grid.
+
+Paper ruled for writing carries thin straight lines from one edge of the sheet
+to the other. In the ink map they are ink like the digit's, and the crop would
+take them in and shrink the digit, or keep the digit's box as wide as the sheet.
+No stroke of a digit runs from edge to edge as a thin line with nothing on
+either side of it, so :func:`without_rules` takes such lines out of the ink map
+before the digit's components are looked for -- except where a stroke crosses
+them (ink just above or below the line), which stays the digit's.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# A rule covers at least _COVER of the image's width (a horizontal rule; the same
+# for vertical ones and the height), within a band of _BAND rows that may slope by
+# up to _SLOPE (a sheet scanned or photographed a little askew: about 1.7 degrees).
+_COVER = 0.95
+_BAND = 2
+_SLOPE = 0.03
+# ... and is thin: at most _THIN rows (a line of up to 2 px in the analysed image),
+# with the rows just outside it covered over less than _CLEAR of the width (a thick
+# bar, or a digit's stroke as wide as the image, has more).
+_THIN = 4
+_CLEAR = 0.5
+# Only images whose short side has at least this many pixels (a digit's frame at
+# MNIST's size, or a low-resolution scan, fills its frame with the digit).
+_MIN_SIDE = 48
+
+
+def without_rules(y):
+    """The ink map ``y`` (2-D, ink > 0) without thin lines ruled from edge to edge;
+    ``y`` itself if it has none."""
+    if min(y.shape) < _MIN_SIDE:
+        return y
+    out = y
+    for axis in (0, 1):
+        ruled = _rules(out if axis == 0 else out.T)
+        if ruled is not None:
+            if out is y:
+                out = y.copy()
+            (out if axis == 0 else out.T)[ruled] = 0
+    return out
+
+
+def _rules(y):
+    """Mask of the pixels of horizontal rules in ``y``, or None."""
+    h, w = y.shape
+    ink = y > 0
+    cols = np.arange(w)
+    steep = math.ceil(_SLOPE * w)
+    found = np.zeros_like(ink)
+    for t in range(-steep, steep + 1):
+        offset = np.rint(t * cols / w).astype(int)
+        # Row r of the sheared image holds ink[r + offset[c], c].
+        rows = np.arange(-steep, h + steep)[:, None] + offset[None, :]
+        inside = (rows >= 0) & (rows < h)
+        sheared = np.where(inside, ink[np.clip(rows, 0, h - 1), cols[None, :]], False)
+        band = sheared.copy()
+        for k in range(1, _BAND):
+            band[:-k] |= sheared[k:]
+        covered = band.mean(axis=1) >= _COVER
+        if not covered.any():
+            continue
+        share = sheared.mean(axis=1)
+        for start, stop in _runs(covered):
+            stop += _BAND - 1
+            if stop - start > _THIN:
+                continue
+            before = share[start - 1] if start > 0 else 0.0
+            after = share[stop] if stop < len(share) else 0.0
+            if max(before, after) >= _CLEAR:
+                continue
+            # Where a stroke crosses the rule, ink lies just above or below it:
+            # those pixels are the digit's and stay.
+            above = sheared[start - 1] if start > 0 else np.zeros(w, dtype=bool)
+            below = sheared[stop] if stop < len(sheared) else np.zeros(w, dtype=bool)
+            r = rows[start:stop]
+            ok = inside[start:stop] & sheared[start:stop] & ~(above | below)[None, :]
+            found[r[ok], np.broadcast_to(cols, r.shape)[ok]] = True
+    return found if found.any() else None
+
+
+def _runs(mask):
+    """``(start, stop)`` of the runs of True in a 1-D boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.view(np.int8), [0]]))
+    return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
