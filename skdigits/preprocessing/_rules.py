@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import ndimage
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
 # for vertical ones and the height), within a band of _BAND rows that may slope by
@@ -50,8 +51,13 @@ def _rules(y):
     """Mask of the pixels of horizontal rules in ``y``, or None."""
     h, w = y.shape
     ink = y > 0
-    cols = np.arange(w)
     steep = math.ceil(_SLOPE * w)
+    # A rule lies within _BAND + steep rows: if no such band of rows holds ink over
+    # _COVER of the width, there is none (nearly every image: one pass, no search).
+    near = ndimage.maximum_filter1d(ink, size=_BAND + steep, axis=0)
+    if not (near.mean(axis=1) >= _COVER).any():
+        return None
+    cols = np.arange(w)
     found = np.zeros_like(ink)
     for t in range(-steep, steep + 1):
         offset = np.rint(t * cols / w).astype(int)
