@@ -4,7 +4,8 @@
   dropped, ink rescaled to [0, 1];
 * :func:`remove_specks` -- the digit's connected components, without the
   small ones away from it;
-* :func:`digit_ink` -- both, and :class:`Blank` when no digit is left;
+* :func:`digit_ink` -- both (and lines ruled across the sheet taken out, see
+  :mod:`._rules`), and :class:`Blank` when no digit is left;
 * :func:`is_surface` -- "ink" that is really a table or a sheet's edge.
 """
 
@@ -341,7 +342,7 @@ def remove_specks(y, drop=True):
 
 
 def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
-    """Ink map of the digit alone (specks removed); raises :class:`Blank`.
+    """Ink map of the digit alone (rules and specks removed); raises :class:`Blank`.
 
     Blank means: no ink above the noise, or no stroke -- connected ink longer
     than it is thick. Neither the size of the canvas nor what touches its
