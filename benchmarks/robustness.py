@@ -167,6 +167,49 @@ def _on_ruled_paper(x, rng):
     return D.u8(_ruled_sheet(300, 300, rng) * (1 - 0.85 * D.paste((300, 300), d, top, left)))
 
 
+def _notebook_sheet(h, w, rng):
+    """A photographed notebook page (RGB): blue rules every 6-14 % of the height, 0.8-2.5
+    px, tilted up to 2.5 degrees with the sheet, in half of them a red margin line, a
+    tinted paper, a lighting ramp, noise added later. Returns ``(paper, sheet, step,
+    shade)``: the page without and with its lines, the rules' spacing and the ramp."""
+    step = h * rng.uniform(0.06, 0.14)
+    tilt = np.tan(np.deg2rad(rng.uniform(-2.5, 2.5)))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # Distance (px) from the nearest rule, measured across the rules.
+    across = np.abs((yy - tilt * xx - rng.uniform(0, step)) % step - step / 2)
+    line = np.clip(rng.uniform(0.8, 2.5) / 2 + 0.5 - (step / 2 - across), 0, 1)
+    paper = np.array([rng.uniform(0.9, 1), rng.uniform(0.88, 1), rng.uniform(0.8, 0.95)],
+                     np.float32)
+    a = rng.uniform(0.25, 0.6) * line
+    sheet = D.composite(a, paper, paper * np.array([0.55, 0.7, 0.95], np.float32))
+    if rng.random() < 0.5:
+        x0 = w * rng.uniform(0.05, 0.2)
+        m = 0.5 * np.clip(1.5 - np.abs(xx - x0 + tilt * yy), 0, 1)
+        sheet = D.composite(m, sheet, np.array([0.95, 0.5, 0.5], np.float32))
+    shade = 1 - D.gradient((h, w), rng, rng.uniform(0, 0.3))
+    return np.broadcast_to(paper, sheet.shape), sheet, step, shade
+
+
+def _notebook_photo(x, rng):
+    """A digit written on a notebook page (see _notebook_sheet), 1.5-3.5 rules tall,
+    anywhere on a 240-800 px photo (JPEG)."""
+    h = int(rng.integers(240, 801))
+    w = int(h * rng.uniform(0.7, 1.4))
+    _, sheet, step, shade = _notebook_sheet(h, w, rng)
+    d = D.fit_long_side(x, max(12, int(step * rng.uniform(1.5, 3.5))))
+    cov = D.paste((h, w), d, rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1))
+    ink = np.array([0.1, 0.1, 0.3] if rng.random() < 0.5 else [0.05] * 3, np.float32)
+    img = D.composite(cov, sheet, ink) * shade[..., None] + rng.normal(0, 0.02, (h, w, 1))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def _notebook_empty(rng):
+    h = int(rng.integers(240, 801))
+    _, sheet, _, shade = _notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
+    img = sheet * shade[..., None] + rng.normal(0, 0.02, sheet.shape[:2] + (1,))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
 def _transparent(side, long_side):
     def fn(x, rng):
         d = D.fit_long_side(x, long_side) if side != 28 else x
@@ -301,6 +344,9 @@ VARIANTS = {
                               "noise, JPEG", "lighting"),
     "ruled_paper": Variant(_each(_on_ruled_paper), "300x300 ruled paper (rules, a grid or a "
                            "margin), a 120-220 px digit anywhere", "clean"),
+    "notebook_photo": Variant(_each(_notebook_photo), "photo of a notebook page (RGB, 240-800 px): "
+                              "blue rules tilted up to 2.5 degrees, a margin, lighting, JPEG; "
+                              "a digit 1.5-3.5 rules tall anywhere", "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -396,6 +442,8 @@ NON_DIGITS = {
                          None),
     "ruled_empty": Variant(_nd(lambda r: D.u8(_ruled_sheet(*_size(r, large=True), r))),
                            "empty ruled paper: rules, a grid or a margin", None),
+    "notebook_empty": Variant(_nd(_notebook_empty), "photo of an empty notebook page (see "
+                              "notebook_photo)", None, max_n=200),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

@@ -55,7 +55,7 @@ DIGIT_VARIANTS = {
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
-                   "blank_colour", "transparent_empty"]
+                   "notebook_empty", "blank_colour", "transparent_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
 
@@ -65,6 +65,8 @@ N_BATCH_LARGE = 30
 # fails here until it is taken off the list.
 KNOWN_MISSES = {
     "tiny_2000": "18 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
+    "notebook_empty": "1 of 50 empty notebook pages read as a digit: a piece of a rule "
+                      "left beside it, read again finer (5 of 200 in the benchmark)",
 }
 
 
@@ -233,9 +235,9 @@ def test_a_digit_on_ruled_paper_reads_as_on_a_blank_sheet(suite, mnist):
     # Notebook paper (rules every 20-40 px, a grid or a margin line): the rules run
     # from edge to edge, and the crop took them in. They are now taken out of the
     # ink map, except where a stroke crosses them. Output against the same digit at
-    # the same place on a blank sheet: correlation >= 0.8 for 51 of these 60 (6
-    # before; median 0.99, 0.39 before); 1 blank, as before (dark grid lines as
-    # dark as the ink, judged as noise).
+    # the same place on a blank sheet: correlation >= 0.8 for 58 of these 60 (6
+    # before rules were looked for, 51 while a stroke running along a rule kept it
+    # whole); none blank (1 while a grid as dark as the ink passed for noise).
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(0)
@@ -250,7 +252,36 @@ def test_a_digit_on_ruled_paper_reads_as_on_a_blank_sheet(suite, mnist):
     on_rules, on_blank_sheet = pre.transform(ruled), pre.transform(clean)
     blank = np.isnan(on_rules).any(axis=1)
     corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(on_rules[~blank], on_blank_sheet[~blank])])
-    assert blank.sum() <= 1 and (corr >= 0.8).sum() >= 45, (blank.sum(), np.round(corr, 2))
+    assert blank.sum() == 0 and (corr >= 0.8).sum() >= 54, (blank.sum(), np.round(corr, 2))
+
+
+def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
+    # A photographed notebook page (blue rules 0.8-2.5 px every 6-14 % of the height,
+    # tilted up to 2.5 degrees, a margin, lighting, noise, JPEG) and a digit 1.5-3.5
+    # rules tall. Reduced for the analysis, faint rules outnumber a small digit's
+    # pixels, and the ink's level was theirs: 9 of these 40 blank before rules were
+    # left out of the ink's level. Against the same photo without the lines:
+    # correlation >= 0.8 for all 40 (28 before; seeds 2, 3: 39 and 40, 32 and 26
+    # before), none blank (7-9 before).
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(1)
+    lined, plain = [], []
+    for x in mnist[1][0][:40]:
+        h = int(rng.integers(240, 801))
+        paper, sheet, step, shade = suite._notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
+        d = suite.D.fit_long_side(x.astype(np.float32) / 255, int(step * rng.uniform(1.5, 3.5)))
+        ink = suite.D.paste(sheet.shape[:2], d, rng.integers(0, sheet.shape[0] - d.shape[0] + 1),
+                            rng.integers(0, sheet.shape[1] - d.shape[1] + 1))
+        noise = rng.normal(0, 0.02, sheet.shape[:2] + (1,))
+        for page, out in ((sheet, lined), (paper, plain)):
+            img = suite.D.composite(ink, page, np.float32(0.05)) * shade[..., None] + noise
+            out.append(suite.D.jpeg(suite.D.u8(img), 85))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
+    on_lines, on_plain = pre.transform(lined), pre.transform(plain)
+    blank = np.isnan(on_lines).any(axis=1) | np.isnan(on_plain).any(axis=1)
+    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(on_lines[~blank], on_plain[~blank])])
+    assert blank.sum() == 0 and (corr >= 0.8).sum() >= 38, (blank.sum(), np.round(corr, 2))
 
 
 def test_textured_paper_at_the_output_size_is_blank(suite):

@@ -1,11 +1,11 @@
 """Ink: from gray levels to a light-on-dark ink map, and the blank decision.
 
 * :func:`ink_map` -- background subtracted, polarity found, noise floor
-  dropped, ink rescaled to [0, 1];
+  dropped, lines ruled across the sheet left out (see :mod:`._rules`), ink
+  rescaled to [0, 1];
 * :func:`remove_specks` -- the digit's connected components, without the
   small ones away from it;
-* :func:`digit_ink` -- both (and lines ruled across the sheet taken out, see
-  :mod:`._rules`), and :class:`Blank` when no digit is left;
+* :func:`digit_ink` -- both, and :class:`Blank` when no digit is left;
 * :func:`is_surface` -- "ink" that is really a table or a sheet's edge.
 """
 
@@ -17,7 +17,7 @@ from scipy import ndimage, special
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._geometry import bbox, inside_distance
-from skdigits.preprocessing._rules import without_rules
+from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._stats import median, otsu, percentile
 
 class Blank(Exception):
@@ -85,6 +85,12 @@ def stands_out(mass, k):
     return others.size == 0 or mass[k] >= _STANDS_OUT * float(others.max())
 
 
+# Clipped noise scatters the background's floor among the other pixels: about as
+# many floor/off-floor neighbours as independent pixels would have (0.9-1.05 of
+# it in frames of dark noise). A floor cut by a grid's lines has about half.
+_SCATTERED = 0.7
+
+
 def _clipped_noise(r, clipped):
     """Spread of Gaussian noise clipped at the background's level, or 0 if there is none.
 
@@ -104,9 +110,10 @@ def _clipped_noise(r, clipped):
     share = float(at.mean())
     if not 0.2 < share < 0.8 or rows.shape[1] < 2:
         return 0.0
-    if float(np.mean(at[:, 1:] != at[:, :-1])) <= share * (1 - share):
+    if float(np.mean(at[:, 1:] != at[:, :-1])) <= _SCATTERED * 2 * share * (1 - share):
         # Fewer floor/off-floor neighbours than scattered pixels would have
-        # (2 * share * (1 - share)): the floor is a region, not clipped noise.
+        # (2 * share * (1 - share)): the floor is a region, or regions between
+        # the lines of a grid, not clipped noise.
         return 0.0
     floor = float(median(rows[at]))
     above = float(percentile(rows[~at], 25))
@@ -145,7 +152,8 @@ def _spread_off_ink(r, cand, sigma):
 def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
     """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
 
-    ``low_res``: the image is an upsampled low-resolution scan, all digit and
+    Lines ruled across the image (:func:`._rules.ruled_lines`) are no ink: they
+    are left out of the ink's level and of the map. ``low_res``: the image is an upsampled low-resolution scan, all digit and
     no noise to speak of: its noise is measured on the background class alone
     and never makes it blank.
     """
@@ -217,8 +225,9 @@ def flat_contrast(img, light_background):
 
 
 def _ink_level(r, low_res, clipped_noise=0.0):
-    """``(med, sigma, cand, level)``: the background's level and spread, the candidate
-    ink and its level above the background, of an oriented, flattened image ``r``.
+    """``(med, sigma, cand, level, rules)``: the background's level and spread, the
+    candidate ink and its level above the background, of an oriented, flattened image
+    ``r``, and the mask of the lines ruled across it (None if there are none).
 
     ``clipped_noise``: the spread of noise clipped at the background's level
     (:func:`_clipped_noise`), which the spread around the median understates.
@@ -228,24 +237,37 @@ def _ink_level(r, low_res, clipped_noise=0.0):
     sample = _background_class(sample, force=low_res)
     med = float(median(sample))
     sigma = 1.4826 * float(median(np.abs(sample - med)))
-    cand = r > med + max(4 * sigma, 4 * clipped_noise, 1e-3)
-    if not cand.any():
+    above = med + max(4 * sigma, 4 * clipped_noise, 1e-3)
+    if not (r > above).any():
         # Ink filling much of the frame (a low-resolution digit upscaled) widens
         # the spread of all pixels beyond the ink: split by Otsu's threshold
         # instead (the noise test below still applies).
         t = otsu(sample)
         med = float(median(sample[sample <= t]))
         sigma = 1.4826 * float(median(np.abs(sample[sample <= t] - med)))
-        cand = r > max(t, med + max(4 * sigma, 1e-3))
-        if not cand.any():
+        above = max(t, med + max(4 * sigma, 1e-3))
+        if not (r > above).any():
             raise Blank("it holds no ink, only noise")
-    return med, sigma, cand, percentile(r[cand], 90) - med
+    cand = r > above
+    rules = None
+    if not low_res:
+        # Lines ruled across the sheet are no ink: on notebook paper they can
+        # outnumber a small digit's pixels many times, and the ink's level would
+        # be theirs. They are looked for at half the candidates' threshold: a
+        # faint rule that a reduction spreads over two rows falls below it in
+        # places.
+        rules = ruled_lines(r > (med + above) / 2)
+        if rules is not None:
+            cand &= ~rules
+            if not cand.any():
+                raise Blank("it holds only lines ruled across it")
+    return med, sigma, cand, percentile(r[cand], 90) - med, rules
 
 
 def _scaled_ink(r, clipped, min_contrast, low_res):
     """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
     clipped_noise = 0.0 if low_res else _clipped_noise(r, clipped)
-    med, sigma, cand, level = _ink_level(r, low_res, clipped_noise)
+    med, sigma, cand, level, rules = _ink_level(r, low_res, clipped_noise)
     if level < min_contrast:
         # The level is that of most of the candidate ink. A small digit on a large
         # sheet under uneven lighting is a few of those pixels among many that the
@@ -261,7 +283,10 @@ def _scaled_ink(r, clipped, min_contrast, low_res):
         raise _Uneven("it holds no ink, only noise")
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level
-    return np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)
+    ink = np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)
+    if rules is not None:
+        ink[rules] = 0
+    return ink
 
 
 def _strokes(y, lab, n, mass, limit=20):
@@ -342,7 +367,7 @@ def remove_specks(y, drop=True):
 
 
 def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
-    """Ink map of the digit alone (rules and specks removed); raises :class:`Blank`.
+    """Ink map of the digit alone (ruled lines and specks removed); raises :class:`Blank`.
 
     Blank means: no ink above the noise, or no stroke -- connected ink longer
     than it is thick. Neither the size of the canvas nor what touches its
@@ -352,11 +377,6 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
         img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res
     )
     _record(trace, "ink", y)
-    if not low_res:
-        unruled = without_rules(y)
-        if unruled is not y:
-            y = unruled
-            _record(trace, "rules removed", y)
     try:
         y = remove_specks(y, drop=settings.remove_specks)
     except Blank as exc:

@@ -4,9 +4,9 @@ Paper ruled for writing carries thin straight lines from one edge of the sheet
 to the other. In the ink map they are ink like the digit's, and the crop would
 take them in and shrink the digit, or keep the digit's box as wide as the sheet.
 No stroke of a digit runs from edge to edge as a thin line with nothing on
-either side of it, so :func:`without_rules` takes such lines out of the ink map
-before the digit's components are looked for -- except where a stroke crosses
-them (ink just above or below the line), which stays the digit's.
+either side of it, so :func:`ruled_lines` finds such lines for the ink map to
+leave out -- except where a stroke crosses them (ink just above or below the
+line), which stays the digit's.
 """
 
 from __future__ import annotations
@@ -18,39 +18,44 @@ from scipy import ndimage
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
 # for vertical ones and the height), within a band of _BAND rows that may slope by
-# up to _SLOPE (a sheet scanned or photographed a little askew: about 1.7 degrees).
+# up to _SLOPE (a sheet scanned or photographed askew by up to ~2.9 degrees).
 _COVER = 0.95
 _BAND = 2
-_SLOPE = 0.03
+_SLOPE = 0.05
 # ... and is thin: at most _THIN rows (a line of up to 2 px in the analysed image),
 # with the rows just outside it covered over less than _CLEAR of the width (a thick
-# bar, or a digit's stroke as wide as the image, has more).
+# bar, tapering at its ends, has more; a digit written along a rule has less: its
+# stroke covers part of the rows beside the rule, and protects itself, see _rules).
 _THIN = 4
-_CLEAR = 0.5
+_CLEAR = 0.9
+# Parts of rules running out through the top or bottom edge (a tilted sheet) count
+# if at least this long (px) -- shorter ink is no stroke either (see _ink).
+_MIN_PART = 4
 # Only images whose short side has at least this many pixels (a digit's frame at
 # MNIST's size, or a low-resolution scan, fills its frame with the digit).
 _MIN_SIDE = 48
 
 
-def without_rules(y):
-    """The ink map ``y`` (2-D, ink > 0) without thin lines ruled from edge to edge;
-    ``y`` itself if it has none."""
-    if min(y.shape) < _MIN_SIDE:
-        return y
-    out = y
+def ruled_lines(ink):
+    """Mask of the pixels of thin lines ruled from edge to edge in the boolean ink
+    mask ``ink`` (2-D), or None if it has none."""
+    if min(ink.shape) < _MIN_SIDE:
+        return None
+    found = None
     for axis in (0, 1):
-        ruled = _rules(out if axis == 0 else out.T)
+        # (Vertical rules are looked for without the horizontal ones: where the
+        # lines of a grid cross, neither is a stroke crossing the other.)
+        rest = ink if found is None else ink & ~found
+        ruled = _rules(rest if axis == 0 else rest.T)
         if ruled is not None:
-            if out is y:
-                out = y.copy()
-            (out if axis == 0 else out.T)[ruled] = 0
-    return out
+            ruled = ruled if axis == 0 else ruled.T
+            found = ruled if found is None else found | ruled
+    return found
 
 
-def _rules(y):
-    """Mask of the pixels of horizontal rules in ``y``, or None."""
-    h, w = y.shape
-    ink = y > 0
+def _rules(ink):
+    """Mask of the pixels of horizontal rules in the boolean mask ``ink``, or None."""
+    h, w = ink.shape
     steep = math.ceil(_SLOPE * w)
     # A rule lies within _BAND + steep rows: if no such band of rows holds ink over
     # _COVER of the width, there is none (nearly every image: one pass, no search).
@@ -68,10 +73,14 @@ def _rules(y):
         band = sheared.copy()
         for k in range(1, _BAND):
             band[:-k] |= sheared[k:]
-        covered = band.mean(axis=1) >= _COVER
-        if not covered.any():
+        # A tilted sheet's rules near its top and bottom run out of the image
+        # through an edge: they are rules too if a whole rule runs parallel to
+        # them (partial rows are judged over their part inside the image).
+        length = inside.sum(axis=1)
+        covered = (band.sum(axis=1) >= _COVER * length) & (length >= _MIN_PART)
+        if not (covered & (length == w)).any():
             continue
-        share = sheared.mean(axis=1)
+        share = sheared.sum(axis=1) / np.maximum(length, 1)
         for start, stop in _runs(covered):
             stop += _BAND - 1
             if stop - start > _THIN:
