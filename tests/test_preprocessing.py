@@ -1095,16 +1095,16 @@ def test_sensor_noise_clipped_at_black_is_measured_so_frames_of_it_are_blank():
 
 
 def test_clipped_noise_estimate_matches_the_noise():
-    from skdigits.preprocessing._ink import _clipped_noise
+    from skdigits.preprocessing._noise import clipped_noise
 
     rng = np.random.default_rng(0)
     for sigma in (0.03, 0.12, 0.25):
         for mean in (-0.6, 0.0, 0.6):  # a third to two thirds of the pixels clipped
             r = np.clip(rng.normal(mean * sigma, sigma, (200, 200)), 0, None)
-            assert _clipped_noise(r, r <= 0) == pytest.approx(sigma, rel=0.1)
+            assert clipped_noise(r, r <= 0) == pytest.approx(sigma, rel=0.1)
     clean = np.zeros((28, 28))
     clean[5:20, 12:15] = 1.0  # a floor that is one region: no clipped noise
-    assert _clipped_noise(clean, clean <= 0) == 0.0
+    assert clipped_noise(clean, clean <= 0) == 0.0
 
 
 def test_digits_on_sensor_noise_clipped_at_the_background_are_digits(mnist_test):

@@ -12,13 +12,17 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage, special
+from scipy import ndimage
 
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._geometry import bbox, inside_distance
+from skdigits.preprocessing._noise import (
+    background_class, clipped_noise, pixel_noise, spread_off_ink,
+)
 from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._stats import median, otsu, percentile
+
 
 class Blank(Exception):
     """Raised internally for an image holding no digit.
@@ -33,29 +37,6 @@ class Blank(Exception):
 def _record(trace, name, image):
     if trace is not None:
         trace.append((name, image))
-
-
-# Otsu's separability (between-class over total variance) above which the
-# gray levels are two clear classes, ink and background: the noise is then
-# measured on the background class alone. Uniform noise has 0.75, Gaussian
-# noise ~0.64; a digit filling its frame (low-resolution scans) ~0.9 -- and
-# there the ink, a large share of the pixels, would pass for noise.
-_TWO_CLASSES = 0.85
-
-
-def _background_class(sample, force=False):
-    """The pixels of ``sample`` (ink positive) that are background, if the split is clear."""
-    t = otsu(sample)
-    low = sample <= t
-    n0 = int(np.count_nonzero(low))
-    if n0 == 0 or n0 == sample.size:
-        return sample
-    var = float(sample.var())
-    w0 = n0 / sample.size
-    m0, m1 = float(sample[low].mean()), float(sample[~low].mean())
-    if not force and w0 * (1 - w0) * (m1 - m0) ** 2 < _TWO_CLASSES * var:
-        return sample
-    return sample[low]
 
 
 # A stroke is at least this many pixels long (and _ELONGATION times as long as
@@ -83,70 +64,6 @@ def stands_out(mass, k):
         return True
     others = np.delete(mass, k)
     return others.size == 0 or mass[k] >= _STANDS_OUT * float(others.max())
-
-
-# Clipped noise scatters the background's floor among the other pixels: about as
-# many floor/off-floor neighbours as independent pixels would have (0.9-1.05 of
-# it in frames of dark noise). A floor cut by a grid's lines has about half.
-_SCATTERED = 0.7
-
-
-def _clipped_noise(r, clipped):
-    """Spread of Gaussian noise clipped at the background's level, or 0 if there is none.
-
-    ``clipped`` marks the pixels at the input's darkest (background) level.
-    Noise clipped there (a dark sensor frame) leaves that floor scattered among
-    the other pixels, and neither the differences between neighbours nor the
-    spread around the median (both shrunk by the clipping) measure it. The
-    floor is then the noise's quantile ``share`` (the floor's share of the
-    pixels), and the lower quartile of the pixels above it its quantile
-    ``share + (1 - share) / 4`` -- below the ink, which a digit's minority of
-    pixels holds: the two levels' distance, divided by that of the standard
-    normal's quantiles, is the noise's spread. (A clean background's floor is
-    one region, not scattered: no noise.)
-    """
-    step = max(1, r.shape[0] // 200)
-    rows, at = r[::step], clipped[::step]
-    share = float(at.mean())
-    if not 0.2 < share < 0.8 or rows.shape[1] < 2:
-        return 0.0
-    if float(np.mean(at[:, 1:] != at[:, :-1])) <= _SCATTERED * 2 * share * (1 - share):
-        # Fewer floor/off-floor neighbours than scattered pixels would have
-        # (2 * share * (1 - share)): the floor is a region, or regions between
-        # the lines of a grid, not clipped noise.
-        return 0.0
-    floor = float(median(rows[at]))
-    above = float(percentile(rows[~at], 25))
-    z = float(special.ndtri(share + (1 - share) / 4) - special.ndtri(share))
-    return max(0.0, above - floor) / z
-
-
-def _pixel_noise(r):
-    """Pixel-to-pixel noise of ``r``: the robust spread of horizontal differences / sqrt 2.
-
-    Smooth variation (fog, lighting, a blurred upscale) is no noise; the
-    minority of differences across the ink's edges does not count either.
-    (Noise clipped at the background's level: :func:`_clipped_noise`.)
-    """
-    step = max(1, r.shape[0] // 200)
-    d = np.diff(r[::step], axis=1).ravel()
-    if d.size == 0:
-        return 0.0
-    return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
-
-
-def _spread_off_ink(r, cand, sigma):
-    """Robust spread of the background away from the candidate ink (``sigma`` if too little).
-
-    Where the ink covers much of the image (a digit filling its frame), the
-    spread of all pixels is the ink's, not the background's.
-    """
-    grow = max(1, min(r.shape) // 32)
-    far = ~ndimage.maximum_filter(cand, size=2 * grow + 1)
-    if np.count_nonzero(far) < 0.1 * r.size:
-        return sigma
-    v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
-    return min(sigma, 1.4826 * float(median(np.abs(v - median(v)))))
 
 
 def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
@@ -224,20 +141,20 @@ def flat_contrast(img, light_background):
         return 0.0
 
 
-def _ink_level(r, low_res, clipped_noise=0.0):
+def _ink_level(r, low_res, clipped_sd=0.0):
     """``(med, sigma, cand, level, rules)``: the background's level and spread, the
     candidate ink and its level above the background, of an oriented, flattened image
     ``r``, and the mask of the lines ruled across it (None if there are none).
 
-    ``clipped_noise``: the spread of noise clipped at the background's level
-    (:func:`_clipped_noise`), which the spread around the median understates.
+    ``clipped_sd``: the spread of noise clipped at the background's level
+    (:func:`._noise.clipped_noise`), which the spread around the median understates.
     """
     # Robust statistics; a regular sample of large images is enough.
     sample = r.ravel()[:: max(1, r.size // 40000)]
-    sample = _background_class(sample, force=low_res)
+    sample = background_class(sample, force=low_res)
     med = float(median(sample))
     sigma = 1.4826 * float(median(np.abs(sample - med)))
-    above = med + max(4 * sigma, 4 * clipped_noise, 1e-3)
+    above = med + max(4 * sigma, 4 * clipped_sd, 1e-3)
     if not (r > above).any():
         # Ink filling much of the frame (a low-resolution digit upscaled) widens
         # the spread of all pixels beyond the ink: split by Otsu's threshold
@@ -266,8 +183,8 @@ def _ink_level(r, low_res, clipped_noise=0.0):
 
 def _scaled_ink(r, clipped, min_contrast, low_res):
     """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
-    clipped_noise = 0.0 if low_res else _clipped_noise(r, clipped)
-    med, sigma, cand, level, rules = _ink_level(r, low_res, clipped_noise)
+    clipped_sd = 0.0 if low_res else clipped_noise(r, clipped)
+    med, sigma, cand, level, rules = _ink_level(r, low_res, clipped_sd)
     if level < min_contrast:
         # The level is that of most of the candidate ink. A small digit on a large
         # sheet under uneven lighting is a few of those pixels among many that the
@@ -277,9 +194,9 @@ def _scaled_ink(r, clipped, min_contrast, low_res):
         raise faint(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
-    if not low_res and level < _SNR * (clipped_noise or _pixel_noise(r)):
+    if not low_res and level < _SNR * (clipped_sd or pixel_noise(r)):
         raise Blank("it holds no ink, only noise")
-    if not low_res and level < 6 * _spread_off_ink(r, cand, sigma):
+    if not low_res and level < 6 * spread_off_ink(r, cand, sigma):
         raise _Uneven("it holds no ink, only noise")
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level

@@ -1,0 +1,102 @@
+"""How noisy an image's background is, to tell ink from noise.
+
+* :func:`background_class` -- the background's pixels when ink and paper are two
+  clear classes;
+* :func:`pixel_noise` -- pixel-to-pixel noise (smooth variation is none);
+* :func:`clipped_noise` -- noise clipped at the background's level (a dark sensor
+  frame), which both other measures understate;
+* :func:`spread_off_ink` -- the background's spread away from the candidate ink.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage, special
+
+from skdigits.preprocessing._stats import median, otsu, percentile
+
+# Otsu's separability (between-class over total variance) above which the
+# gray levels are two clear classes, ink and background: the noise is then
+# measured on the background class alone. Uniform noise has 0.75, Gaussian
+# noise ~0.64; a digit filling its frame (low-resolution scans) ~0.9 -- and
+# there the ink, a large share of the pixels, would pass for noise.
+_TWO_CLASSES = 0.85
+
+
+def background_class(sample, force=False):
+    """The pixels of ``sample`` (ink positive) that are background, if the split is clear."""
+    t = otsu(sample)
+    low = sample <= t
+    n0 = int(np.count_nonzero(low))
+    if n0 == 0 or n0 == sample.size:
+        return sample
+    var = float(sample.var())
+    w0 = n0 / sample.size
+    m0, m1 = float(sample[low].mean()), float(sample[~low].mean())
+    if not force and w0 * (1 - w0) * (m1 - m0) ** 2 < _TWO_CLASSES * var:
+        return sample
+    return sample[low]
+
+
+# Clipped noise scatters the background's floor among the other pixels: about as
+# many floor/off-floor neighbours as independent pixels would have (0.9-1.05 of
+# it in frames of dark noise). A floor cut by a grid's lines has about half.
+_SCATTERED = 0.7
+
+
+def clipped_noise(r, clipped):
+    """Spread of Gaussian noise clipped at the background's level, or 0 if there is none.
+
+    ``clipped`` marks the pixels at the input's darkest (background) level.
+    Noise clipped there (a dark sensor frame) leaves that floor scattered among
+    the other pixels, and neither the differences between neighbours nor the
+    spread around the median (both shrunk by the clipping) measure it. The
+    floor is then the noise's quantile ``share`` (the floor's share of the
+    pixels), and the lower quartile of the pixels above it its quantile
+    ``share + (1 - share) / 4`` -- below the ink, which a digit's minority of
+    pixels holds: the two levels' distance, divided by that of the standard
+    normal's quantiles, is the noise's spread. (A clean background's floor is
+    one region, not scattered: no noise.)
+    """
+    step = max(1, r.shape[0] // 200)
+    rows, at = r[::step], clipped[::step]
+    share = float(at.mean())
+    if not 0.2 < share < 0.8 or rows.shape[1] < 2:
+        return 0.0
+    if float(np.mean(at[:, 1:] != at[:, :-1])) <= _SCATTERED * 2 * share * (1 - share):
+        # Fewer floor/off-floor neighbours than scattered pixels would have
+        # (2 * share * (1 - share)): the floor is a region, or regions between
+        # the lines of a grid, not clipped noise.
+        return 0.0
+    floor = float(median(rows[at]))
+    above = float(percentile(rows[~at], 25))
+    z = float(special.ndtri(share + (1 - share) / 4) - special.ndtri(share))
+    return max(0.0, above - floor) / z
+
+
+def pixel_noise(r):
+    """Pixel-to-pixel noise of ``r``: the robust spread of horizontal differences / sqrt 2.
+
+    Smooth variation (fog, lighting, a blurred upscale) is no noise; the
+    minority of differences across the ink's edges does not count either.
+    (Noise clipped at the background's level: :func:`clipped_noise`.)
+    """
+    step = max(1, r.shape[0] // 200)
+    d = np.diff(r[::step], axis=1).ravel()
+    if d.size == 0:
+        return 0.0
+    return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
+
+
+def spread_off_ink(r, cand, sigma):
+    """Robust spread of the background away from the candidate ink (``sigma`` if too little).
+
+    Where the ink covers much of the image (a digit filling its frame), the
+    spread of all pixels is the ink's, not the background's.
+    """
+    grow = max(1, min(r.shape) // 32)
+    far = ~ndimage.maximum_filter(cand, size=2 * grow + 1)
+    if np.count_nonzero(far) < 0.1 * r.size:
+        return sigma
+    v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
+    return min(sigma, 1.4826 * float(median(np.abs(v - median(v)))))
