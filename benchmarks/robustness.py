@@ -197,7 +197,8 @@ def _notebook_photo(x, rng):
     w = int(h * rng.uniform(0.7, 1.4))
     _, sheet, step, shade = _notebook_sheet(h, w, rng)
     d = D.fit_long_side(x, max(12, int(step * rng.uniform(1.5, 3.5))))
-    cov = D.paste((h, w), d, rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1))
+    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    cov = D.paste((h, w), d, top, left)
     ink = np.array([0.1, 0.1, 0.3] if rng.random() < 0.5 else [0.05] * 3, np.float32)
     img = D.composite(cov, sheet, ink) * shade[..., None] + rng.normal(0, 0.02, (h, w, 1))
     return D.jpeg(D.u8(img), rng.integers(60, 95))
@@ -208,6 +209,47 @@ def _notebook_empty(rng):
     _, sheet, _, shade = _notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
     img = sheet * shade[..., None] + rng.normal(0, 0.02, sheet.shape[:2] + (1,))
     return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def _form(h, w, boxes, rng):
+    """A printed form: paper with rectangular boxes ``(top, left, height, width)``, lines
+    1-3 px of gray 0-0.6."""
+    page = np.full((h, w), rng.uniform(0.85, 1.0))
+    lw, gray = int(rng.integers(1, 4)), rng.uniform(0.0, 0.6)
+    for top, left, bh, bw in boxes:
+        for rows, cols in (((top, top + lw), (left, left + bw)),
+                           ((top + bh - lw, top + bh), (left, left + bw)),
+                           ((top, top + bh), (left, left + lw)),
+                           ((top, top + bh), (left + bw - lw, left + bw))):
+            page[slice(*rows), slice(*cols)] = np.minimum(page[slice(*rows), slice(*cols)], gray)
+    return page
+
+
+def _form_box(x, rng):
+    """A 60-160 px digit written inside a printed box (1.2-1.8 times its size) on a page
+    of a form, the box anywhere on it; noise, JPEG."""
+    d = D.fit_long_side(x, int(rng.integers(60, 161)))
+    bh, bw = (int(n * rng.uniform(1.2, 1.8)) for n in (max(d.shape),) * 2)
+    h, w = bh + int(rng.integers(10, 200)), bw + int(rng.integers(10, 200))
+    top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - bw))
+    page = _form(h, w, [(top, left, bh, bw)], rng)
+    sy, sx = bh - d.shape[0], bw - d.shape[1]  # room around the digit in the box
+    ty = top + sy // 2 + int(rng.integers(-sy // 4, sy // 4 + 1))
+    tx = left + sx // 2 + int(rng.integers(-sx // 4, sx // 4 + 1))
+    img = page * (1 - 0.9 * D.paste((h, w), d, ty, tx)) + rng.normal(0, 0.01, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def _form_empty(rng):
+    """Empty boxes of a printed form: one, or a row of 2-6 (digit fields)."""
+    k = int(rng.integers(1, 7))
+    bh = int(rng.integers(60, 240))
+    bw = int(bh * rng.uniform(0.6, 1.2))
+    gap = int(rng.integers(0, bw // 2))
+    h, w = bh + int(rng.integers(10, 200)), k * bw + (k - 1) * gap + int(rng.integers(10, 200))
+    top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - k * bw - (k - 1) * gap))
+    page = _form(h, w, [(top, left + i * (bw + gap), bh, bw) for i in range(k)], rng)
+    return D.jpeg(D.u8(page + rng.normal(0, 0.01, (h, w))), rng.integers(60, 95))
 
 
 def _transparent(side, long_side):
@@ -347,6 +389,8 @@ VARIANTS = {
     "notebook_photo": Variant(_each(_notebook_photo), "photo of a notebook page (RGB, 240-800 px): "
                               "blue rules tilted up to 2.5 degrees, a margin, lighting, JPEG; "
                               "a digit 1.5-3.5 rules tall anywhere", "clean", max_n=200),
+    "form_box": Variant(_each(_form_box), "a 60-160 px digit inside a box printed on a form "
+                        "(1-3 px lines), noise, JPEG", "clean"),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -444,6 +488,8 @@ NON_DIGITS = {
                            "empty ruled paper: rules, a grid or a margin", None),
     "notebook_empty": Variant(_nd(_notebook_empty), "photo of an empty notebook page (see "
                               "notebook_photo)", None, max_n=200),
+    "form_empty": Variant(_nd(_form_empty), "empty boxes of a printed form: one, or a row "
+                          "of 2-6", None),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

@@ -55,7 +55,7 @@ DIGIT_VARIANTS = {
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
-                   "notebook_empty", "blank_colour", "transparent_empty"]
+                   "notebook_empty", "form_empty", "blank_colour", "transparent_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
 
@@ -67,6 +67,8 @@ KNOWN_MISSES = {
     "tiny_2000": "18 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
     "notebook_empty": "1 of 50 empty notebook pages read as a digit: a piece of a rule "
                       "left beside it, read again finer (5 of 200 in the benchmark)",
+    "form_empty": "3 of 50 empty boxes of a form read as a digit (22 of 300 in the "
+                  "benchmark's first 300; 243 before printed boxes were left out)",
 }
 
 
@@ -282,6 +284,84 @@ def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
     blank = np.isnan(on_lines).any(axis=1) | np.isnan(on_plain).any(axis=1)
     corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(on_lines[~blank], on_plain[~blank])])
     assert blank.sum() == 0 and (corr >= 0.8).sum() >= 38, (blank.sum(), np.round(corr, 2))
+
+
+def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist):
+    # A form's field: a box of 1-3 px lines (gray 0-0.6) around a 60-160 px digit on a
+    # page. The box was the heaviest stroke, the crop took it and the digit came out
+    # small inside a frame: correlation >= 0.8 with the same digit without the box for
+    # 2 of these 40 (4 and 4 over two more seeds). Printed boxes are now left out of
+    # the ink: all 40 over the three seeds.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(2)
+    boxed, plain = [], []
+    for x in mnist[1][0][:40]:
+        d = suite.D.fit_long_side(x.astype(np.float32) / 255, int(rng.integers(60, 161)))
+        side = int(max(d.shape) * rng.uniform(1.2, 1.8))
+        h, w = side + int(rng.integers(10, 200)), side + int(rng.integers(10, 200))
+        top, left = int(rng.integers(0, h - side)), int(rng.integers(0, w - side))
+        page = suite._form(h, w, [(top, left, side, side)], rng)
+        ink = suite.D.paste((h, w), d, top + (side - d.shape[0]) // 2,
+                            left + (side - d.shape[1]) // 2)
+        noise = rng.normal(0, 0.01, (h, w))
+        boxed.append(suite.D.u8(page * (1 - 0.9 * ink) + noise))
+        plain.append(suite.D.u8(page.max() * (1 - 0.9 * ink) + noise))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
+    in_box, without = pre.transform(boxed), pre.transform(plain)
+    blank = np.isnan(in_box).any(axis=1)
+    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(in_box[~blank], without[~blank])])
+    assert blank.sum() == 0 and (corr >= 0.8).sum() >= 38, (blank.sum(), np.round(corr, 2))
+
+
+# A hand-drawn 8 (the solid ink of a 28x28 drawing): two loops of straight strokes.
+_BOXY_EIGHT = """
+.....##########....
+....############...
+.###############...
+########....#####..
+######.......#####.
+####.........######
+###...........#####
+####...........####
+####..........#####
+#####........######
+.######.....######.
+.########.#######..
+..##############...
+....###########....
+...############....
+..######.########..
+.######...########.
+.#####......######.
+.####.........####.
+.###...........###.
+.###...........###.
+.###...........###.
+.####..........###.
+.######.......####.
+.#################.
+..################.
+....#############..
+"""
+
+
+def test_an_eight_drawn_as_two_boxes_is_a_digit():
+    # Drawn in straight strokes, an 8 is two stacked boxes: lines along all four
+    # sides and across the middle -- but its holes are about as wide as its strokes,
+    # and a printed box's hole is many times wider than its lines. It stays a digit
+    # at every size (it was blank while that was not asked).
+    from skdigits import DigitImagePreprocessor
+
+    eight = np.array([[c == "#" for c in row] for row in _BOXY_EIGHT.split()], dtype=float)
+    images = []
+    for scale in (1, 4, 10):
+        big = np.kron(eight, np.ones((scale, scale)))
+        canvas = np.zeros((big.shape[0] + 2 * scale, big.shape[1] + 10 * scale))
+        canvas[scale:scale + big.shape[0], 5 * scale:5 * scale + big.shape[1]] = big
+        images.append((255 * (1 - canvas)).astype(np.uint8))
+    out = DigitImagePreprocessor(on_blank="nan").fit(images[:1]).transform(images)
+    assert not np.isnan(out).any(axis=1).any(), np.isnan(out).any(axis=1)
 
 
 def test_textured_paper_at_the_output_size_is_blank(suite):

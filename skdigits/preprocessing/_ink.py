@@ -1,8 +1,8 @@
 """Ink: from gray levels to a light-on-dark ink map, and the blank decision.
 
 * :func:`ink_map` -- background subtracted, polarity found, noise floor
-  dropped, lines ruled across the sheet left out (see :mod:`._rules`), ink
-  rescaled to [0, 1];
+  dropped, printed lines (rules across the sheet, boxes around the digit; see
+  :mod:`._rules`) left out, ink rescaled to [0, 1];
 * :func:`remove_specks` -- the digit's connected components, without the
   small ones away from it;
 * :func:`digit_ink` -- both, and :class:`Blank` when no digit is left;
@@ -20,7 +20,7 @@ from skdigits.preprocessing._geometry import bbox, inside_distance
 from skdigits.preprocessing._noise import (
     background_class, clipped_noise, pixel_noise, spread_off_ink,
 )
-from skdigits.preprocessing._rules import ruled_lines
+from skdigits.preprocessing._rules import printed_boxes, ruled_lines
 from skdigits.preprocessing._stats import median, otsu, percentile
 
 
@@ -69,8 +69,9 @@ def stands_out(mass, k):
 def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
     """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
 
-    Lines ruled across the image (:func:`._rules.ruled_lines`) are no ink: they
-    are left out of the ink's level and of the map. ``low_res``: the image is an upsampled low-resolution scan, all digit and
+    Printed lines -- rules across the image, boxes around the digit (see
+    :mod:`._rules`) -- are no ink: they are left out of the ink's level and of the
+    map. ``low_res``: the image is an upsampled low-resolution scan, all digit and
     no noise to speak of: its noise is measured on the background class alone
     and never makes it blank.
     """
@@ -142,9 +143,10 @@ def flat_contrast(img, light_background):
 
 
 def _ink_level(r, low_res, clipped_sd=0.0):
-    """``(med, sigma, cand, level, rules)``: the background's level and spread, the
+    """``(med, sigma, cand, level, printed)``: the background's level and spread, the
     candidate ink and its level above the background, of an oriented, flattened image
-    ``r``, and the mask of the lines ruled across it (None if there are none).
+    ``r``, and the mask of its printed lines -- rules across it, boxes around the digit
+    (None if there are none).
 
     ``clipped_sd``: the spread of noise clipped at the background's level
     (:func:`._noise.clipped_noise`), which the spread around the median understates.
@@ -166,25 +168,33 @@ def _ink_level(r, low_res, clipped_sd=0.0):
         if not (r > above).any():
             raise Blank("it holds no ink, only noise")
     cand = r > above
-    rules = None
+    printed = None
     if not low_res:
-        # Lines ruled across the sheet are no ink: on notebook paper they can
-        # outnumber a small digit's pixels many times, and the ink's level would
-        # be theirs. They are looked for at half the candidates' threshold: a
-        # faint rule that a reduction spreads over two rows falls below it in
-        # places.
-        rules = ruled_lines(r > (med + above) / 2)
-        if rules is not None:
-            cand &= ~rules
+        # Printed lines are no ink. Boxes around the digit (a form's fields) are
+        # found among the candidates (at a lower threshold faint ink may join a
+        # box to the digit) and go with their faint rim. Lines ruled across the
+        # sheet -- on notebook paper they outnumber a small digit's pixels many
+        # times, and the ink's level would be theirs -- are looked for at half
+        # the candidates' threshold: a faint rule that a reduction spreads over
+        # two rows falls below it in places.
+        loose = r > (med + above) / 2
+        printed = printed_boxes(cand)
+        if printed is not None:
+            printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
+        ruled = ruled_lines(loose if printed is None else loose & ~printed)
+        if ruled is not None:
+            printed = ruled if printed is None else printed | ruled
+        if printed is not None:
+            cand &= ~printed
             if not cand.any():
-                raise Blank("it holds only lines ruled across it")
-    return med, sigma, cand, percentile(r[cand], 90) - med, rules
+                raise Blank("it holds only printed lines: rules or boxes")
+    return med, sigma, cand, percentile(r[cand], 90) - med, printed
 
 
 def _scaled_ink(r, clipped, min_contrast, low_res):
     """The ink of an oriented, flattened image ``r`` rescaled to [0, 1] (or :class:`Blank`)."""
     clipped_sd = 0.0 if low_res else clipped_noise(r, clipped)
-    med, sigma, cand, level, rules = _ink_level(r, low_res, clipped_sd)
+    med, sigma, cand, level, printed = _ink_level(r, low_res, clipped_sd)
     if level < min_contrast:
         # The level is that of most of the candidate ink. A small digit on a large
         # sheet under uneven lighting is a few of those pixels among many that the
@@ -201,8 +211,8 @@ def _scaled_ink(r, clipped, min_contrast, low_res):
     floor = med + max(3 * sigma, 0.1 * level)
     top = med + level
     ink = np.clip((r - floor) / (top - floor), 0, 1).astype(np.float32)
-    if rules is not None:
-        ink[rules] = 0
+    if printed is not None:
+        ink[printed] = 0
     return ink
 
 

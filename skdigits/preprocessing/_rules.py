@@ -1,4 +1,5 @@
-"""Lines ruled across a whole image: notebook rules, a margin, a grid.
+"""Printed lines: rules across a whole image (notebook rules, a margin, a grid) and
+boxes around the digit (the fields of a form).
 
 Paper ruled for writing carries thin straight lines from one edge of the sheet
 to the other. In the ink map they are ink like the digit's, and the crop would
@@ -6,7 +7,9 @@ take them in and shrink the digit, or keep the digit's box as wide as the sheet.
 No stroke of a digit runs from edge to edge as a thin line with nothing on
 either side of it, so :func:`ruled_lines` finds such lines for the ink map to
 leave out -- except where a stroke crosses them (ink just above or below the
-line), which stays the digit's.
+line), which stays the digit's. A box printed around the digit (or a row of
+boxes) is thin straight lines only, along its four sides, with a hole far wider
+than its lines: no digit is that (:func:`printed_boxes`).
 """
 
 from __future__ import annotations
@@ -103,3 +106,71 @@ def _runs(mask):
     """``(start, stop)`` of the runs of True in a 1-D boolean array."""
     edges = np.diff(np.concatenate([[0], mask.view(np.int8), [0]]))
     return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+
+
+# A printed box (or a row or a column of boxes): a connected piece of ink, at least
+# _MIN_BOX px on its short side, that is straight lines only: rows covering
+# _BOX_SIDES of its width and columns covering _BOX_SIDES of its height come in bands
+# at most _BOX_STRIP of the short side thick (3 px at least), bands run along all
+# four sides (within that much), _BOX_MASS of its ink lies within _BOX_FRINGE px of
+# a band, and two bands (a cell) are _BOX_HOLE times their width apart at least. A
+# digit's outline touches its bounding box in a few places (a 0's oval: four); an 8
+# drawn in straight strokes, two stacked boxes, has holes about as wide as its
+# strokes.
+_BOX_STRIP = 0.1
+_BOX_SIDES = 0.8
+_BOX_MASS = 0.95
+_BOX_FRINGE = 2
+_BOX_HOLE = 4
+_MIN_BOX = 12
+
+
+def printed_boxes(ink):
+    """Mask of the boxes printed around the digit in the boolean ink mask ``ink``
+    (see _BOX_STRIP), or None. The ten largest pieces of ink are looked at, in images
+    whose long side is _MIN_SIDE px or more (a digit's outline can fill a small frame
+    as a box would)."""
+    if max(ink.shape) < _MIN_SIDE:
+        return None
+    lab, n = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return None
+    size = np.bincount(lab.ravel(), minlength=n + 1)
+    size[0] = 0
+    # (Four sides of _MIN_BOX px, _BOX_SIDES covered, hold this many pixels at least.)
+    big = [k for k in np.argsort(-size)[:10] if size[k] >= 4 * _BOX_SIDES * _MIN_BOX]
+    found = []
+    for k in big:
+        rows, cols = np.nonzero(lab == k)
+        piece = lab[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] == k
+        if _is_box(piece):
+            found.append(k)
+    return np.isin(lab, found) if found else None
+
+
+def _is_box(piece):
+    """Whether a piece of ink (a boolean mask cut to its bounding box) is printed boxes."""
+    h, w = piece.shape
+    if min(h, w) < _MIN_BOX:
+        return False
+    thick = max(3, round(_BOX_STRIP * min(h, w)))
+    lines, counts = [], []
+    for axis, length in ((1, w), (0, h)):  # rows across the width, columns down
+
+        # (A line may run over two rows: a reduction, a slight tilt.)
+        two = ndimage.maximum_filter1d(piece, size=2, axis=1 - axis)
+        full = two.sum(axis=axis) >= _BOX_SIDES * length
+        bands = list(_runs(full))
+        widest = max(b - a for a, b in bands) if bands else 0
+        if (len(bands) < 2 or bands[0][0] > thick or bands[-1][1] < len(full) - thick
+                or widest > thick):
+            return False
+        if max(c - b for (_, b), (c, _) in zip(bands, bands[1:])) < _BOX_HOLE * widest:
+            return False
+        # (with what JPEG's ringing leaves beside a line, up to _BOX_FRINGE px away)
+        lines.append(ndimage.maximum_filter1d(full, size=2 * _BOX_FRINGE + 1))
+        counts.append(len(bands))
+    if min(counts) > 2:
+        return False  # a grid (a sheet's, across the digit too): see ruled_lines
+    on_lines = piece & (lines[0][:, None] | lines[1][None, :])
+    return on_lines.sum() >= _BOX_MASS * piece.sum()
