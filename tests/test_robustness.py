@@ -286,19 +286,23 @@ def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
     assert blank.sum() == 0 and (corr >= 0.8).sum() >= 38, (blank.sum(), np.round(corr, 2))
 
 
-def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist):
+@pytest.mark.parametrize("room, floor", [((1.2, 1.8), 38), ((1.0, 1.08), 24)])
+def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, floor):
     # A form's field: a box of 1-3 px lines (gray 0-0.6) around a 60-160 px digit on a
     # page. The box was the heaviest stroke, the crop took it and the digit came out
     # small inside a frame: correlation >= 0.8 with the same digit without the box for
     # 2 of these 40 (4 and 4 over two more seeds). Printed boxes are now left out of
-    # the ink: all 40 over the three seeds.
+    # the ink: all 40 over the three seeds. In a box as tight as the digit (``room``
+    # 1.0-1.08), strokes touch the box: then only its four sides go, but where the
+    # ink runs on inwards: 25 of 40 (28 for seed 3; 20 and 21 with no box left out
+    # when a digit touched it).
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(2)
     boxed, plain = [], []
     for x in mnist[1][0][:40]:
         d = suite.D.fit_long_side(x.astype(np.float32) / 255, int(rng.integers(60, 161)))
-        side = int(max(d.shape) * rng.uniform(1.2, 1.8))
+        side = int(max(d.shape) * rng.uniform(*room)) + (2 if room[0] < 1.2 else 0)
         h, w = side + int(rng.integers(10, 200)), side + int(rng.integers(10, 200))
         top, left = int(rng.integers(0, h - side)), int(rng.integers(0, w - side))
         page = suite._form(h, w, [(top, left, side, side)], rng)
@@ -311,7 +315,7 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist):
     in_box, without = pre.transform(boxed), pre.transform(plain)
     blank = np.isnan(in_box).any(axis=1)
     corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(in_box[~blank], without[~blank])])
-    assert blank.sum() == 0 and (corr >= 0.8).sum() >= 38, (blank.sum(), np.round(corr, 2))
+    assert blank.sum() == 0 and (corr >= 0.8).sum() >= floor, (blank.sum(), np.round(corr, 2))
 
 
 # A hand-drawn 8 (the solid ink of a 28x28 drawing): two loops of straight strokes.

@@ -139,24 +139,27 @@ def printed_boxes(ink):
     size[0] = 0
     # (Four sides of _MIN_BOX px, _BOX_SIDES covered, hold this many pixels at least.)
     big = [k for k in np.argsort(-size)[:10] if size[k] >= 4 * _BOX_SIDES * _MIN_BOX]
-    found = []
+    found = np.zeros_like(ink)
     for k in big:
         rows, cols = np.nonzero(lab == k)
-        piece = lab[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1] == k
-        if _is_box(piece):
-            found.append(k)
-    return np.isin(lab, found) if found else None
+        r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        box = _box_pixels(lab[r0:r1, c0:c1] == k)
+        if box is not None:
+            found[r0:r1, c0:c1] |= box
+    return found if found.any() else None
 
 
-def _is_box(piece):
-    """Whether a piece of ink (a boolean mask cut to its bounding box) is printed boxes."""
+def _box_pixels(piece):
+    """The printed boxes in a piece of ink (a boolean mask cut to its bounding box), as
+    a mask of it: all of it if it is boxes only; the four sides of the box if a digit
+    inside touches or crosses them -- except where its ink runs on inwards, over the
+    two rows past the line; None if the piece is no box."""
     h, w = piece.shape
     if min(h, w) < _MIN_BOX:
-        return False
+        return None
     thick = max(3, round(_BOX_STRIP * min(h, w)))
-    lines, counts = [], []
+    near, counts, outer = [], [], []
     for axis, length in ((1, w), (0, h)):  # rows across the width, columns down
-
         # (A line may run over two rows: a reduction, a slight tilt.)
         two = ndimage.maximum_filter1d(piece, size=2, axis=1 - axis)
         full = two.sum(axis=axis) >= _BOX_SIDES * length
@@ -164,13 +167,29 @@ def _is_box(piece):
         widest = max(b - a for a, b in bands) if bands else 0
         if (len(bands) < 2 or bands[0][0] > thick or bands[-1][1] < len(full) - thick
                 or widest > thick):
-            return False
+            return None
         if max(c - b for (_, b), (c, _) in zip(bands, bands[1:])) < _BOX_HOLE * widest:
-            return False
+            return None
         # (with what JPEG's ringing leaves beside a line, up to _BOX_FRINGE px away)
-        lines.append(ndimage.maximum_filter1d(full, size=2 * _BOX_FRINGE + 1))
+        near.append(ndimage.maximum_filter1d(full, size=2 * _BOX_FRINGE + 1))
         counts.append(len(bands))
+        outer.append((max(bands[0][1] + _BOX_FRINGE, 1), bands[-1][0] - _BOX_FRINGE))
     if min(counts) > 2:
-        return False  # a grid (a sheet's, across the digit too): see ruled_lines
-    on_lines = piece & (lines[0][:, None] | lines[1][None, :])
-    return on_lines.sum() >= _BOX_MASS * piece.sum()
+        return None  # a grid (a sheet's, across the digit too): see ruled_lines
+    if (piece & (near[0][:, None] | near[1][None, :])).sum() >= _BOX_MASS * piece.sum():
+        return piece
+    # A digit joined to the box: rows above ``top`` and below ``bottom``, columns left
+    # of ``left`` and right of ``right`` are the box's sides, but for the ink that runs
+    # on inwards from them (two rows or columns of it) between the corners.
+    (top, bottom), (left, right) = outer
+    if bottom - top < 2 or right - left < 2:
+        return None
+    sides = np.ones_like(piece)
+    sides[top:bottom, left:right] = False
+    inner = slice(left, right)
+    sides[:top, inner] &= ~piece[top : top + 2, inner].all(axis=0)
+    sides[bottom:, inner] &= ~piece[bottom - 2 : bottom, inner].all(axis=0)
+    inner = slice(top, bottom)
+    sides[inner, :left] &= ~piece[inner, left : left + 2].all(axis=1)[:, None]
+    sides[inner, right:] &= ~piece[inner, right - 2 : right].all(axis=1)[:, None]
+    return piece & sides
