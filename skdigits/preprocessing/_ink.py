@@ -20,7 +20,7 @@ from skdigits.preprocessing._geometry import bbox, inside_distance
 from skdigits.preprocessing._noise import (
     background_class, clipped_noise, pixel_noise, spread_off_ink,
 )
-from skdigits.preprocessing._rules import printed_boxes, ruled_lines
+from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._stats import median, otsu, percentile
 
 
@@ -157,7 +157,8 @@ def _ink_level(r, low_res, clipped_sd=0.0):
     med = float(median(sample))
     sigma = 1.4826 * float(median(np.abs(sample - med)))
     above = med + max(4 * sigma, 4 * clipped_sd, 1e-3)
-    if not (r > above).any():
+    cand = r > above
+    if not cand.any():
         # Ink filling much of the frame (a low-resolution digit upscaled) widens
         # the spread of all pixels beyond the ink: split by Otsu's threshold
         # instead (the noise test below still applies).
@@ -165,25 +166,16 @@ def _ink_level(r, low_res, clipped_sd=0.0):
         med = float(median(sample[sample <= t]))
         sigma = 1.4826 * float(median(np.abs(sample[sample <= t] - med)))
         above = max(t, med + max(4 * sigma, 1e-3))
-        if not (r > above).any():
+        cand = r > above
+        if not cand.any():
             raise Blank("it holds no ink, only noise")
-    cand = r > above
     printed = None
     if not low_res:
-        # Printed lines are no ink. Boxes around the digit (a form's fields) are
-        # found among the candidates (at a lower threshold faint ink may join a
-        # box to the digit) and go with their faint rim. Lines ruled across the
-        # sheet -- on notebook paper they outnumber a small digit's pixels many
-        # times, and the ink's level would be theirs -- are looked for at half
-        # the candidates' threshold: a faint rule that a reduction spreads over
-        # two rows falls below it in places.
-        loose = r > (med + above) / 2
-        printed = printed_boxes(cand)
-        if printed is not None:
-            printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
-        ruled = ruled_lines(loose if printed is None else loose & ~printed)
-        if ruled is not None:
-            printed = ruled if printed is None else printed | ruled
+        # Printed lines -- rules across the sheet, boxes around the digit -- are
+        # no ink: on notebook paper the rules outnumber a small digit's pixels
+        # many times, and the ink's level would be theirs. (Faint rules are
+        # looked for at half the candidates' threshold.)
+        printed = printed_lines(cand, r > (med + above) / 2)
         if printed is not None:
             cand &= ~printed
             if not cand.any():

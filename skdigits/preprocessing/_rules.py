@@ -6,7 +6,7 @@ to the other. In the ink map they are ink like the digit's, and the crop would
 take them in and shrink the digit, or keep the digit's box as wide as the sheet.
 No stroke of a digit runs from edge to edge as a thin line with nothing on
 either side of it, so :func:`ruled_lines` finds such lines for the ink map to
-leave out -- except where a stroke crosses them (ink just above or below the
+leave out (:func:`printed_lines`, both kinds) -- except where a stroke crosses them (ink just above or below the
 line), which stays the digit's. A box printed around the digit (or a row of
 boxes) is thin straight lines only, along its four sides, with a hole far wider
 than its lines: no digit is that (:func:`printed_boxes`).
@@ -18,6 +18,8 @@ import math
 
 import numpy as np
 from scipy import ndimage
+
+from skdigits.preprocessing._geometry import bbox
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
 # for vertical ones and the height), within a band of _BAND rows that may slope by
@@ -37,6 +39,22 @@ _MIN_PART = 4
 # Only images whose short side has at least this many pixels (a digit's frame at
 # MNIST's size, or a low-resolution scan, fills its frame with the digit).
 _MIN_SIDE = 48
+
+
+def printed_lines(cand, loose):
+    """Mask of the printed lines among the candidate ink ``cand`` (boolean, 2-D), or
+    None: boxes around the digit, found in ``cand`` (in ``loose``, the ink at a
+    lower threshold, faint ink may join a box to the digit) with their rim in
+    ``loose``, and rules across the image, found in ``loose`` (a faint rule that a
+    reduction spreads over two rows falls below the candidates' threshold in
+    places)."""
+    printed = printed_boxes(cand)
+    if printed is not None:
+        printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
+    ruled = ruled_lines(loose if printed is None else loose & ~printed)
+    if ruled is not None:
+        printed = ruled if printed is None else printed | ruled
+    return printed
 
 
 def ruled_lines(ink):
@@ -141,8 +159,7 @@ def printed_boxes(ink):
     big = [k for k in np.argsort(-size)[:10] if size[k] >= 4 * _BOX_SIDES * _MIN_BOX]
     found = np.zeros_like(ink)
     for k in big:
-        rows, cols = np.nonzero(lab == k)
-        r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+        r0, r1, c0, c1 = bbox(lab == k)
         box = _box_pixels(lab[r0:r1, c0:c1] == k)
         if box is not None:
             found[r0:r1, c0:c1] |= box
