@@ -59,6 +59,7 @@ from PIL import Image
 from scipy import ndimage
 
 import _corruptions as C
+import _scenes as S
 import _draw as D
 from _draw import plain_normalise
 
@@ -130,126 +131,6 @@ def _pen_canvas(thin):
         top, left = (280 - cov.shape[0]) // 2, (280 - cov.shape[1]) // 2
         return D.u8(1 - D.paste((280, 280), cov, top, left))
     return fn
-
-
-def _lighting_photo(x, rng):
-    """Dark ink on paper photographed under a lamp: gradient, vignette, noise, JPEG."""
-    h, w = 240, 320
-    cov = D.paste((h, w), D.fit_long_side(x, int(rng.integers(110, 170))),
-                  int(rng.integers(20, 80)), int(rng.integers(40, 150)))
-    paper = (rng.uniform(0.7, 0.95) - D.gradient((h, w), rng, rng.uniform(0.2, 0.45)))
-    paper = paper * D.vignette((h, w), rng, rng.uniform(0.2, 0.5))
-    img = paper * (1 - cov * rng.uniform(0.6, 0.85)) + rng.normal(0, 0.015, (h, w))
-    return D.jpeg(D.u8(img), rng.integers(50, 90))
-
-
-def _ruled_sheet(h, w, rng):
-    """Notebook paper: rules every 20-40 px (1-2 px, gray 0.3-0.8), in a third of the
-    sheets a grid, in another third a margin line."""
-    paper = np.full((h, w), rng.uniform(0.85, 1.0))
-    step, width, gray = int(rng.integers(20, 41)), int(rng.integers(1, 3)), rng.uniform(0.3, 0.8)
-    kind = rng.integers(3)  # rules, grid, rules and a margin
-    for y0 in range(int(rng.integers(0, step)), h, step):
-        paper[y0 : y0 + width] = np.minimum(paper[y0 : y0 + width], gray)
-    if kind == 1:
-        for x0 in range(int(rng.integers(0, step)), w, step):
-            paper[:, x0 : x0 + width] = np.minimum(paper[:, x0 : x0 + width], gray)
-    if kind == 2:
-        x0 = int(rng.integers(w // 15, w // 5))
-        paper[:, x0 : x0 + 2] = np.minimum(paper[:, x0 : x0 + 2], rng.uniform(0.4, 0.7))
-    return paper
-
-
-def _on_ruled_paper(x, rng):
-    """A 120-220 px digit anywhere on a 300x300 sheet of ruled paper (see _ruled_sheet)."""
-    d = D.fit_long_side(x, int(rng.integers(120, 221)))
-    top, left = rng.integers(0, 300 - d.shape[0] + 1), rng.integers(0, 300 - d.shape[1] + 1)
-    return D.u8(_ruled_sheet(300, 300, rng) * (1 - 0.85 * D.paste((300, 300), d, top, left)))
-
-
-def _notebook_sheet(h, w, rng):
-    """A photographed notebook page (RGB): blue rules every 6-14 % of the height, 0.8-2.5
-    px, tilted up to 2.5 degrees with the sheet, in half of them a red margin line, a
-    tinted paper, a lighting ramp, noise added later. Returns ``(paper, sheet, step,
-    shade)``: the page without and with its lines, the rules' spacing and the ramp."""
-    step = h * rng.uniform(0.06, 0.14)
-    tilt = np.tan(np.deg2rad(rng.uniform(-2.5, 2.5)))
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    # Distance (px) from the nearest rule, measured across the rules.
-    across = np.abs((yy - tilt * xx - rng.uniform(0, step)) % step - step / 2)
-    line = np.clip(rng.uniform(0.8, 2.5) / 2 + 0.5 - (step / 2 - across), 0, 1)
-    paper = np.array([rng.uniform(0.9, 1), rng.uniform(0.88, 1), rng.uniform(0.8, 0.95)],
-                     np.float32)
-    a = rng.uniform(0.25, 0.6) * line
-    sheet = D.composite(a, paper, paper * np.array([0.55, 0.7, 0.95], np.float32))
-    if rng.random() < 0.5:
-        x0 = w * rng.uniform(0.05, 0.2)
-        m = 0.5 * np.clip(1.5 - np.abs(xx - x0 + tilt * yy), 0, 1)
-        sheet = D.composite(m, sheet, np.array([0.95, 0.5, 0.5], np.float32))
-    shade = 1 - D.gradient((h, w), rng, rng.uniform(0, 0.3))
-    return np.broadcast_to(paper, sheet.shape), sheet, step, shade
-
-
-def _notebook_photo(x, rng):
-    """A digit written on a notebook page (see _notebook_sheet), 1.5-3.5 rules tall,
-    anywhere on a 240-800 px photo (JPEG)."""
-    h = int(rng.integers(240, 801))
-    w = int(h * rng.uniform(0.7, 1.4))
-    _, sheet, step, shade = _notebook_sheet(h, w, rng)
-    d = D.fit_long_side(x, max(12, int(step * rng.uniform(1.5, 3.5))))
-    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
-    cov = D.paste((h, w), d, top, left)
-    ink = np.array([0.1, 0.1, 0.3] if rng.random() < 0.5 else [0.05] * 3, np.float32)
-    img = D.composite(cov, sheet, ink) * shade[..., None] + rng.normal(0, 0.02, (h, w, 1))
-    return D.jpeg(D.u8(img), rng.integers(60, 95))
-
-
-def _notebook_empty(rng):
-    h = int(rng.integers(240, 801))
-    _, sheet, _, shade = _notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
-    img = sheet * shade[..., None] + rng.normal(0, 0.02, sheet.shape[:2] + (1,))
-    return D.jpeg(D.u8(img), rng.integers(60, 95))
-
-
-def _form(h, w, boxes, rng):
-    """A printed form: paper with rectangular boxes ``(top, left, height, width)``, lines
-    1-3 px of gray 0-0.6."""
-    page = np.full((h, w), rng.uniform(0.85, 1.0))
-    lw, gray = int(rng.integers(1, 4)), rng.uniform(0.0, 0.6)
-    for top, left, bh, bw in boxes:
-        for rows, cols in (((top, top + lw), (left, left + bw)),
-                           ((top + bh - lw, top + bh), (left, left + bw)),
-                           ((top, top + bh), (left, left + lw)),
-                           ((top, top + bh), (left + bw - lw, left + bw))):
-            page[slice(*rows), slice(*cols)] = np.minimum(page[slice(*rows), slice(*cols)], gray)
-    return page
-
-
-def _form_box(x, rng):
-    """A 60-160 px digit written inside a printed box (1.2-1.8 times its size) on a page
-    of a form, the box anywhere on it; noise, JPEG."""
-    d = D.fit_long_side(x, int(rng.integers(60, 161)))
-    bh, bw = (int(n * rng.uniform(1.2, 1.8)) for n in (max(d.shape),) * 2)
-    h, w = bh + int(rng.integers(10, 200)), bw + int(rng.integers(10, 200))
-    top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - bw))
-    page = _form(h, w, [(top, left, bh, bw)], rng)
-    sy, sx = bh - d.shape[0], bw - d.shape[1]  # room around the digit in the box
-    ty = top + sy // 2 + int(rng.integers(-sy // 4, sy // 4 + 1))
-    tx = left + sx // 2 + int(rng.integers(-sx // 4, sx // 4 + 1))
-    img = page * (1 - 0.9 * D.paste((h, w), d, ty, tx)) + rng.normal(0, 0.01, (h, w))
-    return D.jpeg(D.u8(img), rng.integers(60, 95))
-
-
-def _form_empty(rng):
-    """Empty boxes of a printed form: one, or a row of 2-6 (digit fields)."""
-    k = int(rng.integers(1, 7))
-    bh = int(rng.integers(60, 240))
-    bw = int(bh * rng.uniform(0.6, 1.2))
-    gap = int(rng.integers(0, bw // 2))
-    h, w = bh + int(rng.integers(10, 200)), k * bw + (k - 1) * gap + int(rng.integers(10, 200))
-    top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - k * bw - (k - 1) * gap))
-    page = _form(h, w, [(top, left + i * (bw + gap), bh, bw) for i in range(k)], rng)
-    return D.jpeg(D.u8(page + rng.normal(0, 0.01, (h, w))), rng.integers(60, 95))
 
 
 def _transparent(side, long_side):
@@ -382,15 +263,21 @@ VARIANTS = {
                                 "400x400, a 70-150 px digit anywhere", "clean"),
     "canvas_thin_pen": Variant(_each(_pen_canvas(True)), "280x280, 1-2 px pen", "pen_thin"),
     "canvas_thick_pen": Variant(_each(_pen_canvas(False)), "280x280, 20-34 px pen", "pen_thick"),
-    "photo_lighting": Variant(_each(_lighting_photo), "320x240 photo: lamp gradient, vignette, "
+    "photo_lighting": Variant(_each(S.lighting_photo), "320x240 photo: lamp gradient, vignette, "
                               "noise, JPEG", "lighting"),
-    "ruled_paper": Variant(_each(_on_ruled_paper), "300x300 ruled paper (rules, a grid or a "
+    "ruled_paper": Variant(_each(S.on_ruled_paper), "300x300 ruled paper (rules, a grid or a "
                            "margin), a 120-220 px digit anywhere", "clean"),
-    "notebook_photo": Variant(_each(_notebook_photo), "photo of a notebook page (RGB, 240-800 px): "
+    "notebook_photo": Variant(_each(S.notebook_photo), "photo of a notebook page (RGB, 240-800 px): "
                               "blue rules tilted up to 2.5 degrees, a margin, lighting, JPEG; "
                               "a digit 1.5-3.5 rules tall anywhere", "clean", max_n=200),
-    "form_box": Variant(_each(_form_box), "a 60-160 px digit inside a box printed on a form "
+    "form_box": Variant(_each(S.form_box), "a 60-160 px digit inside a box printed on a form "
                         "(1-3 px lines), noise, JPEG", "clean"),
+    "shadow_photo": Variant(_each(S.shadow_photo), "photo of a page with a shadow across the "
+                            "digit (30-55 % darker, soft straight edge), RGB 300-600 px, JPEG",
+                            "clean", max_n=200),
+    "sticky_note": Variant(_each(S.sticky_note), "photo of a digit on a sticky note (1.3-2x "
+                           "the digit, turned up to 12 degrees) on a dark desk, JPEG", "clean",
+                           max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -484,12 +371,16 @@ NON_DIGITS = {
     "scattered_dots": Variant(_nd(_dots), "100-200 isolated black pixels on 300x300 white", None),
     "dot_field": Variant(_nd(_dot_field), "20+ isolated 1-3 px dots on 48-2,000 px, either polarity",
                          None),
-    "ruled_empty": Variant(_nd(lambda r: D.u8(_ruled_sheet(*_size(r, large=True), r))),
+    "ruled_empty": Variant(_nd(lambda r: D.u8(S.ruled_sheet(*_size(r, large=True), r))),
                            "empty ruled paper: rules, a grid or a margin", None),
-    "notebook_empty": Variant(_nd(_notebook_empty), "photo of an empty notebook page (see "
+    "notebook_empty": Variant(_nd(S.notebook_empty), "photo of an empty notebook page (see "
                               "notebook_photo)", None, max_n=200),
-    "form_empty": Variant(_nd(_form_empty), "empty boxes of a printed form: one, or a row "
+    "form_empty": Variant(_nd(S.form_empty), "empty boxes of a printed form: one, or a row "
                           "of 2-6", None),
+    "shadow_empty": Variant(_nd(S.shadow_empty), "photo of an empty page with a shadow "
+                            "across it", None, max_n=200),
+    "sticky_empty": Variant(_nd(S.sticky_empty), "photo of an empty sticky note on a desk",
+                            None, max_n=200),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

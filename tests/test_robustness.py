@@ -50,12 +50,13 @@ DIGIT_VARIANTS = {
                      "photo_lighting"], 60),
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
-    "tiny_2000": 20, "tiny_2400": 20,
+    "tiny_2000": 20, "tiny_2400": 20, "shadow_photo": 60, "sticky_note": 60,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
-                   "notebook_empty", "form_empty", "blank_colour", "transparent_empty"]
+                   "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
+                   "blank_colour", "transparent_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
 
@@ -64,7 +65,6 @@ N_BATCH_LARGE = 30
 # fixed subset with the session's model. Strict: a variant that starts meeting its floor
 # fails here until it is taken off the list.
 KNOWN_MISSES = {
-    "tiny_2000": "18 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
     "notebook_empty": "1 of 50 empty notebook pages read as a digit: a piece of a rule "
                       "left beside it, read again finer (5 of 200 in the benchmark)",
     "form_empty": "3 of 50 empty boxes of a form read as a digit (22 of 300 in the "
@@ -72,9 +72,18 @@ KNOWN_MISSES = {
 }
 
 
+# At the floor by one image, on one side or the other with the test model's numerics
+# (which differ between CPUs): not strict.
+BORDERLINE = {
+    "tiny_2000": "18 or 19 vs 19 of 20 on 2000x1500 canvases (was 0 of 20: all blank)",
+}
+
+
 def _known(names):
     return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[n]))
-            if n in KNOWN_MISSES else n for n in names]
+            if n in KNOWN_MISSES else
+            pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=BORDERLINE[n]))
+            if n in BORDERLINE else n for n in names]
 
 
 def _import_suite():
@@ -248,7 +257,7 @@ def test_a_digit_on_ruled_paper_reads_as_on_a_blank_sheet(suite, mnist):
         d = suite.D.fit_long_side(x.astype(np.float32) / 255, int(rng.integers(120, 221)))
         top, left = rng.integers(0, 300 - d.shape[0] + 1), rng.integers(0, 300 - d.shape[1] + 1)
         ink = suite.D.paste((300, 300), d, top, left)
-        ruled.append(suite.D.u8(suite._ruled_sheet(300, 300, rng) * (1 - 0.85 * ink)))
+        ruled.append(suite.D.u8(suite.S.ruled_sheet(300, 300, rng) * (1 - 0.85 * ink)))
         clean.append(suite.D.u8(1 - 0.85 * ink))
     pre = DigitImagePreprocessor(on_blank="nan").fit(clean[:1])
     on_rules, on_blank_sheet = pre.transform(ruled), pre.transform(clean)
@@ -271,7 +280,7 @@ def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
     lined, plain = [], []
     for x in mnist[1][0][:40]:
         h = int(rng.integers(240, 801))
-        paper, sheet, step, shade = suite._notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
+        paper, sheet, step, shade = suite.S.notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
         d = suite.D.fit_long_side(x.astype(np.float32) / 255, int(step * rng.uniform(1.5, 3.5)))
         ink = suite.D.paste(sheet.shape[:2], d, rng.integers(0, sheet.shape[0] - d.shape[0] + 1),
                             rng.integers(0, sheet.shape[1] - d.shape[1] + 1))
@@ -305,7 +314,7 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, f
         side = int(max(d.shape) * rng.uniform(*room)) + (2 if room[0] < 1.2 else 0)
         h, w = side + int(rng.integers(10, 200)), side + int(rng.integers(10, 200))
         top, left = int(rng.integers(0, h - side)), int(rng.integers(0, w - side))
-        page = suite._form(h, w, [(top, left, side, side)], rng)
+        page = suite.S.form(h, w, [(top, left, side, side)], rng)
         ink = suite.D.paste((h, w), d, top + (side - d.shape[0]) // 2,
                             left + (side - d.shape[1]) // 2)
         noise = rng.normal(0, 0.01, (h, w))
@@ -316,6 +325,59 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, f
     blank = np.isnan(in_box).any(axis=1)
     corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(in_box[~blank], without[~blank])])
     assert blank.sum() == 0 and (corr >= 0.8).sum() >= floor, (blank.sum(), np.round(corr, 2))
+
+
+def _twins(suite, mnist, pair, seed, n=40):
+    """Outputs for ``n`` photos made by ``pair`` and for their twins: (photos, twins)."""
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(seed)
+    made = [pair(x.astype(np.float32) / 255, rng) for x in mnist[1][0][:n]]
+    pre = DigitImagePreprocessor(on_blank="nan").fit(made[0][1:])
+    return pre.transform([m[0] for m in made]), pre.transform([m[1] for m in made])
+
+
+def _alike(a, b):
+    """(blank in ``a``, how many of ``a`` correlate >= 0.8 with ``b``, the correlations)."""
+    blank = np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1)
+    corr = np.array([np.corrcoef(u, v)[0, 1] for u, v in zip(a[~blank], b[~blank])])
+    return int(np.isnan(a).any(axis=1).sum()), int((corr >= 0.8).sum()), np.round(corr, 2)
+
+
+def test_a_shadow_across_the_page_is_no_ink(suite, mnist):
+    # A photo of a digit on paper with a shadow across it (30-55 % darker, a soft
+    # straight edge through the digit). The smooth lighting cannot follow the step:
+    # the shadowed side came out as ink, a solid triangle -- correlation >= 0.8 with
+    # the same photo without the shadow for 2 of these 40 (seeds 4, 5: 6 and 3). Read
+    # again against the image closed at a few strokes' width (steps stay
+    # background), dark ink measured relative to its paper: 34 (37 and 35).
+    photos, twins = _twins(suite, mnist, suite.S.shadow_pair, seed=3)
+    blank, alike, corr = _alike(photos, twins)
+    assert blank == 0 and alike >= 32, (blank, corr)
+
+
+def test_an_empty_page_with_a_shadow_is_blank(suite):
+    # The same photos without a digit: 38 of these 40 were read as a digit (the
+    # shadow's side or a band along its edge); nothing stands above its surround at a
+    # stroke's scale there.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(3)
+    out = DigitImagePreprocessor(on_blank="nan").fit([np.zeros((28, 28))]).transform(
+        [suite.S.shadow_empty(rng) for _ in range(40)])
+    assert np.isnan(out).any(axis=1).all()
+
+
+def test_a_digit_on_a_sticky_note_reads_as_on_paper(suite, mnist):
+    # A digit on a sticky note (1.3-2 times its size, turned up to 12 degrees) lying on
+    # a dark desk: the light note was the "ink" -- correlation >= 0.8 with the same
+    # digit on the note's colour all over for 8 of these 40 (seeds 4, 5: 5 and 4). A
+    # sheet of paper smaller than 30 % of the photo is now found when it is a
+    # rectangle (a bold digit may cover up to 40 % of it), and light "ink" around
+    # thinner dark strokes is read again as dark ink: 40 (38 and 40).
+    photos, twins = _twins(suite, mnist, suite.S.sticky_pair, seed=3)
+    blank, alike, corr = _alike(photos, twins)
+    assert blank == 0 and alike >= 37, (blank, corr)
 
 
 # A hand-drawn 8 (the solid ink of a 28x28 drawing): two loops of straight strokes.

@@ -75,6 +75,19 @@ def inside_distance(solid):
     return ndimage.distance_transform_edt(zero_pad(solid, 1))[1:-1, 1:-1]
 
 
+def ridge_distance(dist):
+    """Median distance from the edge along the ridges of the solid ink (0 if none).
+
+    ``dist`` is the :func:`inside_distance` map of the solid ink; it may be
+    cropped to the ink's box.
+    """
+    solid = dist > 0
+    if not solid.any():
+        return 0.0
+    ridge = solid & (dist >= ndimage.maximum_filter(dist, size=3))
+    return float(median(dist[ridge]))
+
+
 def stroke_width(dist):
     """Typical stroke width (pixels): twice the median ridge distance, minus one.
 
@@ -82,12 +95,10 @@ def stroke_width(dist):
     that the caller can reuse it (it is the costliest step here); it may be
     cropped to the ink's box.
     """
-    solid = dist > 0
-    if not solid.any():
+    if not (dist > 0).any():
         return 0.0
-    ridge = solid & (dist >= ndimage.maximum_filter(dist, size=3))
     # A stroke n pixels wide has its ridge (n + 1) / 2 pixels from the edge.
-    return float(2 * median(dist[ridge]) - 1)
+    return float(2 * ridge_distance(dist) - 1)
 
 
 # A hole enclosed by thin ink whose area is at least this many times the square

@@ -28,10 +28,12 @@ class Blank(Exception):
     """Raised internally for an image holding no digit.
 
     ``ink``: the ink map it was judged on when ink was found but no digit in it
-    (dots or specks), else None.
+    (dots or specks), else None. ``contrast``: the ink's level above the
+    background when it was judged too faint, else None.
     """
 
     ink = None
+    contrast = None
 
 
 def _record(trace, name, image):
@@ -66,14 +68,18 @@ def stands_out(mass, k):
     return others.size == 0 or mass[k] >= _STANDS_OUT * float(others.max())
 
 
-def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False):
+def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False,
+            background=None):
     """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
 
     Printed lines -- rules across the image, boxes around the digit (see
     :mod:`._rules`) -- are no ink: they are left out of the ink's level and of the
     map. ``low_res``: the image is an upsampled low-resolution scan, all digit and
     no noise to speak of: its noise is measured on the background class alone
-    and never makes it blank.
+    and never makes it blank. ``background``: the background to take instead of
+    the smooth lighting (an array like ``img``; see :mod:`._stroke_scale`); dark
+    ink is then measured relative to it, as under its typical light (light
+    multiplies: ink in a shadow is as much darker than its paper, relatively).
     """
     if float(img.max() - img.min()) < min_contrast:
         raise Blank("it is a single flat colour, with no ink")
@@ -81,7 +87,9 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         r = img - float(median(img))
         clipped = img <= img.min()
     else:
-        if correct_lighting:
+        if background is not None:
+            bg = background
+        elif correct_lighting:
             bg = _lighting.background(img)
         else:
             bg = np.full_like(img, float(median(img)))
@@ -107,6 +115,8 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             light_background = bool(invert)
         if light_background:
             r = -r
+            if background is not None:
+                r *= float(median(bg)) / np.maximum(bg, 0.05)
         clipped = img >= img.max() if light_background else img <= img.min()
         _record(trace, "oriented", r)
     try:
@@ -193,9 +203,11 @@ def _scaled_ink(r, clipped, min_contrast, low_res):
         # lighting's remains lift above the noise: where anything stands
         # min_contrast above the background, judge it again at a stroke's scale.
         faint = Blank if low_res or float(r.max()) - med < min_contrast else _Uneven
-        raise faint(
+        exc = faint(
             f"its ink is too faint (contrast {level:.3f} < min_contrast={min_contrast})"
         )
+        exc.contrast = level
+        raise exc
     if not low_res and level < _SNR * (clipped_sd or pixel_noise(r)):
         raise Blank("it holds no ink, only noise")
     if not low_res and level < 6 * spread_off_ink(r, cand, sigma):
@@ -285,7 +297,7 @@ def remove_specks(y, drop=True):
     return np.where(keep[lab], y, 0).astype(np.float32)
 
 
-def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
+def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, background=None):
     """Ink map of the digit alone (ruled lines and specks removed); raises :class:`Blank`.
 
     Blank means: no ink above the noise, or no stroke -- connected ink longer
@@ -293,7 +305,8 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False):
     border matters.
     """
     y = ink_map(
-        img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res
+        img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res,
+        background,
     )
     _record(trace, "ink", y)
     try:

@@ -124,14 +124,40 @@ def background(img):
     return sum(float(c) * t for c, t in zip(coef, full)).astype(np.float32)
 
 
-def _paper_region(img):
+# A sheet covers at least _MIN_SHEET of the photo; one covering less than
+# _SMALL_SHEET of it (a sticky note, a card) must be a rectangle, filling at
+# least _RECTANGLE of the smallest rectangle around it (a bold light "0" on a dark
+# canvas fills pi / 4 of its own).
+_MIN_SHEET = 0.05
+_SMALL_SHEET = 0.3
+_RECTANGLE = 0.9
+# A sheet holds at most 15 % of its area of ink (the holes of a bold light digit
+# are more); a rectangle, up to _RECTANGLE_INK (a bold digit on a small note).
+_RECTANGLE_INK = 0.4
+
+
+def _rectangle_area(points):
+    """Area of the smallest rectangle holding the convex polygon ``points`` (in order)."""
+    edges = np.diff(np.vstack([points, points[:1]]), axis=0)
+    angles = np.arctan2(edges[:, 1], edges[:, 0])
+    best = np.inf
+    for a in angles:  # the smallest rectangle has a side along an edge of the hull
+        c, s = np.cos(a), np.sin(a)
+        u, v = points @ np.array([c, s]), points @ np.array([-s, c])
+        best = min(best, float((u.max() - u.min()) * (v.max() - v.min())))
+    return best
+
+
+def _paper_region(img, rectangle=False):
     """Mask and box of a light sheet photographed on a darker surface, or None.
 
     The sheet is the largest light region (Otsu's threshold) once its holes --
-    the ink -- are filled. It must be large (>= 30 % of the image) and convex
+    the ink -- are filled. It must be large (>= 30 % of the image; from 5 %, a
+    rectangle: a sticky note, a card; always a rectangle with ``rectangle``) and convex
     (>= 93 % of its convex hull, even when tilted), the surface must show
     along at least 40 % of the image border, and the sheet must hold a little
-    ink: a few thousandths to 15 % of its area of dark pixels. Bold light
+    ink: a few thousandths to 15 % of its area of dark pixels (40 % on a
+    rectangle). Bold light
     digits on a dark canvas fail these tests (not convex, or the dark insides
     of their loops are a large part of them).
     """
@@ -146,7 +172,7 @@ def _paper_region(img):
     region = lab == (np.argmax(sizes) + 1)
     filled = ndimage.binary_fill_holes(region)
     area = int(filled.sum())
-    if area < 0.3 * h * w or h * w - area < 0.05 * h * w:
+    if area < _MIN_SHEET * h * w or h * w - area < 0.05 * h * w:
         return None
     # The surface shows around the sheet: along much of the image border.
     surface = ~filled & ~light
@@ -157,13 +183,16 @@ def _paper_region(img):
     edge = filled & ~ndimage.binary_erosion(filled)
     points = np.argwhere(edge).astype(np.float64)
     try:
-        hull = ConvexHull(points).volume  # the area, for 2-D points
+        hull = ConvexHull(points)
     except Exception:  # degenerate (collinear) outline
         return None
-    if area < 0.93 * hull:
+    if area < 0.93 * hull.volume:  # (the area, for 2-D points)
+        return None
+    square = area >= _RECTANGLE * _rectangle_area(points[hull.vertices])
+    if (rectangle or area < _SMALL_SHEET * h * w) and not square:
         return None
     ink = int((filled & ~light).sum())  # dark pixels inside the sheet
-    if not 0.001 * area < ink < 0.15 * area:
+    if not 0.001 * area < ink < (_RECTANGLE_INK if square else 0.15) * area:
         return None
     return filled, light, (r0, r1, c0, c1)
 
@@ -181,13 +210,16 @@ def _fit_quadratic(img, mask):
     return (_quadratic_terms(rr, cc, h, w) @ coef).astype(np.float32)
 
 
-def sheet_of_paper(img):
+def sheet_of_paper(img, rectangle=False):
     """The sheet of a photo of paper lying on a darker table, cropped; or None.
+
+    ``rectangle``: the sheet must be a rectangle whatever its size (see
+    :func:`_paper_region`).
 
     The sheet's edge (shadows, curl) is left out; the table still showing at
     the corners of a tilted sheet is painted with the sheet's own lighting.
     """
-    found = _paper_region(img)
+    found = _paper_region(img, rectangle)
     if found is None:
         return None
     filled, light, (r0, r1, c0, c1) = found

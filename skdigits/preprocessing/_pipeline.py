@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing import _geometry, _ink, _lighting
+from skdigits.preprocessing import _geometry, _ink, _lighting, _stroke_scale
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._ink import Blank, _record
 
@@ -42,6 +42,9 @@ _MNIST_BOX = 20 / 28
 # is, with a margin of _REREAD_MARGIN times its size on every side.
 _REREAD = 16
 _REREAD_MARGIN = 1.0
+# Images whose short side is at least _STEPS_MIN pixels are checked for steps
+# in their lighting (a 28x28 frame's strokes are too wide for the check).
+_STEPS_MIN = 48
 
 
 @dataclass(frozen=True)
@@ -60,9 +63,12 @@ class Settings:
     light_path: bool = True
 
 
-def _sheet_ink(dec, settings, trace):
-    """Ink of a digit on a sheet of paper photographed on a darker table, or None."""
-    sheet = _lighting.sheet_of_paper(dec.image)
+def _sheet_ink(dec, settings, trace, rectangle=False):
+    """Ink of a digit on a sheet of paper photographed on a darker table, or None.
+
+    ``rectangle``: only a rectangular sheet (see :func:`._lighting.sheet_of_paper`).
+    """
+    sheet = _lighting.sheet_of_paper(dec.image, rectangle)
     if sheet is None:
         return None
     _record(trace, "sheet", sheet)
@@ -163,6 +169,7 @@ def find_digit(dec, settings, trace=None):
         blank = None
     except Blank as exc:
         y, blank = None, exc
+    first = y
     # A small digit on a large canvas, reduced while decoding to a few pixels:
     # read its part of the image again, finer (see _REREAD).
     if image is dec.image and dec.region is not None and (y is not None or blank.ink is not None):
@@ -170,16 +177,20 @@ def find_digit(dec, settings, trace=None):
                               settings, trace)
         if again is not None:
             y, blank = again, None
-    # A photo of a sheet lying on a table: no digit found, or the table taken
-    # for ink. Look for the sheet and read the digit on it instead.
-    if (
-        not dec.is_ink
-        and settings.invert in ("auto", True)
-        and (y is None or _ink.is_surface(y))
-    ):
-        on_sheet = _sheet_ink(dec, settings, trace)
-        if on_sheet is not None:
-            y, blank = on_sheet, None
+    # A photo of a sheet lying on a table: no digit found, the table taken for
+    # ink, or light "ink" (a small sheet, a sticky note, on a dark desk). Look for
+    # the sheet and read the digit on it instead.
+    if not dec.is_ink and settings.invert in ("auto", True):
+        surface = y is None or _ink.is_surface(y)
+        if surface or (y is first and not _stroke_scale.darker(image, y)):
+            on_sheet = _sheet_ink(dec, settings, trace, rectangle=not surface)
+            if on_sheet is not None:
+                y, blank = on_sheet, None
+    # A step in the lighting (a shadow's edge) taken for ink: check the ink
+    # against a background at a stroke's scale.
+    if (y is first and blank is None and not dec.is_ink and not low_res
+            and min(image.shape) >= _STEPS_MIN):
+        y = _stroke_scale.checked_ink(image, y, settings, trace)
     if blank is not None:
         raise blank
     return y

@@ -1,0 +1,247 @@
+"""Photographed and printed scenes of the robustness suite (``robustness.py``): a digit
+on a sheet under a lamp, on ruled paper, on a notebook page, in a form's box -- and
+the same scenes empty. Pure NumPy/SciPy/Pillow, built on ``_draw``.
+
+Each ``(x, rng) -> image`` function draws one image of the digit ``x`` (a float MNIST
+digit in [0, 1], light on dark); each ``(rng) -> image`` function one empty scene.
+Randomness comes only from ``rng``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import _draw as D
+
+
+def lighting_photo(x, rng):
+    """Dark ink on paper photographed under a lamp: gradient, vignette, noise, JPEG."""
+    h, w = 240, 320
+    cov = D.paste((h, w), D.fit_long_side(x, int(rng.integers(110, 170))),
+                  int(rng.integers(20, 80)), int(rng.integers(40, 150)))
+    paper = (rng.uniform(0.7, 0.95) - D.gradient((h, w), rng, rng.uniform(0.2, 0.45)))
+    paper = paper * D.vignette((h, w), rng, rng.uniform(0.2, 0.5))
+    img = paper * (1 - cov * rng.uniform(0.6, 0.85)) + rng.normal(0, 0.015, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(50, 90))
+
+
+def ruled_sheet(h, w, rng):
+    """Notebook paper: rules every 20-40 px (1-2 px, gray 0.3-0.8), in a third of the
+    sheets a grid, in another third a margin line."""
+    paper = np.full((h, w), rng.uniform(0.85, 1.0))
+    step, width, gray = int(rng.integers(20, 41)), int(rng.integers(1, 3)), rng.uniform(0.3, 0.8)
+    kind = rng.integers(3)  # rules, grid, rules and a margin
+    for y0 in range(int(rng.integers(0, step)), h, step):
+        paper[y0 : y0 + width] = np.minimum(paper[y0 : y0 + width], gray)
+    if kind == 1:
+        for x0 in range(int(rng.integers(0, step)), w, step):
+            paper[:, x0 : x0 + width] = np.minimum(paper[:, x0 : x0 + width], gray)
+    if kind == 2:
+        x0 = int(rng.integers(w // 15, w // 5))
+        paper[:, x0 : x0 + 2] = np.minimum(paper[:, x0 : x0 + 2], rng.uniform(0.4, 0.7))
+    return paper
+
+
+def on_ruled_paper(x, rng):
+    """A 120-220 px digit anywhere on a 300x300 sheet of ruled paper (see ruled_sheet)."""
+    d = D.fit_long_side(x, int(rng.integers(120, 221)))
+    top, left = rng.integers(0, 300 - d.shape[0] + 1), rng.integers(0, 300 - d.shape[1] + 1)
+    return D.u8(ruled_sheet(300, 300, rng) * (1 - 0.85 * D.paste((300, 300), d, top, left)))
+
+
+def notebook_sheet(h, w, rng):
+    """A photographed notebook page (RGB): blue rules every 6-14 % of the height, 0.8-2.5
+    px, tilted up to 2.5 degrees with the sheet, in half of them a red margin line, a
+    tinted paper, a lighting ramp, noise added later. Returns ``(paper, sheet, step,
+    shade)``: the page without and with its lines, the rules' spacing and the ramp."""
+    step = h * rng.uniform(0.06, 0.14)
+    tilt = np.tan(np.deg2rad(rng.uniform(-2.5, 2.5)))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    # Distance (px) from the nearest rule, measured across the rules.
+    across = np.abs((yy - tilt * xx - rng.uniform(0, step)) % step - step / 2)
+    line = np.clip(rng.uniform(0.8, 2.5) / 2 + 0.5 - (step / 2 - across), 0, 1)
+    paper = np.array([rng.uniform(0.9, 1), rng.uniform(0.88, 1), rng.uniform(0.8, 0.95)],
+                     np.float32)
+    a = rng.uniform(0.25, 0.6) * line
+    sheet = D.composite(a, paper, paper * np.array([0.55, 0.7, 0.95], np.float32))
+    if rng.random() < 0.5:
+        x0 = w * rng.uniform(0.05, 0.2)
+        m = 0.5 * np.clip(1.5 - np.abs(xx - x0 + tilt * yy), 0, 1)
+        sheet = D.composite(m, sheet, np.array([0.95, 0.5, 0.5], np.float32))
+    shade = 1 - D.gradient((h, w), rng, rng.uniform(0, 0.3))
+    return np.broadcast_to(paper, sheet.shape), sheet, step, shade
+
+
+def notebook_photo(x, rng):
+    """A digit written on a notebook page (see notebook_sheet), 1.5-3.5 rules tall,
+    anywhere on a 240-800 px photo (JPEG)."""
+    h = int(rng.integers(240, 801))
+    w = int(h * rng.uniform(0.7, 1.4))
+    _, sheet, step, shade = notebook_sheet(h, w, rng)
+    d = D.fit_long_side(x, max(12, int(step * rng.uniform(1.5, 3.5))))
+    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    cov = D.paste((h, w), d, top, left)
+    ink = np.array([0.1, 0.1, 0.3] if rng.random() < 0.5 else [0.05] * 3, np.float32)
+    img = D.composite(cov, sheet, ink) * shade[..., None] + rng.normal(0, 0.02, (h, w, 1))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def notebook_empty(rng):
+    h = int(rng.integers(240, 801))
+    _, sheet, _, shade = notebook_sheet(h, int(h * rng.uniform(0.7, 1.4)), rng)
+    img = sheet * shade[..., None] + rng.normal(0, 0.02, sheet.shape[:2] + (1,))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def form(h, w, boxes, rng):
+    """A printed form: paper with rectangular boxes ``(top, left, height, width)``, lines
+    1-3 px of gray 0-0.6."""
+    page = np.full((h, w), rng.uniform(0.85, 1.0))
+    lw, gray = int(rng.integers(1, 4)), rng.uniform(0.0, 0.6)
+    for top, left, bh, bw in boxes:
+        for rows, cols in (((top, top + lw), (left, left + bw)),
+                           ((top + bh - lw, top + bh), (left, left + bw)),
+                           ((top, top + bh), (left, left + lw)),
+                           ((top, top + bh), (left + bw - lw, left + bw))):
+            page[slice(*rows), slice(*cols)] = np.minimum(page[slice(*rows), slice(*cols)], gray)
+    return page
+
+
+def form_box(x, rng):
+    """A 60-160 px digit written inside a printed box (1.2-1.8 times its size) on a page
+    of a form, the box anywhere on it; noise, JPEG."""
+    d = D.fit_long_side(x, int(rng.integers(60, 161)))
+    bh, bw = (int(n * rng.uniform(1.2, 1.8)) for n in (max(d.shape),) * 2)
+    h, w = bh + int(rng.integers(10, 200)), bw + int(rng.integers(10, 200))
+    top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - bw))
+    page = form(h, w, [(top, left, bh, bw)], rng)
+    sy, sx = bh - d.shape[0], bw - d.shape[1]  # room around the digit in the box
+    ty = top + sy // 2 + int(rng.integers(-sy // 4, sy // 4 + 1))
+    tx = left + sx // 2 + int(rng.integers(-sx // 4, sx // 4 + 1))
+    img = page * (1 - 0.9 * D.paste((h, w), d, ty, tx)) + rng.normal(0, 0.01, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def form_empty(rng):
+    """Empty boxes of a printed form: one, or a row of 2-6 (digit fields)."""
+    k = int(rng.integers(1, 7))
+    bh = int(rng.integers(60, 240))
+    bw = int(bh * rng.uniform(0.6, 1.2))
+    gap = int(rng.integers(0, bw // 2))
+    h, w = bh + int(rng.integers(10, 200)), k * bw + (k - 1) * gap + int(rng.integers(10, 200))
+    top, left = int(rng.integers(0, h - bh)), int(rng.integers(0, w - k * bw - (k - 1) * gap))
+    page = form(h, w, [(top, left + i * (bw + gap), bh, bw) for i in range(k)], rng)
+    return D.jpeg(D.u8(page + rng.normal(0, 0.01, (h, w))), rng.integers(60, 95))
+
+
+def _shadow(h, w, rng, through=None):
+    """A shadow cast across a photographed page: ``1`` in the light, ``1 - depth`` in the
+    shadow (depth 0.3-0.55), a straight edge at any angle whose penumbra is a logistic
+    ramp 2-8 px wide; the edge passes through ``through`` (a point) when given."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    cy, cx = through if through is not None else (rng.uniform(0.3, 0.7) * h,
+                                                  rng.uniform(0.3, 0.7) * w)
+    across = np.cos(angle) * (xx - cx) + np.sin(angle) * (yy - cy)
+    soft = 1 / (1 + np.exp(-across / rng.uniform(2, 8)))
+    return 1 - rng.uniform(0.3, 0.55) * soft
+
+
+def _photo_page(h, w, rng):
+    """Tinted paper (RGB) under a lighting ramp."""
+    paper = rng.uniform(0.8, 0.95) * np.array([1, rng.uniform(0.95, 1), rng.uniform(0.88, 1)],
+                                                np.float32)
+    return paper, 1 - D.gradient((h, w), rng, rng.uniform(0, 0.2))
+
+
+def shadow_pair(x, rng):
+    """A dark digit on paper photographed with a shadow across it (a hand, a phone): RGB
+    300-600 px, the digit 25-60 % of the short side, the shadow's edge through the
+    digit's box; noise, JPEG. Returns the photo and its twin without the shadow."""
+    h = int(rng.integers(300, 601))
+    w = int(h * rng.uniform(0.75, 1.33))
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.25, 0.6)))
+    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    cov = D.paste((h, w), d, top, left)
+    paper, light = _photo_page(h, w, rng)
+    through = (top + d.shape[0] * rng.uniform(0.2, 0.8), left + d.shape[1] * rng.uniform(0.2, 0.8))
+    shade = _shadow(h, w, rng, through)
+    ink = np.float32(rng.uniform(0.03, 0.25))
+    noise = rng.normal(0, 0.015, (h, w, 1))
+    quality = rng.integers(60, 95)
+    return [D.jpeg(D.u8(D.composite(cov, paper, ink) * lit[..., None] + noise), quality)
+            for lit in (light * shade, light)]
+
+
+def shadow_photo(x, rng):
+    """See :func:`shadow_pair` (the photo with its shadow)."""
+    return shadow_pair(x, rng)[0]
+
+
+def shadow_empty(rng):
+    """An empty page photographed with a shadow across it (see :func:`shadow_photo`)."""
+    h = int(rng.integers(300, 601))
+    w = int(h * rng.uniform(0.75, 1.33))
+    paper, light = _photo_page(h, w, rng)
+    img = paper * (light * _shadow(h, w, rng))[..., None] + rng.normal(0, 0.015, (h, w, 1))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+_NOTE_COLOURS = np.array([[1.0, 0.93, 0.45], [1.0, 0.75, 0.8], [0.7, 0.95, 0.6],
+                          [0.65, 0.85, 1.0], [0.97, 0.97, 0.95], [1.0, 0.8, 0.5]], np.float32)
+
+
+def _note_scene(h, w, side, rng):
+    """A sticky note (a light square of ``side`` px, one of six colours, turned up to 12
+    degrees, a soft shadow under it) on a desk (dark 0.15-0.5, grain, a ramp). Returns
+    ``(image without ink, the note's mask, its centre, its colour)``."""
+    desk = rng.uniform(0.15, 0.5) * np.array([1, rng.uniform(0.7, 1), rng.uniform(0.5, 1)],
+                                             np.float32)
+    grain = 1 + 0.08 * D.smooth_noise((h, w), rng, rng.uniform(1, 6))
+    m = side * 0.6  # the turned square (12 degrees at most) fits
+    cy, cx = rng.uniform(m, h - m), rng.uniform(m, w - m)
+    turn = np.deg2rad(rng.uniform(-12, 12))
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    u = np.cos(turn) * (xx - cx) + np.sin(turn) * (yy - cy)
+    v = -np.sin(turn) * (xx - cx) + np.cos(turn) * (yy - cy)
+    note = np.clip(side / 2 + 0.5 - np.maximum(np.abs(u), np.abs(v)), 0, 1)
+    shade = 1 - 0.5 * np.clip(side / 2 + 4 - np.maximum(np.abs(u - 3), np.abs(v - 4)), 0, 6) / 6
+    under = desk * (grain * shade)[..., None]
+    colour = _NOTE_COLOURS[rng.integers(len(_NOTE_COLOURS))]
+    return D.composite(note, under, colour), note, (cy, cx), colour
+
+
+def sticky_pair(x, rng):
+    """A digit written with a marker on a sticky note (1.3-2 times the digit) lying on a
+    desk, photographed: RGB 300-600 px, a lighting ramp, noise, JPEG. Returns the photo
+    and its twin without the desk (the note's colour all over)."""
+    h = int(rng.integers(300, 601))
+    w = int(h * rng.uniform(0.75, 1.33))
+    long_side = int(min(h, w) * rng.uniform(0.2, 0.4))
+    d = D.fit_long_side(x, long_side)
+    side = long_side * rng.uniform(1.3, 2.0)
+    img, note, (cy, cx), colour = _note_scene(h, w, side, rng)
+    top = int(cy - d.shape[0] / 2 + rng.uniform(-0.1, 0.1) * side)
+    left = int(cx - d.shape[1] / 2 + rng.uniform(-0.1, 0.1) * side)
+    cov = D.paste((h, w), d, top, left) * note
+    ink = np.float32(rng.uniform(0.02, 0.2))
+    ramp = (1 - D.gradient((h, w), rng, rng.uniform(0, 0.25)))[..., None]
+    noise = rng.normal(0, 0.015, (h, w, 1))
+    quality = rng.integers(60, 95)
+    plain = np.broadcast_to(colour, img.shape)
+    return [D.jpeg(D.u8(D.composite(cov, under, ink) * ramp + noise), quality)
+            for under in (img, plain)]
+
+
+def sticky_note(x, rng):
+    """See :func:`sticky_pair` (the photo with the desk)."""
+    return sticky_pair(x, rng)[0]
+
+
+def sticky_empty(rng):
+    """An empty sticky note on a desk (see :func:`sticky_note`)."""
+    h = int(rng.integers(300, 601))
+    w = int(h * rng.uniform(0.75, 1.33))
+    img = _note_scene(h, w, min(h, w) * rng.uniform(0.26, 0.8), rng)[0]
+    img = img * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.25)))[..., None]
+    return D.jpeg(D.u8(img + rng.normal(0, 0.015, (h, w, 1))), rng.integers(60, 95))

@@ -1,0 +1,168 @@
+"""Steps in the lighting: the ink read again against a background at a stroke's scale.
+
+The smooth lighting (:func:`._lighting.background`, a quadratic surface) cannot
+follow a step -- the edge of a shadow across the page, a small sheet or sticky
+note on a dark desk. One side of the step comes out as "ink": a surface, or a
+band or a wedge beside the digit. Against the image *closed* (dark ink) or
+*opened* (light ink) with a square wider than any stroke, steps are background
+and strokes stay.
+
+* :func:`background` -- that background;
+* :func:`checked_ink` -- the first ink map checked against a reading on it, and
+  kept, replaced or found blank;
+* :func:`darker` -- whether an ink map marks dark ink.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits import _pixels
+from skdigits.preprocessing import _geometry, _ink
+from skdigits.preprocessing._ink import Blank, _record
+
+# The square is a quarter of the image's short side, or three strokes if wider.
+_SIDE = 0.25
+_STROKES = 3
+# The second reading replaces the first when _BESIDE of the first's ink lies away
+# from the second's (a band, a wedge: more than 2 px from its strokes) and no
+# more than _BESIDE of the second's away from the first's.
+_BESIDE = 0.05
+# Ink spanning this share of the image one way fills its frame: there is no
+# paper beyond it to judge its background by.
+_FILLS = 0.85
+# Ink whose widest part is this many times as wide as its typical stroke holds
+# a region no pen draws (a shadow's side); measured on the ink above _SOLID_INK
+# (a shadow's side may be faint beside the ink).
+_SOLID = 3.0
+_SOLID_INK = 0.2
+
+
+def background(img, dark_ink, stroke=0.0):
+    """The background of a gray image at a few strokes' width.
+
+    ``img`` closed (``dark_ink``) or opened with a square a quarter of its short
+    side wide, or three times ``stroke`` (a stroke width, pixels) if that is
+    wider. Strokes narrower than that go; steps in the lighting stay.
+    """
+    size = max(5, int(_SIDE * min(img.shape)), round(_STROKES * stroke)) | 1
+    morph = ndimage.grey_closing if dark_ink else ndimage.grey_opening
+    # Padded first (the edge continued outwards): a step running out through the
+    # border stays a step (padding each of the two passes leaves a wedge there).
+    padded = np.pad(img, size, mode="edge")
+    return morph(padded, size=(size, size))[size:-size, size:-size]
+
+
+def darker(image, y):
+    """Whether the ink ``y`` marks is darker than most of ``image`` (dark ink)."""
+    return bool(np.mean(image[y > 0.5]) < float(np.median(image)))
+
+
+def _beside(y, other):
+    """Share of the ink of ``y`` lying away (beyond 2 px) from the ink of ``other``."""
+    near = ndimage.binary_dilation(other > 0, iterations=2)
+    return float(y[~near].sum()) / max(float(y.sum()), 1e-9)
+
+
+def _fills_frame(y):
+    """Whether the ink spans most of its frame one way or the other (see _FILLS)."""
+    r0, r1, c0, c1 = _geometry.bbox(y > 0)
+    return r1 - r0 >= _FILLS * y.shape[0] or c1 - c0 >= _FILLS * y.shape[1]
+
+
+def half_width(y, level=0.5):
+    """Typical half-width of the strokes of the ink above ``level`` (median ridge distance)."""
+    box = _geometry.bbox(y > level)
+    if box is None:
+        return 0.0
+    r0, r1, c0, c1 = box
+    return _geometry.ridge_distance(_geometry.inside_distance(y[r0:r1, c0:c1] > level))
+
+
+def is_solid(y):
+    """Whether the ink holds a region far wider than its strokes (see _SOLID)."""
+    box = _geometry.bbox(y > _SOLID_INK)
+    if box is None:
+        return False
+    r0, r1, c0, c1 = box
+    dist = _geometry.inside_distance(y[r0:r1, c0:c1] > _SOLID_INK)
+    return float(dist.max()) > _SOLID * max(_geometry.ridge_distance(dist), 1.0)
+
+
+def _nothing_beside(image, y, bg, min_contrast):
+    """Whether the dark ink ``y`` stands ``min_contrast`` above ``bg`` (its
+    :func:`background`, relatively) and all but _BESIDE of it lies within 2 px of
+    what stands out there (a quarter of its contrast)."""
+    r = (bg - image) / np.maximum(bg, 0.05)
+    solid = y > 0.5
+    level = float(np.median(r[solid])) if solid.any() else 0.0
+    if level < min_contrast:
+        return False
+    return _beside(y, r > 0.25 * level) <= _BESIDE
+
+
+def _one_value_border(image):
+    """Whether the image's border is one exact value (a drawing app's canvas)."""
+    edge = _pixels.border(image)
+    return bool((edge == edge[0]).all())
+
+
+def checked_ink(image, y, settings, trace=None):
+    """The ink map ``y`` of ``image`` checked against a reading at a stroke's scale.
+
+    The second reading (:func:`background`, three of ``y``'s strokes wide at
+    least) is made in dark ink, as on paper, and in light ink too where ``y``
+    is light (or in the polarity ``settings.invert`` asks for). ``y`` stands where
+    that reading finds the same ink, fills its frame (no paper around to judge
+    by) or is a surface itself. It is replaced when it is a surface, when it is
+    light "ink" around thinner dark strokes (a sticky note on a desk), or when
+    it holds ink beside the second reading's strokes (a band, a wedge of
+    shadow) and the second reading nothing beside its own. Raises
+    :class:`Blank` when no reading finds ink and ``y`` is a surface, solid, or
+    stands less than half ``min_contrast`` above its background at a stroke's
+    scale: the only "ink" was a step in the lighting.
+    """
+    if _one_value_border(image):
+        return y  # a drawing app's canvas: no lighting at all
+    surface, dark = _ink.is_surface(y), darker(image, y)
+    stroke = 2 * half_width(y) - 1
+    backgrounds = {True: background(image, True, stroke)} if dark and not surface else {}
+    if backgrounds and _nothing_beside(image, y, backgrounds[True], settings.min_contrast):
+        return y  # (the common case, cheaply: no ink away from strokes at that scale)
+    if settings.invert != "auto":
+        order = (settings.invert,)
+    else:
+        order = (True,) if dark else (True, False)
+    found = faint = False
+    for dark_ink in order:
+        try:
+            bg = backgrounds.get(dark_ink)
+            bg = background(image, dark_ink, stroke) if bg is None else bg
+            again = _ink.digit_ink(image, False, settings, dark_ink, background=bg)
+        except Blank as exc:
+            faint |= exc.contrast is not None and exc.contrast < settings.min_contrast / 2
+            continue
+        found = True
+        extra, missing = _beside(y, again), _beside(again, y)
+        if extra <= _BESIDE and missing <= _BESIDE:
+            return y  # the same ink
+        if _ink.is_surface(again):
+            continue
+        if _fills_frame(again):
+            return y
+        if surface:
+            keep = False
+        elif dark_ink != dark:
+            # The other polarity: the ink is what is drawn in thin strokes.
+            keep = half_width(again, 0.25) >= half_width(y, 0.25)
+        else:
+            # The same polarity: the same strokes, without what lay beside them.
+            keep = not (extra > _BESIDE and missing <= _BESIDE)
+        if keep:
+            return y
+        _record(trace, "stroke scale", again)
+        return again
+    if not found and (surface or faint or is_solid(y)):
+        raise Blank("its only ink is a step in the lighting (a shadow's edge), no stroke")
+    return y
