@@ -161,7 +161,7 @@ def checked_ink(image, y, settings, trace=None):
             keep = not (extra > _BESIDE and missing <= _BESIDE)
         if keep:
             return y
-        _record(trace, "stroke scale", again)
+        _record(trace, "read at a stroke's scale", again)
         return again
     if not found and (surface or faint or is_solid(y)):
         raise Blank("its only ink is a step in the lighting (a shadow's edge), no stroke")
