@@ -126,7 +126,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         # above its surround at a stroke's scale (a white top-hat) and judge
         # that. Strokes survive it; grains of texture and noise do too, and
         # are still judged as noise and, later, as no stroke.
-        size = max(5, min(r.shape) // 4) | 1
+        size = _lighting.stroke_scale_size(r.shape)
         top = r - ndimage.grey_opening(r, size=(size, size))
         _record(trace, "stroke scale", top)
         try:

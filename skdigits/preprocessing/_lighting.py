@@ -3,6 +3,9 @@
 * :func:`background` -- the paper's lighting, a quadratic surface fitted
   robustly to the background (ink of either polarity is clipped out), or a
   constant when that explains the background as well;
+* :func:`stroke_scale_background` -- the background at a few strokes' width,
+  which follows steps in the lighting (a shadow's edge) that the smooth surface
+  cannot;
 * :func:`sheet_of_paper` -- a photo of a light sheet lying on a darker table:
   the sheet, cropped, with the table showing at its corners painted over.
 """
@@ -122,6 +125,32 @@ def background(img):
     vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
     full = np.moveaxis(_quadratic_terms(vv, uu, h, w), -1, 0)[: len(coef)]
     return sum(float(c) * t for c, t in zip(coef, full)).astype(np.float32)
+
+
+# The stroke scale: a quarter of the image's short side, or three strokes if wider.
+_STROKE_SIDE = 0.25
+_STROKES = 3
+
+
+def stroke_scale_size(shape, stroke=0.0):
+    """Side (odd, pixels) of a square wider than any stroke of an image of ``shape``:
+    a quarter of its short side, or three times ``stroke`` (a stroke width) if wider."""
+    return max(5, int(_STROKE_SIDE * min(shape)), round(_STROKES * stroke)) | 1
+
+
+def stroke_scale_background(img, dark_ink, stroke=0.0):
+    """The background of a gray image at a few strokes' width.
+
+    ``img`` closed (``dark_ink``) or opened with a square of
+    :func:`stroke_scale_size`. Strokes narrower than that go; steps in the
+    lighting stay (closing and opening keep a monotone edge as it is).
+    """
+    size = stroke_scale_size(img.shape, stroke)
+    morph = ndimage.grey_closing if dark_ink else ndimage.grey_opening
+    # Padded first (the edge continued outwards): a step running out through the
+    # border stays a step (padding each of the two passes leaves a wedge there).
+    padded = np.pad(img, size, mode="edge")
+    return morph(padded, size=(size, size))[size:-size, size:-size]
 
 
 # A sheet covers at least _MIN_SHEET of the photo; one covering less than

@@ -6,10 +6,11 @@ to the other. In the ink map they are ink like the digit's, and the crop would
 take them in and shrink the digit, or keep the digit's box as wide as the sheet.
 No stroke of a digit runs from edge to edge as a thin line with nothing on
 either side of it, so :func:`ruled_lines` finds such lines for the ink map to
-leave out (:func:`printed_lines`, both kinds) -- except where a stroke crosses them (ink just above or below the
-line), which stays the digit's. A box printed around the digit (or a row of
-boxes) is thin straight lines only, along its four sides, with a hole far wider
-than its lines: no digit is that (:func:`printed_boxes`).
+leave out (:func:`printed_lines`, both kinds) -- except where a stroke crosses
+them (ink just above or below the line), which stays the digit's. A box printed
+around the digit (or a row of boxes) is thin straight lines only, along its four
+sides, with a hole far wider than its lines: no digit is that
+(:func:`printed_boxes`).
 """
 
 from __future__ import annotations

@@ -4,10 +4,10 @@ The smooth lighting (:func:`._lighting.background`, a quadratic surface) cannot
 follow a step -- the edge of a shadow across the page, a small sheet or sticky
 note on a dark desk. One side of the step comes out as "ink": a surface, or a
 band or a wedge beside the digit. Against the image *closed* (dark ink) or
-*opened* (light ink) with a square wider than any stroke, steps are background
-and strokes stay.
+*opened* (light ink) with a square wider than any stroke
+(:func:`._lighting.stroke_scale_background`), steps are background and strokes
+stay.
 
-* :func:`background` -- that background;
 * :func:`checked_ink` -- the first ink map checked against a reading on it, and
   kept, replaced or found blank;
 * :func:`darker` -- whether an ink map marks dark ink.
@@ -19,12 +19,10 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits import _pixels
-from skdigits.preprocessing import _geometry, _ink
+from skdigits.preprocessing import _geometry, _ink, _lighting
 from skdigits.preprocessing._ink import Blank, _record
+from skdigits.preprocessing._stats import median
 
-# The square is a quarter of the image's short side, or three strokes if wider.
-_SIDE = 0.25
-_STROKES = 3
 # The second reading replaces the first when _BESIDE of the first's ink lies away
 # from the second's (a band, a wedge: more than 2 px from its strokes) and no
 # more than _BESIDE of the second's away from the first's.
@@ -39,24 +37,9 @@ _SOLID = 3.0
 _SOLID_INK = 0.2
 
 
-def background(img, dark_ink, stroke=0.0):
-    """The background of a gray image at a few strokes' width.
-
-    ``img`` closed (``dark_ink``) or opened with a square a quarter of its short
-    side wide, or three times ``stroke`` (a stroke width, pixels) if that is
-    wider. Strokes narrower than that go; steps in the lighting stay.
-    """
-    size = max(5, int(_SIDE * min(img.shape)), round(_STROKES * stroke)) | 1
-    morph = ndimage.grey_closing if dark_ink else ndimage.grey_opening
-    # Padded first (the edge continued outwards): a step running out through the
-    # border stays a step (padding each of the two passes leaves a wedge there).
-    padded = np.pad(img, size, mode="edge")
-    return morph(padded, size=(size, size))[size:-size, size:-size]
-
-
 def darker(image, y):
     """Whether the ink ``y`` marks is darker than most of ``image`` (dark ink)."""
-    return bool(np.mean(image[y > 0.5]) < float(np.median(image)))
+    return bool(np.mean(image[y > 0.5]) < float(median(image)))
 
 
 def _beside(y, other):
@@ -92,7 +75,7 @@ def is_solid(y):
 
 def _nothing_beside(image, y, bg, min_contrast):
     """Whether the dark ink ``y`` stands ``min_contrast`` above ``bg`` (its
-    :func:`background`, relatively) and all but _BESIDE of it lies within 2 px of
+    stroke-scale background, relatively) and all but _BESIDE of it lies within 2 px of
     what stands out there (a quarter of its contrast)."""
     r = (bg - image) / np.maximum(bg, 0.05)
     solid = y > 0.5
@@ -111,14 +94,14 @@ def _one_value_border(image):
 def checked_ink(image, y, settings, trace=None):
     """The ink map ``y`` of ``image`` checked against a reading at a stroke's scale.
 
-    The second reading (:func:`background`, three of ``y``'s strokes wide at
-    least) is made in dark ink, as on paper, and in light ink too where ``y``
-    is light (or in the polarity ``settings.invert`` asks for). ``y`` stands where
-    that reading finds the same ink, fills its frame (no paper around to judge
-    by) or is a surface itself. It is replaced when it is a surface, when it is
-    light "ink" around thinner dark strokes (a sticky note on a desk), or when
-    it holds ink beside the second reading's strokes (a band, a wedge of
-    shadow) and the second reading nothing beside its own. Raises
+    The second reading (:func:`._lighting.stroke_scale_background`, three of
+    ``y``'s strokes wide at least) is made in dark ink, as on paper, and in light
+    ink too where ``y`` is light (or in the polarity ``settings.invert`` asks
+    for). ``y`` stands where that reading finds the same ink, fills its frame (no
+    paper around to judge by) or is a surface itself. It is replaced when it is a
+    surface, when it is light "ink" around thinner dark strokes (a sticky note on
+    a desk), or when it holds ink beside the second reading's strokes (a band, a
+    wedge of shadow) and the second reading nothing beside its own. Raises
     :class:`Blank` when no reading finds ink and ``y`` is a surface, solid, or
     stands less than half ``min_contrast`` above its background at a stroke's
     scale: the only "ink" was a step in the lighting.
@@ -127,7 +110,8 @@ def checked_ink(image, y, settings, trace=None):
         return y  # a drawing app's canvas: no lighting at all
     surface, dark = _ink.is_surface(y), darker(image, y)
     stroke = 2 * half_width(y) - 1
-    backgrounds = {True: background(image, True, stroke)} if dark and not surface else {}
+    backgrounds = ({True: _lighting.stroke_scale_background(image, True, stroke)}
+                   if dark and not surface else {})
     if backgrounds and _nothing_beside(image, y, backgrounds[True], settings.min_contrast):
         return y  # (the common case, cheaply: no ink away from strokes at that scale)
     if settings.invert != "auto":
@@ -138,7 +122,8 @@ def checked_ink(image, y, settings, trace=None):
     for dark_ink in order:
         try:
             bg = backgrounds.get(dark_ink)
-            bg = background(image, dark_ink, stroke) if bg is None else bg
+            if bg is None:
+                bg = _lighting.stroke_scale_background(image, dark_ink, stroke)
             again = _ink.digit_ink(image, False, settings, dark_ink, background=bg)
         except Blank as exc:
             faint |= exc.contrast is not None and exc.contrast < settings.min_contrast / 2
