@@ -245,3 +245,85 @@ def sticky_empty(rng):
     img = _note_scene(h, w, min(h, w) * rng.uniform(0.26, 0.8), rng)[0]
     img = img * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.25)))[..., None]
     return D.jpeg(D.u8(img + rng.normal(0, 0.015, (h, w, 1))), rng.integers(60, 95))
+
+
+def _grainy_paper(h, w, rng):
+    """Paper with a tooth: light gray 0.78-0.95, texture 0.02-0.06 at 1-3 px, a ramp."""
+    tooth = D.smooth_noise((h, w), rng, rng.uniform(1, 3)) * rng.uniform(0.02, 0.06)
+    return rng.uniform(0.78, 0.95) + tooth - D.gradient((h, w), rng, rng.uniform(0, 0.2))
+
+
+def pencil_pair(x, rng):
+    """A digit in pencil on grainy paper, scanned or photographed: gray 200-500 px, the
+    digit 35-80 % of the short side anywhere, strokes 0.25-0.55 dark broken up by the
+    graphite's grain (``clip(0.6 + 0.6 N)`` at 0.5-1.2 px), noise, JPEG. Returns the
+    image and its twin on smooth paper with even strokes (no grain, no tooth)."""
+    h = int(rng.integers(200, 501))
+    w = int(h * rng.uniform(0.75, 1.33))
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.35, 0.8)))
+    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    cov = D.paste((h, w), d, top, left)
+    grain = np.clip(0.6 + 0.6 * D.smooth_noise((h, w), rng, rng.uniform(0.5, 1.2)), 0, 1)
+    dark = rng.uniform(0.25, 0.55)
+    paper = _grainy_paper(h, w, rng)
+    plain = np.float32(np.median(paper))
+    noise = rng.normal(0, 0.01, (h, w))
+    quality = rng.integers(60, 95)
+    return [D.jpeg(D.u8(under * (1 - dark * cov * g) + noise), quality)
+            for under, g in ((paper, grain), (plain, 0.6))]
+
+
+def pencil_grain(x, rng):
+    """See :func:`pencil_pair` (the digit on grainy paper)."""
+    return pencil_pair(x, rng)[0]
+
+
+def pencil_empty(rng):
+    """An empty sheet of grainy paper (see :func:`pencil_grain`)."""
+    h = int(rng.integers(200, 501))
+    w = int(h * rng.uniform(0.75, 1.33))
+    img = _grainy_paper(h, w, rng) + rng.normal(0, 0.01, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def _glare(h, w, rng, at):
+    """A lamp's glare on glossy paper: light added in a soft spot (a Gaussian 5-20 % of
+    the short side wide, 0.2-0.6 at its centre ``at``)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    width = min(h, w) * rng.uniform(0.05, 0.2)
+    d2 = ((yy - at[0]) ** 2 + (xx - at[1]) ** 2) / (2 * width**2)
+    return rng.uniform(0.2, 0.6) * np.exp(-d2)
+
+
+def glare_pair(x, rng):
+    """A dark digit on glossy paper photographed under a lamp whose glare falls on the
+    digit: gray 300-600 px, paper 0.6-0.8, ink 0.05-0.25, the glare added (and clipped
+    at white), a lighting ramp, noise, JPEG. Returns the photo and its twin without
+    the glare."""
+    h = int(rng.integers(300, 601))
+    w = int(h * rng.uniform(0.75, 1.33))
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.3, 0.6)))
+    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    cov = D.paste((h, w), d, top, left)
+    page = D.composite(cov, rng.uniform(0.6, 0.8), rng.uniform(0.05, 0.25))
+    page = page * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
+    at = (top + d.shape[0] * rng.uniform(0.2, 0.8), left + d.shape[1] * rng.uniform(0.2, 0.8))
+    glare = _glare(h, w, rng, at)
+    noise = rng.normal(0, 0.015, (h, w))
+    quality = rng.integers(60, 95)
+    return [D.jpeg(D.u8(page + g + noise), quality) for g in (glare, 0)]
+
+
+def glare_photo(x, rng):
+    """See :func:`glare_pair` (the photo with the glare)."""
+    return glare_pair(x, rng)[0]
+
+
+def glare_empty(rng):
+    """An empty glossy page with a lamp's glare on it (see :func:`glare_photo`)."""
+    h = int(rng.integers(300, 601))
+    w = int(h * rng.uniform(0.75, 1.33))
+    page = rng.uniform(0.6, 0.8) * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
+    at = (rng.uniform(0.2, 0.8) * h, rng.uniform(0.2, 0.8) * w)
+    img = page + _glare(h, w, rng, at) + rng.normal(0, 0.015, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))

@@ -278,6 +278,12 @@ VARIANTS = {
     "sticky_note": Variant(_each(S.sticky_note), "photo of a digit on a sticky note (1.3-2x "
                            "the digit, turned up to 12 degrees) on a dark desk, JPEG", "clean",
                            max_n=200),
+    "pencil_grain": Variant(_each(S.pencil_grain), "pencil on grainy paper (strokes 0.25-0.55 "
+                            "dark, broken by the graphite's grain), gray 200-500 px, JPEG",
+                            "clean", max_n=200),
+    "glare_photo": Variant(_each(S.glare_photo), "photo of a digit on glossy paper with a "
+                           "lamp's glare on it (a soft spot, +0.2-0.6), gray 300-600 px, JPEG",
+                           "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -381,6 +387,10 @@ NON_DIGITS = {
                             "across it", None, max_n=200),
     "sticky_empty": Variant(_nd(S.sticky_empty), "photo of an empty sticky note on a desk",
                             None, max_n=200),
+    "pencil_empty": Variant(_nd(S.pencil_empty), "an empty sheet of grainy paper (see "
+                            "pencil_grain)", None, max_n=200),
+    "glare_empty": Variant(_nd(S.glare_empty), "photo of an empty glossy page with a lamp's "
+                           "glare on it", None, max_n=200),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

@@ -51,11 +51,13 @@ DIGIT_VARIANTS = {
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
     "tiny_2000": 20, "tiny_2400": 20, "shadow_photo": 60, "sticky_note": 60,
+    "pencil_grain": 150, "glare_photo": 60,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
                    "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
+                   "pencil_empty", "glare_empty",
                    "blank_colour", "transparent_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
@@ -69,7 +71,15 @@ KNOWN_MISSES = {
                       "left beside it, read again finer (5 of 200 in the benchmark)",
     "form_empty": "3 of 50 empty boxes of a form read as a digit (22 of 300 in the "
                   "benchmark's first 300; 243 before printed boxes were left out)",
+    "pencil_grain": "142 vs 148 of 150 in pencil on grainy paper: faint strokes over a "
+                    "coarse tooth, 3 declared blank (93.0 vs 97.5 % in the benchmark; "
+                    "77.0 % and 20 % blank before the paper was read through its grain)",
+    "glare_photo": "53 vs 58 of 60 under a lamp's glare: strokes under the glare fade "
+                   "(clipped at white) and are lost (88.0 vs 97.5 % in the benchmark)",
 }
+# Real digits this preprocessor still declares blank in more than one image of a
+# variant, at most this many (of the variant's images here).
+BLANK_MISSES = {"pencil_grain": 3}
 
 
 # At the floor by one image, on one side or the other with the test model's numerics
@@ -160,8 +170,10 @@ def test_real_digits_are_not_declared_blank(run):
     blank = {name: int((run(name)[1] < 0).sum()) for name in DIGIT_VARIANTS}
     total = sum(DIGIT_VARIANTS.values())
     worst = {k: v for k, v in sorted(blank.items(), key=lambda kv: -kv[1]) if v}
-    # 0.2 % of the images, and never more than one image of a single variant.
-    assert sum(blank.values()) <= 0.002 * total and max(blank.values()) <= 1, (
+    # 0.2 % of the images, and never more than one image of a single variant (but
+    # the known misses, which must not get worse).
+    over = {k: v for k, v in blank.items() if v > BLANK_MISSES.get(k, 1)}
+    assert sum(blank.values()) <= 0.002 * total and not over, (
         f"{sum(blank.values())} of {total} digits declared blank: {worst}")
 
 
@@ -378,6 +390,19 @@ def test_a_digit_on_a_sticky_note_reads_as_on_paper(suite, mnist):
     photos, twins = _twins(suite, mnist, suite.S.sticky_pair, seed=3)
     blank, alike, corr = _alike(photos, twins)
     assert blank == 0 and alike >= 37, (blank, corr)
+
+
+def test_a_pencil_digit_on_grainy_paper_is_not_blank(suite, mnist):
+    # Pencil on paper with a tooth: strokes 0.25-0.55 dark broken up by the graphite's
+    # grain, the paper's texture 0.02-0.06. Pixel by pixel the ink stands only 5-7
+    # times the paper's spread above it: 9 of these 40 were declared blank ("only
+    # noise"; seeds 4, 5: 8 and 12) and others broke into specks. Read through the
+    # grain (smoothed at a stroke's scale, one connected piece far larger than any
+    # texture leaves): 3 (1 and 4). The same digits on smooth paper are never blank.
+    photos, twins = _twins(suite, mnist, suite.S.pencil_pair, seed=3)
+    blank, alike, corr = _alike(photos, twins)
+    assert np.isnan(twins).any(axis=1).sum() == 0
+    assert blank <= 4 and alike >= 26, (blank, corr)
 
 
 # A hand-drawn 8 (the solid ink of a 28x28 drawing): two loops of straight strokes.

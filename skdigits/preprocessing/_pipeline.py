@@ -14,9 +14,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing import _geometry, _ink, _lighting, _stroke_scale
+from skdigits.preprocessing import _geometry, _ink, _lighting, _stroke_scale, _strokes
 from skdigits.preprocessing._light_path import light_path, textured_frame
-from skdigits.preprocessing._ink import Blank, _record
+from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._strokes import Blank
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
 # The digit ends up 20 px tall and the stroke step upsamples small digits to
@@ -114,7 +115,7 @@ def _reread_small(dec, y, found, settings, trace):
     ``found``, else of all its ink, where no digit was found: then the
     heaviest piece of it (a digit reduced to a few pixels reads as a speck)
     is the candidate, if it stands out from the rest of the ink as a digit does
-    (:func:`._ink.stands_out`: one speck among many is a field of dots). Returns
+    (:func:`._strokes.stands_out`: one speck among many is a field of dots). Returns
     None when there is nothing to read again (see _REREAD) or the finer part
     holds no digit either.
     """
@@ -126,7 +127,7 @@ def _reread_small(dec, y, found, settings, trace):
             return None
         mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
         heaviest = int(np.argmax(mass))
-        if not _ink.stands_out(mass, heaviest):
+        if not _strokes.stands_out(mass, heaviest):
             return None  # one speck among many: a field of dots, no digit
         box = _geometry.bbox(lab == heaviest + 1)
     r0, r1, c0, c1 = box
@@ -181,7 +182,7 @@ def find_digit(dec, settings, trace=None):
     # ink, or light "ink" (a small sheet, a sticky note, on a dark desk). Look for
     # the sheet and read the digit on it instead.
     if not dec.is_ink and settings.invert in ("auto", True):
-        surface = y is None or _ink.is_surface(y)
+        surface = y is None or _strokes.is_surface(y)
         if surface or (y is first and not _stroke_scale.darker(image, y)):
             on_sheet = _sheet_ink(dec, settings, trace, rectangle=not surface)
             if on_sheet is not None:

@@ -19,8 +19,9 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits import _pixels
-from skdigits.preprocessing import _geometry, _ink, _lighting
-from skdigits.preprocessing._ink import Blank, _record
+from skdigits.preprocessing import _geometry, _ink, _lighting, _strokes
+from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._strokes import Blank
 from skdigits.preprocessing._stats import median
 
 # The second reading replaces the first when _BESIDE of the first's ink lies away
@@ -108,7 +109,7 @@ def checked_ink(image, y, settings, trace=None):
     """
     if _one_value_border(image):
         return y  # a drawing app's canvas: no lighting at all
-    surface, dark = _ink.is_surface(y), darker(image, y)
+    surface, dark = _strokes.is_surface(y), darker(image, y)
     stroke = 2 * half_width(y) - 1
     backgrounds = ({True: _lighting.stroke_scale_background(image, True, stroke)}
                    if dark and not surface else {})
@@ -132,7 +133,7 @@ def checked_ink(image, y, settings, trace=None):
         extra, missing = _beside(y, again), _beside(again, y)
         if extra <= _BESIDE and missing <= _BESIDE:
             return y  # the same ink
-        if _ink.is_surface(again):
+        if _strokes.is_surface(again):
             continue
         if _fills_frame(again):
             return y

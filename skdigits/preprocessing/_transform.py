@@ -18,7 +18,7 @@ import numpy as np
 
 from skdigits import _decoding, _images, _parallel, _pixels
 from skdigits.exceptions import BlankImageError
-from skdigits.preprocessing._ink import Blank
+from skdigits.preprocessing._strokes import Blank
 from skdigits.preprocessing._light_path import light_path
 from skdigits.preprocessing._pipeline import WORK_SIZE, light_path_applies, preprocess_image
 

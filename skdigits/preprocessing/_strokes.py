@@ -1,0 +1,160 @@
+"""Evidence of a stroke: what makes ink a digit, and the blank decision's exception.
+
+* :class:`Blank` -- raised for an image that holds no digit;
+* :func:`strokes` -- which connected pieces of ink hold a stroke (solid ink
+  much longer than it is thick);
+* :func:`remove_specks` -- the digit's components, without the small ones away
+  from it; blank when no stroke stands out;
+* :func:`stands_out` -- whether a component stands out from the rest of the ink
+  as a digit does;
+* :func:`is_surface` -- "ink" that is really a table or a sheet's edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits import _pixels
+from skdigits.preprocessing._geometry import bbox, inside_distance
+
+
+class Blank(Exception):
+    """Raised internally for an image holding no digit.
+
+    ``ink``: the ink map it was judged on when ink was found but no digit in it
+    (dots or specks), else None. ``contrast``: the ink's level above the
+    background when it was judged too faint, else None.
+    """
+
+    ink = None
+    contrast = None
+
+
+# A stroke is at least this many pixels long (and _ELONGATION times as long as
+# it is thick).
+_MIN_STROKE = 4
+_ELONGATION = 1.3
+# The digit's main stroke component (the heaviest) stands out from the rest of
+# the ink: it holds at least _MAIN_SHARE of the ink's mass (a digit is mostly
+# strokes: real digits 0.44 at the least, nearly always 1) or it is at least
+# _STANDS_OUT times as heavy as any other component (a small digit among dust).
+# In a field of dots the heaviest chance chain of dots holds a few hundredths of
+# the ink and others are nearly as heavy.
+_MAIN_SHARE = 0.2
+_STANDS_OUT = 4.0
+
+
+def stands_out(mass, k):
+    """Whether component ``k`` of components weighing ``mass`` stands out from the rest
+    of the ink as a digit does (see _MAIN_SHARE)."""
+    total = float(mass.sum())
+    if mass[k] >= _MAIN_SHARE * total:
+        return True
+    others = np.delete(mass, k)
+    return others.size == 0 or mass[k] >= _STANDS_OUT * float(others.max())
+
+
+def strokes(y, lab, n, mass, limit=20):
+    """Which components hold a stroke: solid ink much longer than it is thick.
+
+    The solid ink (above half the ink level) of each of the ``limit``
+    heaviest components is split into its connected pieces; a piece is a
+    stroke when its extent (the long side of its box) is at least 4 pixels
+    and 1.3 times its thickness (the widest disc inscribed in it). Dots,
+    specks, blobs and the grains of noise or paper texture are about as long
+    as they are thick.
+    """
+    boxes = ndimage.find_objects(lab)
+    stroke = np.zeros(n, dtype=bool)
+    eight = np.ones((3, 3), dtype=bool)
+    for i in np.argsort(-mass)[:limit]:
+        rs, cs = boxes[i]
+        if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
+            continue
+        solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
+        pieces, k = ndimage.label(solid, structure=eight)
+        for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
+            extent = max(ps.stop - ps.start, qs.stop - qs.start)
+            if extent < _MIN_STROKE:
+                continue
+            thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
+            if extent >= _ELONGATION * thickness:
+                stroke[i] = True
+                break
+    return stroke, boxes
+
+
+def remove_specks(y, drop=True):
+    """Keep the digit's connected components; raise :class:`Blank` if it has none.
+
+    The digit starts from its heaviest *stroke* component (see
+    :func:`strokes`) -- an image without one holds no digit, only
+    dots or specks, whatever their number. With ``drop``, components away from
+    the digit and much lighter than it (dust, stray dots, paper texture) are
+    removed.
+    """
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        raise Blank("it holds no ink")
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    stroke, boxes = strokes(y, lab, n, mass)
+    if not stroke.any():
+        raise Blank("its ink holds no stroke, only dots or specks")
+    main = int(np.flatnonzero(stroke)[np.argmax(mass[stroke])])
+    if not stands_out(mass, main):
+        # A few chance chains in a field of dots or grains are no digit.
+        raise Blank("its ink is mostly dots or specks, with hardly any stroke")
+    if not drop or n == 1:
+        return y
+    order = np.argsort(-mass)
+    kept = {main}
+    r0, r1 = boxes[main][0].start, boxes[main][0].stop
+    c0, c1 = boxes[main][1].start, boxes[main][1].stop
+    big = mass[main]
+    changed = True
+    while changed:
+        changed = False
+        size = max(r1 - r0, c1 - c0)
+        for i in order:
+            i = int(i)
+            if i in kept or mass[i] < 0.02 * big:
+                continue
+            br, bc = boxes[i]
+            gap = max(r0 - br.stop, br.start - r1, c0 - bc.stop, bc.start - c1, 0)
+            if mass[i] >= 0.3 * big or gap <= 0.25 * size:
+                kept.add(i)
+                r0, r1 = min(r0, br.start), max(r1, br.stop)
+                c0, c1 = min(c0, bc.start), max(c1, bc.stop)
+                changed = True
+    keep = np.zeros(n + 1, dtype=bool)
+    keep[[k + 1 for k in kept]] = True
+    return np.where(keep[lab], y, 0).astype(np.float32)
+
+
+def is_surface(y):
+    """True if the "ink" holds a broad solid region, or a large one on the border.
+
+    That is what a photo of a sheet of paper lying on a darker surface looks
+    like when the surface (or the sheet) is taken for ink. Strokes are thin:
+    even MNIST's boldest are less than a fifth of the digit's size across.
+    """
+    solid = y > 0.5
+    box = bbox(solid)
+    if box is None:
+        return False
+    r0, r1, c0, c1 = box
+    # All pixels outside the ink's box are background, so the distance
+    # transform of the box alone is exact -- and far smaller on a canvas.
+    if inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0):
+        return True
+    h, w = solid.shape
+    if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
+        return False  # no ink touches the border
+    lab, n = ndimage.label(solid)
+    edge = np.unique(_pixels.border(lab))
+    edge = edge[edge > 0]
+    if edge.size == 0:
+        return False
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    return bool(sizes[edge].max() >= 0.1 * y.size)
