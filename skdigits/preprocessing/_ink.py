@@ -38,7 +38,7 @@ _SNR = 4
 # smoothed background. Its ink is kept only if one connected piece of it is at
 # least _EVIDENCE squares of _GRAIN on a side: the largest piece that texture,
 # noise or a field of dots leaves above that level is under 14 (measured on the
-# robustness suite's non-digits), a pencil digit's 60 to several hundred.
+# robustness suite's non-digits), a pencil digit's about 60 to several hundred.
 _GRAIN = 2.0
 _GRAIN_K = 3
 _GRAIN_LOW = 2
@@ -50,6 +50,8 @@ _GRAINY = 12
 # Images read through the grain have at least this many pixels on their short
 # side (a 28x28 frame's strokes are a few pixels wide: smoothing would erase them).
 _GRAIN_MIN = 48
+
+
 def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False,
             background=None, grain=False):
     """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
@@ -238,9 +240,6 @@ def _grained_ink(r, min_contrast, trace=None):
     """
     if min(r.shape) < _GRAIN_MIN:
         raise Blank("it is too small to read through a grain")
-    s = ndimage.gaussian_filter(r, _GRAIN)
-    _record(trace, "smoothed at a grain's scale", s)
-    med, sigma, cand, level, printed = _ink_level(s, False, k=_GRAIN_K)
     # Only grainy paper: ink that stands far above the paper's spread pixel by
     # pixel is what it is (a field of dots on a clean sheet is no pencil stroke).
     # Printed lines are found on the image itself (smoothing blurs them into
@@ -248,6 +247,9 @@ def _grained_ink(r, min_contrast, trace=None):
     raw_med, raw_sigma, raw_cand, raw_level, sharp = _ink_level(r, False)
     if raw_level >= _GRAINY * spread_off_ink(r, raw_cand, raw_sigma):
         raise Blank("its ink stands clear of a smooth paper: no grain to read through")
+    s = ndimage.gaussian_filter(r, _GRAIN)
+    _record(trace, "smoothed at a grain's scale", s)
+    med, sigma, cand, level, printed = _ink_level(s, False, k=_GRAIN_K)
     if sharp is not None:
         sharp = ndimage.binary_dilation(sharp, iterations=int(2 * _GRAIN))
         printed = sharp if printed is None else printed | sharp
@@ -292,8 +294,8 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, backgrou
         y = remove_specks(y, drop=settings.remove_specks)
     except Blank as exc:
         exc.ink = y
-        if low_res or is_ink:
-            raise
+        if low_res or is_ink or pixel_noise(img) == 0:
+            raise  # (no grain: dots on a clean canvas are what they are)
         # Grainy strokes (pencil on rough paper) break up into specks: read the
         # image again through the grain.
         try:
