@@ -254,6 +254,23 @@ def test_a_small_digit_on_a_lit_sheet_is_a_digit(suite, mnist):
     assert np.isnan(out).any(axis=1).sum() <= 1, np.flatnonzero(np.isnan(out).any(axis=1))
 
 
+def _twins(suite, mnist, pair, seed, n=40):
+    """Outputs for ``n`` photos made by ``pair`` and for their twins: (photos, twins)."""
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(seed)
+    made = [pair(x.astype(np.float32) / 255, rng) for x in mnist[1][0][:n]]
+    pre = DigitImagePreprocessor(on_blank="nan").fit(made[0][1:])
+    return pre.transform([m[0] for m in made]), pre.transform([m[1] for m in made])
+
+
+def _alike(a, b):
+    """(blank in ``a``, how many of ``a`` correlate >= 0.8 with ``b``, the correlations)."""
+    blank = np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1)
+    corr = np.array([np.corrcoef(u, v)[0, 1] for u, v in zip(a[~blank], b[~blank])])
+    return int(np.isnan(a).any(axis=1).sum()), int((corr >= 0.8).sum()), np.round(corr, 2)
+
+
 def test_a_digit_on_ruled_paper_reads_as_on_a_blank_sheet(suite, mnist):
     # Notebook paper (rules every 20-40 px, a grid or a margin line): the rules run
     # from edge to edge, and the crop took them in. They are now taken out of the
@@ -272,10 +289,8 @@ def test_a_digit_on_ruled_paper_reads_as_on_a_blank_sheet(suite, mnist):
         ruled.append(suite.D.u8(suite.S.ruled_sheet(300, 300, rng) * (1 - 0.85 * ink)))
         clean.append(suite.D.u8(1 - 0.85 * ink))
     pre = DigitImagePreprocessor(on_blank="nan").fit(clean[:1])
-    on_rules, on_blank_sheet = pre.transform(ruled), pre.transform(clean)
-    blank = np.isnan(on_rules).any(axis=1)
-    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(on_rules[~blank], on_blank_sheet[~blank])])
-    assert blank.sum() == 0 and (corr >= 0.8).sum() >= 54, (blank.sum(), np.round(corr, 2))
+    blank, alike, corr = _alike(pre.transform(ruled), pre.transform(clean))
+    assert blank == 0 and alike >= 54, (blank, corr)
 
 
 def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
@@ -301,10 +316,9 @@ def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
             img = suite.D.composite(ink, page, np.float32(0.05)) * shade[..., None] + noise
             out.append(suite.D.jpeg(suite.D.u8(img), 85))
     pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
-    on_lines, on_plain = pre.transform(lined), pre.transform(plain)
-    blank = np.isnan(on_lines).any(axis=1) | np.isnan(on_plain).any(axis=1)
-    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(on_lines[~blank], on_plain[~blank])])
-    assert blank.sum() == 0 and (corr >= 0.8).sum() >= 38, (blank.sum(), np.round(corr, 2))
+    on_plain = pre.transform(plain)
+    blank, alike, corr = _alike(pre.transform(lined), on_plain)
+    assert blank == 0 and not np.isnan(on_plain).any() and alike >= 38, (blank, corr)
 
 
 @pytest.mark.parametrize("room, floor", [((1.2, 1.8), 38), ((1.0, 1.08), 24)])
@@ -333,27 +347,8 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, f
         boxed.append(suite.D.u8(page * (1 - 0.9 * ink) + noise))
         plain.append(suite.D.u8(page.max() * (1 - 0.9 * ink) + noise))
     pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
-    in_box, without = pre.transform(boxed), pre.transform(plain)
-    blank = np.isnan(in_box).any(axis=1)
-    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(in_box[~blank], without[~blank])])
-    assert blank.sum() == 0 and (corr >= 0.8).sum() >= floor, (blank.sum(), np.round(corr, 2))
-
-
-def _twins(suite, mnist, pair, seed, n=40):
-    """Outputs for ``n`` photos made by ``pair`` and for their twins: (photos, twins)."""
-    from skdigits import DigitImagePreprocessor
-
-    rng = np.random.default_rng(seed)
-    made = [pair(x.astype(np.float32) / 255, rng) for x in mnist[1][0][:n]]
-    pre = DigitImagePreprocessor(on_blank="nan").fit(made[0][1:])
-    return pre.transform([m[0] for m in made]), pre.transform([m[1] for m in made])
-
-
-def _alike(a, b):
-    """(blank in ``a``, how many of ``a`` correlate >= 0.8 with ``b``, the correlations)."""
-    blank = np.isnan(a).any(axis=1) | np.isnan(b).any(axis=1)
-    corr = np.array([np.corrcoef(u, v)[0, 1] for u, v in zip(a[~blank], b[~blank])])
-    return int(np.isnan(a).any(axis=1).sum()), int((corr >= 0.8).sum()), np.round(corr, 2)
+    blank, alike, corr = _alike(pre.transform(boxed), pre.transform(plain))
+    assert blank == 0 and alike >= floor, (blank, corr)
 
 
 def test_a_shadow_across_the_page_is_no_ink(suite, mnist):
