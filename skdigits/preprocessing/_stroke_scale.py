@@ -28,6 +28,9 @@ from skdigits.preprocessing._stats import median
 # from the second's (a band, a wedge: more than 2 px from its strokes) and no
 # more than _BESIDE of the second's away from the first's.
 _BESIDE = 0.05
+# Ink of the first map under this level is faded: a stroke the second reading
+# finds there is one the first missed.
+_FADED = 0.25
 # Ink spanning this share of the image one way fills its frame: there is no
 # paper beyond it to judge its background by.
 _FILLS = 0.85
@@ -43,9 +46,10 @@ def darker(image, y):
     return bool(np.mean(image[y > 0.5]) < float(median(image)))
 
 
-def _beside(y, other):
-    """Share of the ink of ``y`` lying away (beyond 2 px) from the ink of ``other``."""
-    near = ndimage.binary_dilation(other > 0, iterations=2)
+def _beside(y, other, level=0.0):
+    """Share of the ink of ``y`` lying away (beyond 2 px) from the ink of ``other``
+    (where it is above ``level``)."""
+    near = ndimage.binary_dilation(other > level, iterations=2)
     return float(y[~near].sum()) / max(float(y.sum()), 1e-9)
 
 
@@ -83,7 +87,11 @@ def _nothing_beside(image, y, bg, min_contrast):
     level = float(np.median(r[solid])) if solid.any() else 0.0
     if level < min_contrast:
         return False
-    return _beside(y, r > 0.25 * level) <= _BESIDE
+    stands = r > 0.25 * level
+    if _beside(y, stands) > _BESIDE:
+        return False
+    # Nor strokes at that scale that the first map misses (faded under a glare).
+    return _beside(stands.astype(np.float32), y, _FADED) <= _BESIDE
 
 
 def _one_value_border(image):
@@ -130,7 +138,7 @@ def checked_ink(image, y, settings, trace=None):
             faint |= exc.contrast is not None and exc.contrast < settings.min_contrast / 2
             continue
         found = True
-        extra, missing = _beside(y, again), _beside(again, y)
+        extra, missing = _beside(y, again), _beside(again, y, _FADED)
         if extra <= _BESIDE and missing <= _BESIDE:
             return y  # the same ink
         if _strokes.is_surface(again):
@@ -142,9 +150,19 @@ def checked_ink(image, y, settings, trace=None):
         elif dark_ink != dark:
             # The other polarity: the ink is what is drawn in thin strokes.
             keep = half_width(again, 0.25) >= half_width(y, 0.25)
+        elif extra <= _BESIDE:
+            # The same polarity, more strokes: where a glare faded them. Only the
+            # pieces that hold the first map's ink (strokes carried on, not a
+            # printed line the first reading left out).
+            lab, n = ndimage.label(again > 0, structure=np.ones((3, 3), dtype=bool))
+            held = np.zeros(n + 1, dtype=bool)
+            held[lab[y > _FADED]] = True
+            held[0] = False
+            again = np.where(held[lab], again, 0).astype(np.float32)
+            keep = _beside(again, y, _FADED) <= _BESIDE
         else:
             # The same polarity: the same strokes, without what lay beside them.
-            keep = not (extra > _BESIDE and missing <= _BESIDE)
+            keep = missing > _BESIDE
         if keep:
             return y
         _record(trace, "read at a stroke's scale", again)
