@@ -59,6 +59,13 @@ def paste(canvas_shape, patch, top, left):
     return out
 
 
+def anywhere(canvas_shape, patch, rng):
+    """``(top, left)`` of ``patch`` placed at random wholly inside a canvas of
+    ``canvas_shape`` (two draws from ``rng``, rows first)."""
+    h, w = canvas_shape
+    return rng.integers(0, h - patch.shape[0] + 1), rng.integers(0, w - patch.shape[1] + 1)
+
+
 def composite(coverage, paper, ink):
     """Ink over paper: ``paper * (1 - coverage) + ink * coverage``; colours broadcast on
     a last axis when ``paper``/``ink`` are RGB triples (then the result is H x W x 3)."""

@@ -79,7 +79,7 @@ def notebook_photo(x, rng):
     w = int(h * rng.uniform(0.7, 1.4))
     _, sheet, step, shade = notebook_sheet(h, w, rng)
     d = D.fit_long_side(x, max(12, int(step * rng.uniform(1.5, 3.5))))
-    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    top, left = D.anywhere((h, w), d, rng)
     cov = D.paste((h, w), d, top, left)
     ink = np.array([0.1, 0.1, 0.3] if rng.random() < 0.5 else [0.05] * 3, np.float32)
     img = D.composite(cov, sheet, ink) * shade[..., None] + rng.normal(0, 0.02, (h, w, 1))
@@ -134,6 +134,12 @@ def form_empty(rng):
     return D.jpeg(D.u8(page + rng.normal(0, 0.01, (h, w))), rng.integers(60, 95))
 
 
+def _photo_shape(rng, low, high):
+    """``(h, w)`` of a photo: ``h`` from ``low`` to ``high`` px, ``w`` 0.75-1.33 times it."""
+    h = int(rng.integers(low, high + 1))
+    return h, int(h * rng.uniform(0.75, 1.33))
+
+
 def _shadow(h, w, rng, through=None):
     """A shadow cast across a photographed page: ``1`` in the light, ``1 - depth`` in the
     shadow (depth 0.3-0.55), a straight edge at any angle whose penumbra is a logistic
@@ -158,10 +164,9 @@ def shadow_pair(x, rng):
     """A dark digit on paper photographed with a shadow across it (a hand, a phone): RGB
     300-600 px, the digit 25-60 % of the short side, the shadow's edge through the
     digit's box; noise, JPEG. Returns the photo and its twin without the shadow."""
-    h = int(rng.integers(300, 601))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 300, 600)
     d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.25, 0.6)))
-    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    top, left = D.anywhere((h, w), d, rng)
     cov = D.paste((h, w), d, top, left)
     paper, light = _photo_page(h, w, rng)
     through = (top + d.shape[0] * rng.uniform(0.2, 0.8), left + d.shape[1] * rng.uniform(0.2, 0.8))
@@ -180,8 +185,7 @@ def shadow_photo(x, rng):
 
 def shadow_empty(rng):
     """An empty page photographed with a shadow across it (see :func:`shadow_photo`)."""
-    h = int(rng.integers(300, 601))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 300, 600)
     paper, light = _photo_page(h, w, rng)
     img = paper * (light * _shadow(h, w, rng))[..., None] + rng.normal(0, 0.015, (h, w, 1))
     return D.jpeg(D.u8(img), rng.integers(60, 95))
@@ -215,8 +219,7 @@ def sticky_pair(x, rng):
     """A digit written with a marker on a sticky note (1.3-2 times the digit) lying on a
     desk, photographed: RGB 300-600 px, a lighting ramp, noise, JPEG. Returns the photo
     and its twin without the desk (the note's colour all over)."""
-    h = int(rng.integers(300, 601))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 300, 600)
     long_side = int(min(h, w) * rng.uniform(0.2, 0.4))
     d = D.fit_long_side(x, long_side)
     side = long_side * rng.uniform(1.3, 2.0)
@@ -240,8 +243,7 @@ def sticky_note(x, rng):
 
 def sticky_empty(rng):
     """An empty sticky note on a desk (see :func:`sticky_note`)."""
-    h = int(rng.integers(300, 601))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 300, 600)
     img = _note_scene(h, w, min(h, w) * rng.uniform(0.26, 0.8), rng)[0]
     img = img * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.25)))[..., None]
     return D.jpeg(D.u8(img + rng.normal(0, 0.015, (h, w, 1))), rng.integers(60, 95))
@@ -258,10 +260,9 @@ def pencil_pair(x, rng):
     digit 35-80 % of the short side anywhere, strokes 0.25-0.55 dark broken up by the
     graphite's grain (``clip(0.6 + 0.6 N)`` at 0.5-1.2 px), noise, JPEG. Returns the
     image and its twin on smooth paper with even strokes (no grain, no tooth)."""
-    h = int(rng.integers(200, 501))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 200, 500)
     d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.35, 0.8)))
-    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    top, left = D.anywhere((h, w), d, rng)
     cov = D.paste((h, w), d, top, left)
     grain = np.clip(0.6 + 0.6 * D.smooth_noise((h, w), rng, rng.uniform(0.5, 1.2)), 0, 1)
     dark = rng.uniform(0.25, 0.55)
@@ -280,8 +281,7 @@ def pencil_grain(x, rng):
 
 def pencil_empty(rng):
     """An empty sheet of grainy paper (see :func:`pencil_grain`)."""
-    h = int(rng.integers(200, 501))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 200, 500)
     img = _grainy_paper(h, w, rng) + rng.normal(0, 0.01, (h, w))
     return D.jpeg(D.u8(img), rng.integers(60, 95))
 
@@ -300,10 +300,9 @@ def glare_pair(x, rng):
     digit: gray 300-600 px, paper 0.6-0.8, ink 0.05-0.25, the glare added (and clipped
     at white), a lighting ramp, noise, JPEG. Returns the photo and its twin without
     the glare."""
-    h = int(rng.integers(300, 601))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 300, 600)
     d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.3, 0.6)))
-    top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+    top, left = D.anywhere((h, w), d, rng)
     cov = D.paste((h, w), d, top, left)
     page = D.composite(cov, rng.uniform(0.6, 0.8), rng.uniform(0.05, 0.25))
     page = page * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
@@ -321,8 +320,7 @@ def glare_photo(x, rng):
 
 def glare_empty(rng):
     """An empty glossy page with a lamp's glare on it (see :func:`glare_photo`)."""
-    h = int(rng.integers(300, 601))
-    w = int(h * rng.uniform(0.75, 1.33))
+    h, w = _photo_shape(rng, 300, 600)
     page = rng.uniform(0.6, 0.8) * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
     at = (rng.uniform(0.2, 0.8) * h, rng.uniform(0.2, 0.8) * w)
     img = page + _glare(h, w, rng, at) + rng.normal(0, 0.015, (h, w))

@@ -111,7 +111,7 @@ def _canvas(side, long_side, light_on_dark=False, rgb=False, anywhere=False):
         ls = long_side(rng) if callable(long_side) else long_side
         d = D.fit_long_side(x, ls)
         if anywhere:
-            top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+            top, left = D.anywhere((h, w), d, rng)
         else:
             top = (h - d.shape[0]) // 2 + int(rng.integers(-h // 20, h // 20 + 1))
             left = (w - d.shape[1]) // 2 + int(rng.integers(-w // 20, w // 20 + 1))
@@ -152,7 +152,7 @@ def _tiny(canvas, long_side):
         h, w = canvas
         ls = long_side(rng) if callable(long_side) else long_side
         d = D.fit_long_side(x, ls)
-        top, left = rng.integers(0, h - d.shape[0] + 1), rng.integers(0, w - d.shape[1] + 1)
+        top, left = D.anywhere((h, w), d, rng)
         cov = D.paste((h, w), d, top, left)
         return D.u8(1 - cov)
     return fn

@@ -244,7 +244,7 @@ def _grained_ink(r, min_contrast, trace=None):
     # pixel is what it is (a field of dots on a clean sheet is no pencil stroke).
     # Printed lines are found on the image itself (smoothing blurs them into
     # bands that no longer look printed), widened as far as the smoothing reaches.
-    raw_med, raw_sigma, raw_cand, raw_level, sharp = _ink_level(r, False)
+    _, raw_sigma, raw_cand, raw_level, sharp = _ink_level(r, False)
     if raw_level >= _GRAINY * spread_off_ink(r, raw_cand, raw_sigma):
         raise Blank("its ink stands clear of a smooth paper: no grain to read through")
     s = ndimage.gaussian_filter(r, _GRAIN)

@@ -154,11 +154,9 @@ def checked_ink(image, y, settings, trace=None):
             # The same polarity, more strokes: where a glare faded them. Only the
             # pieces that hold the first map's ink (strokes carried on, not a
             # printed line the first reading left out).
-            lab, n = ndimage.label(again > 0, structure=np.ones((3, 3), dtype=bool))
-            held = np.zeros(n + 1, dtype=bool)
-            held[lab[y > _FADED]] = True
-            held[0] = False
-            again = np.where(held[lab], again, 0).astype(np.float32)
+            ink = again > 0
+            held = ndimage.binary_propagation(ink & (y > _FADED), np.ones((3, 3), bool), ink)
+            again = np.where(held, again, 0).astype(np.float32)
             keep = _beside(again, y, _FADED) <= _BESIDE
         else:
             # The same polarity: the same strokes, without what lay beside them.
