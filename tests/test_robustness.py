@@ -74,9 +74,6 @@ KNOWN_MISSES = {
     "pencil_grain": "142 vs 148 of 150 in pencil on grainy paper: faint strokes over a "
                     "coarse tooth, 3 declared blank (93.0 vs 97.5 % in the benchmark; "
                     "77.0 % and 20 % blank before the paper was read through its grain)",
-    "glare_photo": "54 vs 58 of 60 under a lamp's glare: strokes under the glare fade "
-                   "(clipped at white) and are lost (90.0 vs 97.5 % in the benchmark; "
-                   "88.0 before the stroke-scale reading could add strokes)",
 }
 # Real digits this preprocessor still declares blank in more than one image of a
 # variant, at most this many (of the variant's images here).
@@ -399,6 +396,20 @@ def test_a_pencil_digit_on_grainy_paper_is_not_blank(suite, mnist):
     blank, alike, corr = _alike(photos, twins)
     assert np.isnan(twins).any(axis=1).sum() == 0
     assert blank <= 4 and alike >= 26, (blank, corr)
+
+
+def test_a_digit_under_a_lamps_glare_reads_as_without_it(suite, mnist):
+    # A lamp's glare on glossy paper adds light in a soft spot over the digit (and
+    # clips at white). Against a smooth lighting the strokes under it fade; measured
+    # as a shadow is (relatively to a brighter paper) they fade more; a strong spot
+    # was taken for light ink and the photo called blank. Output against the same
+    # photo without the glare: correlation >= 0.8 for 17 of these 40, 2 blank
+    # (seeds 4, 5: 23 and 22, 1 and 0 blank); with the strokes' contrast measured
+    # as the light was changed and the other polarity read when the ink found was a
+    # blob: 36, none blank (32 and 34).
+    photos, twins = _twins(suite, mnist, suite.S.glare_pair, seed=3)
+    blank, alike, corr = _alike(photos, twins)
+    assert blank == 0 and alike >= 32, (blank, corr)
 
 
 # A hand-drawn 8 (the solid ink of a 28x28 drawing): two loops of straight strokes.

@@ -62,8 +62,9 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
     no noise to speak of: its noise is measured on the background class alone
     and never makes it blank. ``background``: the background to take instead of
     the smooth lighting (an array like ``img``; see :mod:`._stroke_scale`); dark
-    ink is then measured relative to it, as under its typical light (light
-    multiplies: ink in a shadow is as much darker than its paper, relatively).
+    ink is then measured as under its typical light (:func:`._lighting.light_factor`:
+    relatively in a shadow, which multiplies the light; as it is under a glare,
+    which adds to it).
     ``grain``: read the image through a grain at once (see :func:`_grained_ink`).
     """
     if float(img.max() - img.min()) < min_contrast:
@@ -101,7 +102,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         if light_background:
             r = -r
             if background is not None:
-                r *= float(median(bg)) / np.maximum(bg, 0.05)
+                r *= _lighting.light_factor(img, bg)
         clipped = img >= img.max() if light_background else img <= img.min()
         _record(trace, "oriented", r)
     if grain:

@@ -6,6 +6,9 @@
 * :func:`stroke_scale_background` -- the background at a few strokes' width,
   which follows steps in the lighting (a shadow's edge) that the smooth surface
   cannot;
+* :func:`light_exponent`, :func:`light_factor` -- how dark ink's contrast
+  follows that background's light (a shadow multiplies it, a glare adds to it),
+  and the factor that evens it out;
 * :func:`sheet_of_paper` -- a photo of a light sheet lying on a darker table:
   the sheet, cropped, with the table showing at its corners painted over.
 """
@@ -151,6 +154,58 @@ def stroke_scale_background(img, dark_ink, stroke=0.0):
     # border stays a step (padding each of the two passes leaves a wedge there).
     padded = np.pad(img, size, mode="edge")
     return morph(padded, size=(size, size))[size:-size, size:-size]
+
+
+# How a stroke's contrast follows its paper's light is measured on the strokes'
+# ridges standing _RIDGE spreads clear of the paper (at least _MIN_RIDGES on each
+# side of their median light), where the two sides' light differs by a factor
+# of e ** _LIGHT_STEP at least; the exponent is kept within [-1, 1].
+_RIDGE = 6
+_MIN_RIDGES = 5
+_LIGHT_STEP = 0.1
+
+
+def light_exponent(img, bg):
+    """The exponent ``a`` of ``contrast ~ bg ** a`` of dark ink on ``img`` (see
+    :func:`light_factor`); 1 (the contrast in proportion to the light) where the
+    light does not vary enough under the ink to tell."""
+    d = bg - img
+    sigma = 1.4826 * float(median(np.abs(d - median(d))))
+    # Ridges: the contrast's maximum across a stroke, one way or the other.
+    ridge = d >= np.minimum(ndimage.grey_dilation(d, size=(1, 3)),
+                            ndimage.grey_dilation(d, size=(3, 1)))
+    ridge &= d > max(_RIDGE * sigma, 0.02)
+    if np.count_nonzero(ridge) < 2 * _MIN_RIDGES:
+        return 1.0
+    light = np.log(np.maximum(bg[ridge], 0.05))
+    contrast = np.log(d[ridge])
+    lo, hi = np.percentile(light, [25, 75])
+    bright, dim = light >= hi, light <= lo
+    if min(np.count_nonzero(bright), np.count_nonzero(dim)) < _MIN_RIDGES:
+        return 1.0
+    step = float(np.median(light[bright]) - np.median(light[dim]))
+    if step < _LIGHT_STEP:
+        return 1.0
+    a = float(np.median(contrast[bright]) - np.median(contrast[dim])) / step
+    return float(np.clip(a, -1.0, 1.0))
+
+
+def light_factor(img, bg):
+    """Per-pixel factor bringing dark ink's contrast ``bg - img`` to the typical light.
+
+    ``bg`` is the paper's level under the ink (:func:`stroke_scale_background`).
+    How the light changed shows in how the strokes' contrast follows it: a
+    shadow *multiplies* the light, and ink in it is as much darker relatively
+    (the contrast in proportion to ``bg``); a lamp's glare *adds* light, leaving
+    the contrast as it was -- or, clipped at white, fading it the more the
+    brighter. The exponent ``a`` of ``contrast ~ bg ** a`` is measured on the
+    strokes' ridges (the median contrast of the brighter half against the
+    darker's) and divided out: the factor is ``(median(bg) / bg) ** a``.
+    """
+    typical = float(median(bg))
+    # (no paper light enough to hold dark ink: the plain ratio, near 0)
+    a = light_exponent(img, bg) if typical >= 0.05 else 1.0
+    return (typical / np.maximum(bg, 0.05)) ** a
 
 
 # A sheet covers at least _MIN_SHEET of the photo; one covering less than

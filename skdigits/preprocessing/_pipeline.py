@@ -170,6 +170,19 @@ def find_digit(dec, settings, trace=None):
         blank = None
     except Blank as exc:
         y, blank = None, exc
+    if (blank is not None and blank.ink is not None and settings.invert == "auto"
+            and not dec.is_ink and not low_res and _strokes.is_surface(blank.ink)):
+        # The "ink" found is a broad blob and no stroke (a lamp's glare taken for
+        # light ink): the strokes may be the other way.
+        other = not _stroke_scale.darker(image, blank.ink)
+        try:
+            y = _ink.digit_ink(image, False, settings, other, trace)
+            if _strokes.is_surface(y):
+                y = None  # (the paper itself, around dark dots)
+            else:
+                blank = None
+        except Blank:
+            pass
     first = y
     # A small digit on a large canvas, reduced while decoding to a few pixels:
     # read its part of the image again, finer (see _REREAD).

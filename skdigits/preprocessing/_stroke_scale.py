@@ -6,7 +6,8 @@ note on a dark desk. One side of the step comes out as "ink": a surface, or a
 band or a wedge beside the digit. Against the image *closed* (dark ink) or
 *opened* (light ink) with a square wider than any stroke
 (:func:`._lighting.stroke_scale_background`), steps are background and strokes
-stay.
+stay. Nor can it follow a lamp's glare, a bright spot: the strokes under it fade,
+and come back against that background.
 
 * :func:`checked_ink` -- the first ink map checked against a reading on it, and
   kept, replaced or found blank;
@@ -31,6 +32,10 @@ _BESIDE = 0.05
 # Ink of the first map under this level is faded: a stroke the second reading
 # finds there is one the first missed.
 _FADED = 0.25
+# Light was added (a glare), not multiplied, where the strokes' contrast grows
+# with their paper's light by less than this exponent (see _lighting.light_exponent;
+# shadows: about 1).
+_ADDED = 0.5
 # Ink spanning this share of the image one way fills its frame: there is no
 # paper beyond it to judge its background by.
 _FILLS = 0.85
@@ -80,9 +85,9 @@ def is_solid(y):
 
 def _nothing_beside(image, y, bg, min_contrast):
     """Whether the dark ink ``y`` stands ``min_contrast`` above ``bg`` (its
-    stroke-scale background, relatively) and all but _BESIDE of it lies within 2 px of
-    what stands out there (a quarter of its contrast)."""
-    r = (bg - image) / np.maximum(bg, 0.05)
+    stroke-scale background, as under its typical light) and all but _BESIDE of it
+    lies within 2 px of what stands out there (a quarter of its contrast)."""
+    r = (bg - image) * _lighting.light_factor(image, bg) / max(float(median(bg)), 0.05)
     solid = y > 0.5
     level = float(np.median(r[solid])) if solid.any() else 0.0
     if level < min_contrast:
@@ -110,7 +115,9 @@ def checked_ink(image, y, settings, trace=None):
     paper around to judge by) or is a surface itself. It is replaced when it is a
     surface, when it is light "ink" around thinner dark strokes (a sticky note on
     a desk), or when it holds ink beside the second reading's strokes (a band, a
-    wedge of shadow) and the second reading nothing beside its own. Raises
+    wedge of shadow) and the second reading nothing beside its own, and, where
+    light was added to the paper (a glare, see :func:`._lighting.light_exponent`),
+    by the second reading of the same ink, whose strokes it evens out. Raises
     :class:`Blank` when no reading finds ink and ``y`` is a surface, solid, or
     stands less than half ``min_contrast`` above its background at a stroke's
     scale: the only "ink" was a step in the lighting.
@@ -121,7 +128,11 @@ def checked_ink(image, y, settings, trace=None):
     stroke = 2 * half_width(y) - 1
     backgrounds = ({True: _lighting.stroke_scale_background(image, True, stroke)}
                    if dark and not surface else {})
-    if backgrounds and _nothing_beside(image, y, backgrounds[True], settings.min_contrast):
+    # Light added (a lamp's glare: the strokes' contrast does not grow with their
+    # paper's light) fades the first map's strokes under it, whatever lies beside.
+    added = bool(backgrounds) and _lighting.light_exponent(image, backgrounds[True]) < _ADDED
+    if (backgrounds and not added
+            and _nothing_beside(image, y, backgrounds[True], settings.min_contrast)):
         return y  # (the common case, cheaply: no ink away from strokes at that scale)
     if settings.invert != "auto":
         order = (settings.invert,)
@@ -140,7 +151,11 @@ def checked_ink(image, y, settings, trace=None):
         found = True
         extra, missing = _beside(y, again), _beside(again, y, _FADED)
         if extra <= _BESIDE and missing <= _BESIDE:
-            return y  # the same ink
+            if not (added and dark_ink == dark):
+                return y  # the same ink
+            # The same ink, its strokes evened out where the glare faded them.
+            _record(trace, "read at a stroke's scale", again)
+            return again
         if _strokes.is_surface(again):
             continue
         if _fills_frame(again):
