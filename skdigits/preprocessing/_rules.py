@@ -132,16 +132,24 @@ def _runs(mask):
 # _BOX_SIDES of its width and columns covering _BOX_SIDES of its height come in bands
 # at most _BOX_STRIP of the short side thick (3 px at least), bands run along all
 # four sides (within that much), _BOX_MASS of its ink lies within _BOX_FRINGE px of
-# a band, and two bands (a cell) are _BOX_HOLE times their width apart at least. A
-# digit's outline touches its bounding box in a few places (a 0's oval: four); an 8
-# drawn in straight strokes, two stacked boxes, has holes about as wide as its
-# strokes.
+# a band, and two bands (a cell) are _BOX_HOLE times the outer bands' width apart at
+# least. A digit's outline touches its bounding box in a few places (a 0's oval:
+# four); an 8 drawn in straight strokes, two stacked boxes, has holes about as wide
+# as its strokes.
 _BOX_STRIP = 0.1
 _BOX_SIDES = 0.8
 _BOX_MASS = 0.95
 _BOX_FRINGE = 2
 _BOX_HOLE = 4
 _MIN_BOX = 12
+# Inside a row of boxes the sides of two neighbours may touch: a band up to twice
+# as thick, each of its rows running across the whole row (_SHARED of it; a digit's
+# bold stroke from one side of its box to the other is not that straight).
+_SHARED = 0.95
+# The cells of a row of boxes are alike: none more than _CELLS times as wide as
+# another. A stroke of a digit joined to its box's sides splits a cell unevenly:
+# a piece whose cells differ more is not all box (its digit is kept).
+_CELLS = 1.5
 
 
 def printed_boxes(ink):
@@ -167,34 +175,49 @@ def printed_boxes(ink):
     return found if found.any() else None
 
 
+def _inner_side(cover, length, thick):
+    """Whether a band inside a row of boxes, its rows' (or columns') ``cover`` of
+    ``length``, is a side of them: ``thick`` at most, or up to twice that where it is
+    the sides of two boxes side by side, every row of it running the whole length
+    (see _SHARED)."""
+    return len(cover) <= thick or (len(cover) <= 2 * thick
+                                    and cover.min() >= _SHARED * length)
+
+
 def _box_pixels(piece):
     """The printed boxes in a piece of ink (a boolean mask cut to its bounding box), as
-    a mask of it: all of it if it is boxes only; the four sides of the box if a digit
-    inside touches or crosses them -- except where its ink runs on inwards, over the
-    two rows past the line; None if the piece is no box."""
+    a mask of it: all of it if it is boxes only (with alike cells); the four sides of
+    the box if a digit inside touches or crosses them -- except where its ink runs on
+    inwards, over the two rows past the line; None if the piece is no box."""
     h, w = piece.shape
     if min(h, w) < _MIN_BOX:
         return None
     thick = max(3, round(_BOX_STRIP * min(h, w)))
-    near, counts, outer = [], [], []
+    near, counts, outer, alike = [], [], [], True
     for axis, length in ((1, w), (0, h)):  # rows across the width, columns down
         # (A line may run over two rows: a reduction, a slight tilt.)
         two = ndimage.maximum_filter1d(piece, size=2, axis=1 - axis)
-        full = two.sum(axis=axis) >= _BOX_SIDES * length
+        cover = two.sum(axis=axis)
+        full = cover >= _BOX_SIDES * length
         bands = list(_runs(full))
-        widest = max(b - a for a, b in bands) if bands else 0
-        if (len(bands) < 2 or bands[0][0] > thick or bands[-1][1] < len(full) - thick
-                or widest > thick):
+        if len(bands) < 2 or bands[0][0] > thick or bands[-1][1] < len(full) - thick:
             return None
-        if max(c - b for (_, b), (c, _) in zip(bands, bands[1:])) < _BOX_HOLE * widest:
+        widest = max(b - a for a, b in (bands[0], bands[-1]))
+        if widest > thick or not all(_inner_side(cover[a:b], length, thick)
+                                     for a, b in bands[1:-1]):
             return None
+        cells = [c - b for (_, b), (c, _) in zip(bands, bands[1:])]
+        if max(cells) < _BOX_HOLE * widest:
+            return None
+        alike &= max(cells) <= _CELLS * min(cells)
         # (with what JPEG's ringing leaves beside a line, up to _BOX_FRINGE px away)
         near.append(ndimage.maximum_filter1d(full, size=2 * _BOX_FRINGE + 1))
         counts.append(len(bands))
         outer.append((max(bands[0][1] + _BOX_FRINGE, 1), bands[-1][0] - _BOX_FRINGE))
     if min(counts) > 2:
         return None  # a grid (a sheet's, across the digit too): see ruled_lines
-    if (piece & (near[0][:, None] | near[1][None, :])).sum() >= _BOX_MASS * piece.sum():
+    on_lines = piece & (near[0][:, None] | near[1][None, :])
+    if alike and on_lines.sum() >= _BOX_MASS * piece.sum():
         return piece
     # A digit joined to the box: rows above ``top`` and below ``bottom``, columns left
     # of ``left`` and right of ``right`` are the box's sides, but for the ink that runs
