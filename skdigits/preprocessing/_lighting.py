@@ -157,9 +157,10 @@ def stroke_scale_background(img, dark_ink, stroke=0.0):
 
 
 # How a stroke's contrast follows its paper's light is measured on the strokes'
-# ridges standing _RIDGE spreads clear of the paper (at least _MIN_RIDGES on each
-# side of their median light), where the two sides' light differs by a factor
-# of e ** _LIGHT_STEP at least; the exponent is kept within [-1, 1].
+# ridges standing _RIDGE spreads clear of the paper (at least _MIN_RIDGES in the
+# brightest and in the dimmest quarter of them), where the two quarters' light
+# differs by a factor of e ** _LIGHT_STEP at least; the exponent is kept within
+# [-1, 1].
 _RIDGE = 6
 _MIN_RIDGES = 5
 _LIGHT_STEP = 0.1
@@ -199,8 +200,8 @@ def light_factor(img, bg):
     (the contrast in proportion to ``bg``); a lamp's glare *adds* light, leaving
     the contrast as it was -- or, clipped at white, fading it the more the
     brighter. The exponent ``a`` of ``contrast ~ bg ** a`` is measured on the
-    strokes' ridges (the median contrast of the brighter half against the
-    darker's) and divided out: the factor is ``(median(bg) / bg) ** a``.
+    strokes' ridges (the median contrast of the brightest quarter of them against
+    the dimmest's) and divided out: the factor is ``(median(bg) / bg) ** a``.
     """
     typical = float(median(bg))
     # (no paper light enough to hold dark ink: the plain ratio, near 0)
