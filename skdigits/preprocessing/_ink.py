@@ -53,7 +53,7 @@ _GRAIN_MIN = 48
 
 
 def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low_res=False,
-            background=None, grain=False):
+            background=None, grain=False, light=None):
     """Light-on-dark ink map in [0, 1] with background 0 (raises :class:`Blank`).
 
     Printed lines -- rules across the image, boxes around the digit (see
@@ -64,7 +64,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
     the smooth lighting (an array like ``img``; see :mod:`._stroke_scale`); dark
     ink is then measured as under its typical light (:func:`._lighting.light_factor`:
     relatively in a shadow, which multiplies the light; as it is under a glare,
-    which adds to it).
+    which adds to it; ``light``: its exponent, if measured already).
     ``grain``: read the image through a grain at once (see :func:`_grained_ink`).
     """
     if float(img.max() - img.min()) < min_contrast:
@@ -102,7 +102,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         if light_background:
             r = -r
             if background is not None:
-                r *= _lighting.light_factor(img, bg)
+                r *= _lighting.light_factor(img, bg, light)
         clipped = img >= img.max() if light_background else img <= img.min()
         _record(trace, "oriented", r)
     if grain:
@@ -279,7 +279,8 @@ def _grained_ink(r, min_contrast, trace=None):
     return np.where(kept, ink, 0).astype(np.float32)
 
 
-def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, background=None):
+def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, background=None,
+              light=None):
     """Ink map of the digit alone (ruled lines and specks removed); raises :class:`Blank`.
 
     Blank means: no ink above the noise, or no stroke -- connected ink longer
@@ -288,7 +289,7 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, backgrou
     """
     y = ink_map(
         img, is_ink, invert, settings.correct_lighting, settings.min_contrast, trace, low_res,
-        background,
+        background, light=light,
     )
     _record(trace, "ink", y)
     try:
@@ -301,7 +302,7 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, backgrou
         # image again through the grain.
         try:
             y = ink_map(img, is_ink, invert, settings.correct_lighting, settings.min_contrast,
-                        trace, low_res, background, grain=True)
+                        trace, low_res, background, grain=True, light=light)
             y = remove_specks(y, drop=settings.remove_specks)
         except Blank:
             raise exc from None

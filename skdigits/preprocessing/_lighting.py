@@ -191,7 +191,7 @@ def light_exponent(img, bg):
     return float(np.clip(a, -1.0, 1.0))
 
 
-def light_factor(img, bg):
+def light_factor(img, bg, a=None):
     """Per-pixel factor bringing dark ink's contrast ``bg - img`` to the typical light.
 
     ``bg`` is the paper's level under the ink (:func:`stroke_scale_background`).
@@ -202,10 +202,13 @@ def light_factor(img, bg):
     brighter. The exponent ``a`` of ``contrast ~ bg ** a`` is measured on the
     strokes' ridges (the median contrast of the brightest quarter of them against
     the dimmest's) and divided out: the factor is ``(median(bg) / bg) ** a``.
+    ``a``: that exponent if already measured on ``img`` and ``bg``.
     """
     typical = float(median(bg))
-    # (no paper light enough to hold dark ink: the plain ratio, near 0)
-    a = light_exponent(img, bg) if typical >= 0.05 else 1.0
+    if typical < 0.05:
+        a = 1.0  # (no paper light enough to hold dark ink: the plain ratio, near 0)
+    elif a is None:
+        a = light_exponent(img, bg)
     return (typical / np.maximum(bg, 0.05)) ** a
 
 

@@ -83,11 +83,12 @@ def is_solid(y):
     return float(dist.max()) > _SOLID * max(_geometry.ridge_distance(dist), 1.0)
 
 
-def _nothing_beside(image, y, bg, min_contrast):
+def _nothing_beside(image, y, bg, min_contrast, light):
     """Whether the dark ink ``y`` stands ``min_contrast`` above ``bg`` (its
     stroke-scale background, as under its typical light) and all but _BESIDE of it
-    lies within 2 px of what stands out there (a quarter of its contrast)."""
-    r = (bg - image) * _lighting.light_factor(image, bg) / max(float(median(bg)), 0.05)
+    lies within 2 px of what stands out there (a quarter of its contrast). ``light``:
+    the exponent of :func:`._lighting.light_factor` on ``image`` and ``bg``."""
+    r = (bg - image) * _lighting.light_factor(image, bg, light) / max(float(median(bg)), 0.05)
     solid = y > 0.5
     level = float(np.median(r[solid])) if solid.any() else 0.0
     if level < min_contrast:
@@ -130,9 +131,10 @@ def checked_ink(image, y, settings, trace=None):
                    if dark and not surface else {})
     # Light added (a lamp's glare: the strokes' contrast does not grow with their
     # paper's light) fades the first map's strokes under it, whatever lies beside.
-    added = bool(backgrounds) and _lighting.light_exponent(image, backgrounds[True]) < _ADDED
+    light = _lighting.light_exponent(image, backgrounds[True]) if backgrounds else None
+    added = light is not None and light < _ADDED
     if (backgrounds and not added
-            and _nothing_beside(image, y, backgrounds[True], settings.min_contrast)):
+            and _nothing_beside(image, y, backgrounds[True], settings.min_contrast, light)):
         return y  # (the common case, cheaply: no ink away from strokes at that scale)
     if settings.invert != "auto":
         order = (settings.invert,)
@@ -144,7 +146,8 @@ def checked_ink(image, y, settings, trace=None):
             bg = backgrounds.get(dark_ink)
             if bg is None:
                 bg = _lighting.stroke_scale_background(image, dark_ink, stroke)
-            again = _ink.digit_ink(image, False, settings, dark_ink, background=bg)
+            again = _ink.digit_ink(image, False, settings, dark_ink, background=bg,
+                                   light=light if dark_ink in backgrounds else None)
         except Blank as exc:
             faint |= exc.contrast is not None and exc.contrast < settings.min_contrast / 2
             continue
