@@ -267,6 +267,17 @@ def _alike(a, b):
     return int(np.isnan(a).any(axis=1).sum()), int((corr >= 0.8).sum()), np.round(corr, 2)
 
 
+def _on_forms(suite, forms):
+    """:func:`_alike` of digits on form pages and the same digits on the pages' paper
+    alone, from ``(page, ink, noise)`` triples (ink darkens its page by 0.9)."""
+    from skdigits import DigitImagePreprocessor
+
+    boxed = [suite.D.u8(page * (1 - 0.9 * ink) + noise) for page, ink, noise in forms]
+    plain = [suite.D.u8(page.max() * (1 - 0.9 * ink) + noise) for page, ink, noise in forms]
+    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
+    return _alike(pre.transform(boxed), pre.transform(plain))
+
+
 def test_a_digit_on_ruled_paper_reads_as_on_a_blank_sheet(suite, mnist):
     # Notebook paper (rules every 20-40 px, a grid or a margin line): the rules run
     # from edge to edge, and the crop took them in. They are now taken out of the
@@ -327,10 +338,8 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, f
     # 1.0-1.08), strokes touch the box: then only its four sides go, but where the
     # ink runs on inwards: 25 of 40 (28 for seed 3; 20 and 21 with no box left out
     # when a digit touched it).
-    from skdigits import DigitImagePreprocessor
-
     rng = np.random.default_rng(2)
-    boxed, plain = [], []
+    forms = []
     for x in mnist[1][0][:40]:
         d = suite.D.fit_long_side(x.astype(np.float32) / 255, int(rng.integers(60, 161)))
         side = int(max(d.shape) * rng.uniform(*room)) + (2 if room[0] < 1.2 else 0)
@@ -339,11 +348,8 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, f
         page = suite.S.form(h, w, [(top, left, side, side)], rng)
         ink = suite.D.paste((h, w), d, top + (side - d.shape[0]) // 2,
                             left + (side - d.shape[1]) // 2)
-        noise = rng.normal(0, 0.01, (h, w))
-        boxed.append(suite.D.u8(page * (1 - 0.9 * ink) + noise))
-        plain.append(suite.D.u8(page.max() * (1 - 0.9 * ink) + noise))
-    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
-    blank, alike, corr = _alike(pre.transform(boxed), pre.transform(plain))
+        forms.append((page, ink, rng.normal(0, 0.01, (h, w))))
+    blank, alike, corr = _on_forms(suite, forms)
     assert blank == 0 and alike >= floor, (blank, corr)
 
 
@@ -355,10 +361,8 @@ def test_a_digit_in_a_row_of_boxes_reads_as_without_them(suite, mnist):
     # sides are now sides when every line of them runs the row's whole length, and a
     # row is boxes only when its cells are alike (a digit's stroke joined to the
     # sides splits one unevenly): 33, none blank (29, 30).
-    from skdigits import DigitImagePreprocessor
-
     rng = np.random.default_rng(1)
-    boxed, plain = [], []
+    forms = []
     for x in mnist[1][0][:40]:
         k, bh = int(rng.integers(2, 7)), int(rng.integers(60, 200))
         bw = int(bh * rng.uniform(0.7, 1.1))
@@ -370,11 +374,8 @@ def test_a_digit_in_a_row_of_boxes_reads_as_without_them(suite, mnist):
                                   int(min(bh, bw) * rng.uniform(0.6, 0.9)))
         ink = suite.D.paste((h, w), d, top + (bh - d.shape[0]) // 2,
                             left + j * bw + (bw - d.shape[1]) // 2)
-        noise = rng.normal(0, 0.01, (h, w))
-        boxed.append(suite.D.u8(page * (1 - 0.9 * ink) + noise))
-        plain.append(suite.D.u8(page.max() * (1 - 0.9 * ink) + noise))
-    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
-    blank, alike, corr = _alike(pre.transform(boxed), pre.transform(plain))
+        forms.append((page, ink, rng.normal(0, 0.01, (h, w))))
+    blank, alike, corr = _on_forms(suite, forms)
     assert blank == 0 and alike >= 31, (blank, corr)
 
 

@@ -154,7 +154,7 @@ def checked_ink(image, y, settings, trace=None):
         found = True
         extra, missing = _beside(y, again), _beside(again, y, _FADED)
         if extra <= _BESIDE and missing <= _BESIDE:
-            if not (added and dark_ink == dark):
+            if not (added and dark_ink in backgrounds):
                 return y  # the same ink
             # The same ink, its strokes evened out where the glare faded them.
             _record(trace, "read at a stroke's scale", again)
