@@ -325,3 +325,61 @@ def glare_empty(rng):
     at = (rng.uniform(0.2, 0.8) * h, rng.uniform(0.2, 0.8) * w)
     img = page + _glare(h, w, rng, at) + rng.normal(0, 0.015, (h, w))
     return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def _spots(h, w, rng):
+    """Light falling unevenly on a page: ``1`` times 1-4 soft spots of light or shade
+    (Gaussians 2-25 % of the long side wide, 1-2 times as long as wide at any angle,
+    +-10-35 % at their centres, anywhere, some off the page)."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    light = np.ones((h, w), np.float32)
+    for _ in range(int(rng.integers(1, 5))):
+        cy, cx, a = rng.uniform(-0.1, 1.1) * h, rng.uniform(-0.1, 1.1) * w, rng.uniform(0, np.pi)
+        s = max(h, w) * rng.uniform(0.02, 0.25)
+        u = ((xx - cx) * np.cos(a) + (yy - cy) * np.sin(a)) / (s * rng.uniform(1, 2))
+        v = (-(xx - cx) * np.sin(a) + (yy - cy) * np.cos(a)) / s
+        light += rng.choice([-1, 1]) * rng.uniform(0.1, 0.35) * np.exp(-(u * u + v * v) / 2)
+    return light
+
+
+def _spotted(pages, rng):
+    """``pages`` (gray, in [0, 1]) each under the same :func:`_spots`, a ramp, noise;
+    half of them tinted RGB, all through JPEG at one quality. Also returns them with
+    no spots (the same ramp, tint, noise and JPEG)."""
+    h, w = pages[0].shape
+    spots = _spots(h, w, rng)
+    ramp = 1 - D.gradient((h, w), rng, rng.uniform(0, 0.15))
+    noise = rng.normal(0, 0.01, (h, w))
+    tint = (np.array([1, rng.uniform(0.9, 1), rng.uniform(0.8, 1)], np.float32)
+            if rng.random() < 0.5 else None)
+    quality = rng.integers(50, 95)
+    out = []
+    for page in pages:
+        for light in (spots, 1):
+            img = page * light * ramp + noise
+            img = img if tint is None else img[..., None] * tint
+            out.append(D.jpeg(D.u8(img), quality))
+    return out
+
+
+def spots_pair(x, rng):
+    """A dark digit (35-70 % of the short side, anywhere) on paper 0.55-0.85 under soft
+    spots of light and shade (see :func:`_spots`), 200-600 px, JPEG. Returns the photo
+    and its twin under even light."""
+    h, w = _photo_shape(rng, 200, 600)
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.35, 0.7)))
+    top, left = D.anywhere((h, w), d, rng)
+    page = D.composite(D.paste((h, w), d, top, left), rng.uniform(0.55, 0.85),
+                       rng.uniform(0.05, 0.25))
+    return _spotted([page], rng)
+
+
+def spots_photo(x, rng):
+    """See :func:`spots_pair` (the photo under the spots)."""
+    return spots_pair(x, rng)[0]
+
+
+def spots_empty(rng):
+    """An empty page under soft spots of light and shade (see :func:`spots_pair`)."""
+    h, w = _photo_shape(rng, 200, 600)
+    return _spotted([np.full((h, w), rng.uniform(0.55, 0.85), np.float32)], rng)[0]

@@ -284,6 +284,9 @@ VARIANTS = {
     "glare_photo": Variant(_each(S.glare_photo), "photo of a digit on glossy paper with a "
                            "lamp's glare on it (a soft spot, +0.2-0.6), gray 300-600 px, JPEG",
                            "clean", max_n=200),
+    "spots_photo": Variant(_each(S.spots_photo), "photo of a digit on a page under 1-4 soft "
+                           "spots of light or shade (+-10-35 %, 2-25 % of the page wide), "
+                           "gray or RGB 200-600 px, JPEG", "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -389,6 +392,8 @@ NON_DIGITS = {
                             None, max_n=200),
     "pencil_empty": Variant(_nd(S.pencil_empty), "an empty sheet of grainy paper (see "
                             "pencil_grain)", None, max_n=200),
+    "spots_empty": Variant(_nd(S.spots_empty), "photo of an empty page under 1-4 soft spots "
+                           "of light or shade (see spots_photo)", None, max_n=200),
     "glare_empty": Variant(_nd(S.glare_empty), "photo of an empty glossy page with a lamp's "
                            "glare on it", None, max_n=200),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),

@@ -51,13 +51,13 @@ DIGIT_VARIANTS = {
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
     "tiny_2000": 20, "tiny_2400": 20, "shadow_photo": 60, "sticky_note": 60,
-    "pencil_grain": 150, "glare_photo": 60,
+    "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
                    "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
-                   "pencil_empty", "glare_empty",
+                   "pencil_empty", "glare_empty", "spots_empty",
                    "blank_colour", "transparent_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
@@ -69,6 +69,9 @@ N_BATCH_LARGE = 30
 KNOWN_MISSES = {
     "notebook_empty": "1 of 50 empty notebook pages read as a digit: a piece of a rule "
                       "left beside it, read again finer (5 of 200 in the benchmark)",
+    "spots_empty": "8 of 50 empty pages under spots of light and shade read as a digit "
+                   "(16 before round blobs were judged): spots cut by the page's edge, two "
+                   "merged, a long one (89.5 % blank of 200 in the benchmark, 75.5 before)",
     "pencil_grain": "142 vs 148 of 150 in pencil on grainy paper: faint strokes over a "
                     "coarse tooth, 3 declared blank (93.0 vs 97.5 % in the benchmark; "
                     "77.0 % and 20 % blank before the paper was read through its grain)",
@@ -440,6 +443,64 @@ def test_a_digit_under_a_lamps_glare_reads_as_without_it(suite, mnist):
     photos, twins = _twins(suite, mnist, suite.S.glare_pair, seed=3)
     blank, alike, corr = _alike(photos, twins)
     assert blank == 0 and alike >= 32, (blank, corr)
+
+
+def _shade_beside(suite, x, rng, shade=True):
+    """A digit on a 300x300 page, and a soft round patch of shade beside it (a Gaussian
+    12-30 px, 1-1.6 times as wide as tall, 20-40 % darker, 2.5 of its widths away)."""
+    d = suite.D.fit_long_side(x, int(rng.integers(90, 140)))
+    left = int(rng.integers(20, 60))
+    page = 0.85 * (1 - 0.8 * suite.D.paste((300, 300), d, 80, left))
+    yy, xx = np.mgrid[0:300, 0:300].astype(np.float32)
+    s = rng.uniform(12, 30)
+    cy, cx = rng.uniform(60, 240), left + d.shape[1] + 2.5 * s + rng.uniform(0, 30)
+    d2 = (yy - cy) ** 2 + (xx - cx) ** 2 / rng.uniform(1, 2.5)
+    patch = 1 - rng.uniform(0.2, 0.4) * np.exp(-d2 / (2 * s * s))
+    noise = rng.normal(0, 0.01, (300, 300))
+    return suite.D.u8(page * (patch if shade else 1) + noise)
+
+
+def test_a_patch_of_shade_beside_a_digit_is_no_part_of_it(suite, mnist):
+    # A soft round patch of shade (or a stain) beside a digit is darker than the
+    # paper, so it was read as ink -- a round blob, as heavy as a stroke, kept with
+    # the digit. Round blobs are no strokes and are left out now. Output against
+    # the same digit without the patch: correlation >= 0.8 for 38 of these 40 (33
+    # and 34 on seeds 2 and 3), 22 before.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(1)
+    digits = [x.astype(np.float32) / 255 for x in mnist[1][0][:40]]
+    seeds = rng.integers(0, 2**32, len(digits))
+    shaded = [_shade_beside(suite, x, np.random.default_rng(k)) for x, k in zip(digits, seeds)]
+    plain = [_shade_beside(suite, x, np.random.default_rng(k), False)
+             for x, k in zip(digits, seeds)]
+    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
+    blank, alike, corr = _alike(pre.transform(shaded), pre.transform(plain))
+    assert blank == 0 and alike >= 32, (blank, corr)
+
+
+def test_a_round_spot_of_light_or_shade_is_no_digit():
+    # Light or shade on an empty page leaves, once the smooth lighting is taken out,
+    # a soft round patch: convex and about as thick as it is long -- no stroke. A 0
+    # has its hole and a 1 is long: drawn as softly, they stay digits.
+    from skdigits import DigitImagePreprocessor
+
+    yy, xx = np.mgrid[0:300, 0:300].astype(np.float32)
+    pages, digits = [], []
+    for k, (cy, cx, s, long, sign) in enumerate([(150, 150, 25, 1.0, -1), (90, 200, 35, 1.6, 1),
+                                                 (200, 80, 15, 1.3, -1), (120, 140, 45, 1.9, 1)]):
+        u, v = (xx - cx) / long, yy - cy
+        pages.append(0.7 + sign * 0.3 * np.exp(-(u * u + v * v) / (2 * s * s)))
+        r = np.hypot((xx - cx) / 0.7, yy - cy)
+        ring = np.exp(-((r - 2.5 * s) / 6) ** 2 / 2)  # a 0, its stroke 15 px
+        bar = np.exp(-((xx - cx) / 6) ** 2 / 2) * (np.abs(yy - cy) < 3 * s)  # a 1
+        digits += [0.9 * (1 - 0.8 * ring), 0.9 * (1 - 0.8 * bar)]
+    noise = np.random.default_rng(0).normal(0, 0.01, (300, 300))
+    pre = DigitImagePreprocessor(on_blank="nan").fit([pages[0]])
+    spots = pre.transform([np.clip(p + noise, 0, 1) for p in pages])
+    drawn = pre.transform([np.clip(d + noise, 0, 1) for d in digits])
+    assert np.isnan(spots).any(axis=1).all(), np.isnan(spots).any(axis=1)
+    assert not np.isnan(drawn).any(axis=1).any(), np.isnan(drawn).any(axis=1)
 
 
 # A hand-drawn 8 (the solid ink of a 28x28 drawing): two loops of straight strokes.

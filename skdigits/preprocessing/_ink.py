@@ -293,7 +293,7 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, backgrou
     )
     _record(trace, "ink", y)
     try:
-        y = remove_specks(y, drop=settings.remove_specks)
+        y = remove_specks(y, drop=settings.remove_specks, blobs=not low_res)
     except Blank as exc:
         exc.ink = y
         if low_res or is_ink or pixel_noise(img) == 0:
@@ -303,7 +303,7 @@ def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, backgrou
         try:
             y = ink_map(img, is_ink, invert, settings.correct_lighting, settings.min_contrast,
                         trace, low_res, background, grain=True, light=light)
-            y = remove_specks(y, drop=settings.remove_specks)
+            y = remove_specks(y, drop=settings.remove_specks, blobs=not low_res)
         except Blank:
             raise exc from None
     if settings.remove_specks:

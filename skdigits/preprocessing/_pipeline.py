@@ -170,19 +170,13 @@ def find_digit(dec, settings, trace=None):
         blank = None
     except Blank as exc:
         y, blank = None, exc
-    if (blank is not None and blank.ink is not None and settings.invert == "auto"
-            and not dec.is_ink and not low_res and _strokes.is_surface(blank.ink)):
+    flip = settings.invert == "auto" and not dec.is_ink and not low_res
+    if blank is not None and blank.ink is not None and flip and _strokes.is_surface(blank.ink):
         # The "ink" found is a broad blob and no stroke (a lamp's glare taken for
         # light ink): the strokes may be the other way.
-        other = not _stroke_scale.darker(image, blank.ink)
-        try:
-            y = _ink.digit_ink(image, False, settings, other, trace)
-            if _strokes.is_surface(y):
-                y = None  # (the paper itself, around dark dots)
-            else:
-                blank = None
-        except Blank:
-            pass
+        y = _other_way(image, blank.ink, settings, trace)
+        if y is not None:
+            blank = None
     first = y
     # A small digit on a large canvas, reduced while decoding to a few pixels:
     # read its part of the image again, finer (see _REREAD).
@@ -200,14 +194,32 @@ def find_digit(dec, settings, trace=None):
             on_sheet = _sheet_ink(dec, settings, trace, rectangle=not surface)
             if on_sheet is not None:
                 y, blank = on_sheet, None
+    here = y is first  # (read on the image itself, not on a part or a sheet of it)
     # A step in the lighting (a shadow's edge) taken for ink: check the ink
     # against a background at a stroke's scale.
-    if (y is first and blank is None and not dec.is_ink and not low_res
+    if (here and blank is None and not dec.is_ink and not low_res
             and min(image.shape) >= _STEPS_MIN):
         y = _stroke_scale.checked_ink(image, y, settings, trace)
     if blank is not None:
         raise blank
+    if not low_res and _strokes.is_blob(y):
+        # Light or shade, a stain: a round patch and no stroke. (A lamp's spot
+        # read as light ink: the strokes may be the other way.)
+        y = _other_way(image, y, settings, trace) if flip and here else None
+        if y is None:
+            raise Blank("its ink is a round blob, no stroke: a spot of light or shade")
     return y
+
+
+def _other_way(image, ink, settings, trace):
+    """The digit's ink read with the polarity opposite to ``ink``'s, or None if
+    that holds no stroke either, only a surface or a blob (the paper itself,
+    around dark dots)."""
+    try:
+        y = _ink.digit_ink(image, False, settings, not _stroke_scale.darker(image, ink), trace)
+    except Blank:
+        return None
+    return None if _strokes.is_surface(y) or _strokes.is_blob(y) else y
 
 
 def normalise_digit(y, settings, trace=None):

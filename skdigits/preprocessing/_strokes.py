@@ -7,16 +7,19 @@
   from it; blank when no stroke stands out;
 * :func:`stands_out` -- whether a component stands out from the rest of the ink
   as a digit does;
-* :func:`is_surface` -- "ink" that is really a table or a sheet's edge.
+* :func:`is_surface` -- "ink" that is really a table or a sheet's edge;
+* :func:`is_round_blob`, :func:`is_blob` -- "ink" that is a round solid blob:
+  a spot of light or shade, a stain.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 
 from skdigits import _pixels
-from skdigits.preprocessing._geometry import bbox, inside_distance
+from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance
 
 
 class Blank(Exception):
@@ -85,14 +88,18 @@ def strokes(y, lab, n, mass, limit=20):
     return stroke, boxes
 
 
-def remove_specks(y, drop=True):
+def remove_specks(y, drop=True, blobs=True):
     """Keep the digit's connected components; raise :class:`Blank` if it has none.
 
     The digit starts from its heaviest *stroke* component (see
     :func:`strokes`) -- an image without one holds no digit, only
     dots or specks, whatever their number. With ``drop``, components away from
     the digit and much lighter than it (dust, stray dots, paper texture) are
-    removed.
+    removed. With ``blobs``, round blobs (:func:`is_round_blob`: light or
+    shade, stains) beside a stroke are no part of the digit (a scan of a few
+    pixels, where a bold digit can close up into a blob, is read without). Ink
+    that is blobs only is left to :func:`is_blob` to judge, once the reading is
+    final (a shadow taken for ink is mended later).
     """
     lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
     if n == 0:
@@ -101,6 +108,22 @@ def remove_specks(y, drop=True):
     stroke, boxes = strokes(y, lab, n, mass)
     if not stroke.any():
         raise Blank("its ink holds no stroke, only dots or specks")
+    # Round blobs much thicker than the strokes beside them are light or shade
+    # (stains), no ink. (A round piece of the digit itself -- a blurred junction, a
+    # dot where a stroke broke -- is about as thick as its strokes; a shadow over
+    # the page is a surface, mended later: see _stroke_scale.)
+    thick = np.zeros(n)
+    for i in np.argsort(-mass)[:20] if blobs else ():
+        thick[i] = _round_thickness(y, lab, boxes, i, surfaces=False)
+    blob = thick > 0
+    if (stroke & ~blob).any() and blob.any():
+        main = int(np.flatnonzero(stroke & ~blob)[np.argmax(mass[stroke & ~blob])])
+        solid = (lab[boxes[main]] == main + 1) & (y[boxes[main]] > 0.5)
+        blob &= thick > _BLOB_WIDER * 2 * ridge_distance(inside_distance(solid))
+        stroke &= ~blob
+        mass = np.where(blob, 0.0, mass)
+    else:
+        blob[:] = False
     main = int(np.flatnonzero(stroke)[np.argmax(mass[stroke])])
     if not stands_out(mass, main):
         # A few chance chains in a field of dots or grains are no digit.
@@ -118,7 +141,7 @@ def remove_specks(y, drop=True):
         size = max(r1 - r0, c1 - c0)
         for i in order:
             i = int(i)
-            if i in kept or mass[i] < 0.02 * big:
+            if i in kept or blob[i] or mass[i] < 0.02 * big:
                 continue
             br, bc = boxes[i]
             gap = max(r0 - br.stop, br.start - r1, c0 - bc.stop, bc.start - c1, 0)
@@ -158,3 +181,76 @@ def is_surface(y):
         return False
     sizes = np.bincount(lab.ravel(), minlength=n + 1)
     return bool(sizes[edge].max() >= 0.1 * y.size)
+
+
+# A round blob: a component whose solid ink is one piece (at least _BLOB_SHARE
+# of it), convex (at least _BLOB_SOLID of its convex hull) and less than
+# _BLOB_ELONGATION times as long as it is thick.
+_BLOB_SHARE = 0.9
+_BLOB_SOLID = 0.9
+_BLOB_ELONGATION = 2.0
+# Ink is a blob when its heaviest component is one and holds this share of it.
+_BLOB_MASS = 0.5
+# Beside a digit, a round blob is light or shade when it is more than this many
+# times as thick as the digit's strokes (a round piece of a digit blurred at low
+# resolution: up to 2; a patch of shade beside a digit: 1.8 to 3 and more).
+_BLOB_WIDER = 2.0
+
+
+def is_round_blob(solid):
+    """True if ``solid`` (one component's solid ink) is a round blob and no stroke.
+
+    That is what light or shade on a page leaves once the lighting's smooth part
+    is taken out -- a lamp's spot, a shadow's patch, a stain: a convex patch about
+    as thick as it is long. A digit is never convex and round: a 0 has its hole, a
+    1 is long, every other digit has ends and bends.
+    """
+    eight = np.ones((3, 3), dtype=bool)
+    pieces, m = ndimage.label(solid, structure=eight)
+    if m == 0:
+        return False
+    sizes = np.bincount(pieces.ravel())[1:]
+    if sizes.max() < _BLOB_SHARE * sizes.sum():
+        return False
+    piece = pieces == int(np.argmax(sizes)) + 1
+    r0, r1, c0, c1 = bbox(piece)
+    if max(r1 - r0, c1 - c0) >= _BLOB_ELONGATION * 2 * float(inside_distance(piece).max()):
+        return False
+    # The pixels' corners span the piece's area exactly when it is convex.
+    edge = np.argwhere(piece & ~ndimage.binary_erosion(piece)).astype(float)
+    corners = np.concatenate([edge + d for d in ((0, 0), (0, 1), (1, 0), (1, 1))])
+    try:
+        hull = ConvexHull(corners).volume
+    except QhullError:  # (a piece one pixel thin: flat)
+        return False
+    return bool(piece.sum() >= _BLOB_SOLID * hull)
+
+
+def _round_thickness(y, lab, boxes, i, surfaces=True):
+    """The thickness of component ``i`` of ``y`` if it is a round blob, else 0 -- judged
+    on its pixels above half its own peak (a faint spot is as round as a strong one).
+    ``surfaces=False``: a large one on the border (a shadow over the page, a table,
+    see :func:`is_surface`) is no blob."""
+    rs, cs = boxes[i]
+    if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
+        return 0.0
+    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
+    solid = part > 0.5 * part.max()
+    h, w = y.shape
+    if not surfaces and (min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w) and (
+            solid.sum() >= 0.1 * y.size):
+        return 0.0
+    return 2 * float(inside_distance(solid).max()) if is_round_blob(solid) else 0.0
+
+
+def is_blob(y):
+    """True if the ink is mostly one round blob (see :func:`is_round_blob`): its
+    heaviest component holds at least _BLOB_MASS of its mass and is one."""
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return False
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    k = int(np.argmax(mass))
+    if mass[k] < _BLOB_MASS * float(mass.sum()):
+        return False
+    return _round_thickness(y, lab, ndimage.find_objects(lab), k) > 0
