@@ -113,7 +113,7 @@ def remove_specks(y, drop=True, blobs=True):
     # dot where a stroke broke -- is about as thick as its strokes; a shadow over
     # the page is a surface, mended later: see _stroke_scale.)
     thick = np.zeros(n)
-    for i in np.argsort(-mass)[:20] if blobs else ():
+    for i in np.argsort(-mass)[:20] if blobs and n > 1 else ():
         thick[i] = _round_thickness(y, lab, boxes, i, surfaces=False)
     blob = thick > 0
     if (stroke & ~blob).any() and blob.any():
@@ -189,6 +189,9 @@ def is_surface(y):
 _BLOB_SHARE = 0.9
 _BLOB_SOLID = 0.9
 _BLOB_ELONGATION = 2.0
+# Such a blob fills at least half its box (an ellipse twice as long as thick, at
+# 45 degrees: 0.63); strokes far less. Below _BLOB_FILL, no blob.
+_BLOB_FILL = 0.4
 # Ink is a blob when its heaviest component is one and holds this share of it.
 _BLOB_MASS = 0.5
 # Beside a digit, a round blob is light or shade when it is more than this many
@@ -205,6 +208,9 @@ def is_round_blob(solid):
     as thick as it is long. A digit is never convex and round: a 0 has its hole, a
     1 is long, every other digit has ends and bends.
     """
+    box = bbox(solid)
+    if box is None or solid.sum() < _BLOB_FILL * (box[1] - box[0]) * (box[3] - box[2]):
+        return False  # (strokes fill little of their box: no need to look closer)
     eight = np.ones((3, 3), dtype=bool)
     pieces, m = ndimage.label(solid, structure=eight)
     if m == 0:
