@@ -108,22 +108,11 @@ def remove_specks(y, drop=True, blobs=True):
     stroke, boxes = strokes(y, lab, n, mass)
     if not stroke.any():
         raise Blank("its ink holds no stroke, only dots or specks")
-    # Round blobs much thicker than the strokes beside them are light or shade
-    # (stains), no ink. (A round piece of the digit itself -- a blurred junction, a
-    # dot where a stroke broke -- is about as thick as its strokes; a shadow over
-    # the page is a surface, mended later: see _stroke_scale.)
-    thick = np.zeros(n)
-    for i in np.argsort(-mass)[:20] if blobs and n > 1 else ():
-        thick[i] = _round_thickness(y, lab, boxes, i, surfaces=False)
-    blob = thick > 0
-    if (stroke & ~blob).any() and blob.any():
-        main = int(np.flatnonzero(stroke & ~blob)[np.argmax(mass[stroke & ~blob])])
-        solid = (lab[boxes[main]] == main + 1) & (y[boxes[main]] > 0.5)
-        blob &= thick > _BLOB_WIDER * 2 * ridge_distance(inside_distance(solid))
+    blob = np.zeros(n, dtype=bool)
+    if blobs and n > 1:
+        blob = _blobs_beside(y, lab, boxes, mass, stroke)
         stroke &= ~blob
         mass = np.where(blob, 0.0, mass)
-    else:
-        blob[:] = False
     main = int(np.flatnonzero(stroke)[np.argmax(mass[stroke])])
     if not stands_out(mass, main):
         # A few chance chains in a field of dots or grains are no digit.
@@ -155,6 +144,10 @@ def remove_specks(y, drop=True, blobs=True):
     return np.where(keep[lab], y, 0).astype(np.float32)
 
 
+# A surface on the border covers at least this share of the image.
+_SURFACE_SHARE = 0.1
+
+
 def is_surface(y):
     """True if the "ink" holds a broad solid region, or a large one on the border.
 
@@ -180,7 +173,7 @@ def is_surface(y):
     if edge.size == 0:
         return False
     sizes = np.bincount(lab.ravel(), minlength=n + 1)
-    return bool(sizes[edge].max() >= 0.1 * y.size)
+    return bool(sizes[edge].max() >= _SURFACE_SHARE * y.size)
 
 
 # A round blob: a component whose solid ink is one piece (at least _BLOB_SHARE
@@ -244,9 +237,31 @@ def _round_thickness(y, lab, boxes, i, surfaces=True):
     solid = part > 0.5 * part.max()
     h, w = y.shape
     if not surfaces and (min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w) and (
-            solid.sum() >= 0.1 * y.size):
+            solid.sum() >= _SURFACE_SHARE * y.size):
         return 0.0
     return 2 * float(inside_distance(solid).max()) if is_round_blob(solid) else 0.0
+
+
+def _blobs_beside(y, lab, boxes, mass, stroke):
+    """Which components of ``y`` are round blobs beside its strokes: light or shade,
+    stains -- no ink.
+
+    A blob counts when it is more than _BLOB_WIDER times as thick as the strokes of
+    the heaviest stroke component that is no blob: a round piece of the digit itself
+    (a blurred junction, a dot where a stroke broke) is about as thick as its
+    strokes. A surface on the border (a shadow over the page) is no blob: the
+    stroke-scale reading mends it later (see :mod:`._stroke_scale`). Where every
+    stroke is a blob, none counts (see :func:`is_blob`).
+    """
+    thick = np.zeros(mass.size)
+    for i in np.argsort(-mass)[:20]:
+        thick[i] = _round_thickness(y, lab, boxes, i, surfaces=False)
+    blob = thick > 0
+    if not blob.any() or not (stroke & ~blob).any():
+        return np.zeros(mass.size, dtype=bool)
+    main = int(np.flatnonzero(stroke & ~blob)[np.argmax(mass[stroke & ~blob])])
+    solid = (lab[boxes[main]] == main + 1) & (y[boxes[main]] > 0.5)
+    return blob & (thick > _BLOB_WIDER * 2 * ridge_distance(inside_distance(solid)))
 
 
 def is_blob(y):
