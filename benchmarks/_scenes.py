@@ -383,3 +383,18 @@ def spots_empty(rng):
     """An empty page under soft spots of light and shade (see :func:`spots_pair`)."""
     h, w = _photo_shape(rng, 200, 600)
     return _spotted([np.full((h, w), rng.uniform(0.55, 0.85), np.float32)], rng)[0]
+
+
+def bands_empty(rng):
+    """An empty page under a band of light across it (a window's reflection): a soft
+    band (a Gaussian 3-12 % of the short side wide) crossing the whole page at any
+    angle, +0.2-0.5 over paper 0.4-0.8, a ramp, noise, JPEG."""
+    h, w = _photo_shape(rng, 250, 600)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = rng.uniform(0, np.pi)
+    across = (-(xx - rng.uniform(0.2, 0.8) * w) * np.sin(a)
+              + (yy - rng.uniform(0.2, 0.8) * h) * np.cos(a))
+    band = np.exp(-(across / (min(h, w) * rng.uniform(0.03, 0.12))) ** 2 / 2)
+    page = rng.uniform(0.4, 0.8) * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
+    img = page + rng.uniform(0.2, 0.5) * band + rng.normal(0, 0.015, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(60, 95))

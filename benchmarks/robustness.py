@@ -394,6 +394,8 @@ NON_DIGITS = {
                             "pencil_grain)", None, max_n=200),
     "spots_empty": Variant(_nd(S.spots_empty), "photo of an empty page under 1-4 soft spots "
                            "of light or shade (see spots_photo)", None, max_n=200),
+    "bands_empty": Variant(_nd(S.bands_empty), "photo of an empty page under a band of "
+                           "light across it (a window's reflection)", None, max_n=200),
     "glare_empty": Variant(_nd(S.glare_empty), "photo of an empty glossy page with a lamp's "
                            "glare on it", None, max_n=200),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
