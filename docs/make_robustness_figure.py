@@ -51,7 +51,7 @@ ROWS = ["clean", "impulse_noise", "glass_blur", "stripes", "side_bands", "line_z
         "lowres_blocky_64",
         "sklearn_digits",
         "paper_lighting", "paper_jpeg", "scattered_dots", "dark_noise_28", "notebook_empty",
-        "form_empty", "shadow_empty", "pencil_empty", "spots_empty"]
+        "form_empty", "shadow_empty", "pencil_empty", "spots_empty", "bands_empty"]
 SAMPLES = 3
 DPI = 80
 
