@@ -108,8 +108,8 @@ def remove_specks(y, drop=True, blobs=True):
     stroke, boxes = strokes(y, lab, n, mass)
     if not stroke.any():
         raise Blank("its ink holds no stroke, only dots or specks")
-    blob = np.zeros(n, dtype=bool)
     if blobs and n > 1:
+        # (their mass zeroed, blobs are neither the digit's start nor kept with it)
         blob = _blobs_beside(y, lab, boxes, mass, stroke)
         stroke &= ~blob
         mass = np.where(blob, 0.0, mass)
@@ -130,7 +130,7 @@ def remove_specks(y, drop=True, blobs=True):
         size = max(r1 - r0, c1 - c0)
         for i in order:
             i = int(i)
-            if i in kept or blob[i] or mass[i] < 0.02 * big:
+            if i in kept or mass[i] < 0.02 * big:
                 continue
             br, bc = boxes[i]
             gap = max(r0 - br.stop, br.start - r1, c0 - bc.stop, bc.start - c1, 0)
@@ -201,28 +201,35 @@ def is_round_blob(solid):
     as thick as it is long. A digit is never convex and round: a 0 has its hole, a
     1 is long, every other digit has ends and bends.
     """
+    return _blob_thickness(solid) > 0
+
+
+def _blob_thickness(solid):
+    """The thickness of ``solid`` if it is a round blob (see :func:`is_round_blob`),
+    else 0."""
     box = bbox(solid)
     if box is None or solid.sum() < _BLOB_FILL * (box[1] - box[0]) * (box[3] - box[2]):
-        return False  # (strokes fill little of their box: no need to look closer)
+        return 0.0  # (strokes fill little of their box: no need to look closer)
     eight = np.ones((3, 3), dtype=bool)
     pieces, m = ndimage.label(solid, structure=eight)
     if m == 0:
-        return False
+        return 0.0
     sizes = np.bincount(pieces.ravel())[1:]
     if sizes.max() < _BLOB_SHARE * sizes.sum():
-        return False
+        return 0.0
     piece = pieces == int(np.argmax(sizes)) + 1
     r0, r1, c0, c1 = bbox(piece)
-    if max(r1 - r0, c1 - c0) >= _BLOB_ELONGATION * 2 * float(inside_distance(piece).max()):
-        return False
+    thickness = 2 * float(inside_distance(piece).max())
+    if max(r1 - r0, c1 - c0) >= _BLOB_ELONGATION * thickness:
+        return 0.0
     # The pixels' corners span the piece's area exactly when it is convex.
     edge = np.argwhere(piece & ~ndimage.binary_erosion(piece)).astype(float)
     corners = np.concatenate([edge + d for d in ((0, 0), (0, 1), (1, 0), (1, 1))])
     try:
         hull = ConvexHull(corners).volume
     except QhullError:  # (a piece one pixel thin: flat)
-        return False
-    return bool(piece.sum() >= _BLOB_SOLID * hull)
+        return 0.0
+    return thickness if piece.sum() >= _BLOB_SOLID * hull else 0.0
 
 
 def _round_thickness(y, lab, boxes, i, surfaces=True):
@@ -239,7 +246,7 @@ def _round_thickness(y, lab, boxes, i, surfaces=True):
     if not surfaces and (min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w) and (
             solid.sum() >= _SURFACE_SHARE * y.size):
         return 0.0
-    return 2 * float(inside_distance(solid).max()) if is_round_blob(solid) else 0.0
+    return _blob_thickness(solid)
 
 
 def _blobs_beside(y, lab, boxes, mass, stroke):
