@@ -385,16 +385,50 @@ def spots_empty(rng):
     return _spotted([np.full((h, w), rng.uniform(0.55, 0.85), np.float32)], rng)[0]
 
 
-def bands_empty(rng):
-    """An empty page under a band of light across it (a window's reflection): a soft
-    band (a Gaussian 3-12 % of the short side wide) crossing the whole page at any
-    angle, +0.2-0.5 over paper 0.4-0.8, a ramp, noise, JPEG."""
-    h, w = _photo_shape(rng, 250, 600)
+def _band(h, w, rng, through=None):
+    """A band of light across a page (a window's reflection), 0-1: a Gaussian 3-12 % of
+    the short side wide crossing the whole page at any angle, through ``through`` (a
+    point) or anywhere in the page's middle."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     a = rng.uniform(0, np.pi)
-    across = (-(xx - rng.uniform(0.2, 0.8) * w) * np.sin(a)
-              + (yy - rng.uniform(0.2, 0.8) * h) * np.cos(a))
-    band = np.exp(-(across / (min(h, w) * rng.uniform(0.03, 0.12))) ** 2 / 2)
+    if through is None:
+        cx = rng.uniform(0.2, 0.8) * w
+        cy = rng.uniform(0.2, 0.8) * h
+    else:
+        cy, cx = through
+    across = -(xx - cx) * np.sin(a) + (yy - cy) * np.cos(a)
+    return np.exp(-(across / (min(h, w) * rng.uniform(0.03, 0.12))) ** 2 / 2)
+
+
+def bands_pair(x, rng):
+    """A dark digit (35-70 % of the short side, anywhere) on paper 0.4-0.8 under a band
+    of light crossing the page through the digit's box (see :func:`_band`; +0.2-0.5,
+    added to the ink too), a ramp, gray 250-600 px, noise, JPEG. Returns the photo and
+    its twin without the band."""
+    h, w = _photo_shape(rng, 250, 600)
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.35, 0.7)))
+    top, left = D.anywhere((h, w), d, rng)
+    through = (top + d.shape[0] * rng.uniform(0, 1), left + d.shape[1] * rng.uniform(0, 1))
+    band = _band(h, w, rng, through)
+    paper = rng.uniform(0.4, 0.8)
+    page = D.composite(D.paste((h, w), d, top, left), paper, paper * rng.uniform(0.05, 0.3))
+    page = page * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
+    amp, noise = rng.uniform(0.2, 0.5), rng.normal(0, 0.015, (h, w))
+    quality = rng.integers(60, 95)
+    return [D.jpeg(D.u8(page + amp * b + noise), quality) for b in (band, 0)]
+
+
+def bands_photo(x, rng):
+    """See :func:`bands_pair` (the photo under the band of light)."""
+    return bands_pair(x, rng)[0]
+
+
+def bands_empty(rng):
+    """An empty page under a band of light across it (a window's reflection): a soft
+    band (:func:`_band`) crossing the whole page at any angle, +0.2-0.5 over paper
+    0.4-0.8, a ramp, noise, JPEG."""
+    h, w = _photo_shape(rng, 250, 600)
+    band = _band(h, w, rng)
     page = rng.uniform(0.4, 0.8) * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
     img = page + rng.uniform(0.2, 0.5) * band + rng.normal(0, 0.015, (h, w))
     return D.jpeg(D.u8(img), rng.integers(60, 95))

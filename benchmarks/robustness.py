@@ -287,6 +287,10 @@ VARIANTS = {
     "spots_photo": Variant(_each(S.spots_photo), "photo of a digit on a page under 1-4 soft "
                            "spots of light or shade (+-10-35 %, 2-25 % of the page wide), "
                            "gray or RGB 200-600 px, JPEG", "clean", max_n=200),
+    "bands_photo": Variant(_each(S.bands_photo), "photo of a digit on a page under a band "
+                           "of light across it through the digit (a window's reflection, "
+                           "+0.2-0.5, 3-12 % of the page wide), gray 250-600 px, JPEG",
+                           "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",

@@ -14,9 +14,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 
+from skdigits import _pixels
 from skdigits.preprocessing import _geometry, _ink, _lighting, _stroke_scale, _strokes
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
@@ -202,24 +204,72 @@ def find_digit(dec, settings, trace=None):
         y = _stroke_scale.checked_ink(image, y, settings, trace)
     if blank is not None:
         raise blank
-    if not low_res and _strokes.is_blob(y):
-        # Light or shade, a stain: a round patch and no stroke. (A lamp's spot
-        # read as light ink: the strokes may be the other way.)
-        y = _other_way(image, y, settings, trace) if flip and here else None
-        if y is None:
-            raise Blank("its ink is a round blob, no stroke: a spot of light or shade")
-    return y
+    return y if low_res else _past_lighting(image if here else None, y, settings, trace, flip)
+
+
+# A page lit: the median level of the image's paper (all but the ink) is at least
+# _LIT_PAGE. Light
+# strokes that fill their frame are drawn on dark grounds (a canvas, a
+# blackboard: darker).
+_LIT_PAGE = 0.3
+# Read the other way under bands of light, a digit lies inside the page: less than
+# _AT_EDGE of its ink in pieces that touch the image's edge (where the page's edge
+# cuts the bands, their own flanks read as dark ink there).
+_AT_EDGE = 0.5
+
+
+def _lit_bands(image, y):
+    """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
+    :func:`_past_lighting`)."""
+    return (median(image[y == 0]) >= _LIT_PAGE and not _stroke_scale.darker(image, y)
+            and _strokes.is_band(y))
+
+
+def _past_lighting(image, y, settings, trace, flip):
+    """``y``, unless it is light or shade and no digit: then the digit read the other
+    way where ``flip``, else :class:`Blank`.
+
+    A round blob (:func:`._strokes.is_blob`) is a spot of light or shade, or a
+    stain. Light ink in straight bands across a lit page from edge to edge
+    (:func:`._strokes.is_band`) is a reflection: a light stroke filling its frame
+    is drawn on a dark ground, and a dark one may be a 1 cropped to its box.
+    ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
+    small digit's surround): no band then, and no other way.
+    """
+    bands = None
+    if _strokes.is_blob(y):
+        reason = "its ink is a round blob, no stroke: a spot of light or shade"
+    elif image is not None and _lit_bands(image, y):
+        reason = "its ink is bands of light across a lit page, no stroke: a reflection"
+        bands = y
+    else:
+        return y
+    # (A lamp's spot or a reflection read as light ink: the strokes may be the
+    # other way.)
+    other = _other_way(image, y, settings, trace) if flip and image is not None else None
+    if other is not None and bands is not None and _at_edge(other) >= _AT_EDGE:
+        other = None
+    if other is None:
+        raise Blank(reason)
+    return other
+
+
+def _at_edge(y):
+    """Share of the ink of ``y`` in connected pieces that touch the image's edge."""
+    lab, _ = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    edge = np.unique(_pixels.border(lab))
+    return float(y[np.isin(lab, edge[edge > 0])].sum()) / max(float(y.sum()), 1e-9)
 
 
 def _other_way(image, ink, settings, trace):
     """The digit's ink read with the polarity opposite to ``ink``'s, or None if
-    that holds no stroke either, only a surface or a blob (the paper itself,
-    around dark dots)."""
+    that holds no stroke either, only a surface, a blob or bands (the paper
+    itself, around dark dots; stripes of light and shade)."""
     try:
         y = _ink.digit_ink(image, False, settings, not _stroke_scale.darker(image, ink), trace)
     except Blank:
         return None
-    return None if _strokes.is_surface(y) or _strokes.is_blob(y) else y
+    return None if _strokes.is_surface(y) or _strokes.is_blob(y) or _strokes.is_band(y) else y
 
 
 def normalise_digit(y, settings, trace=None):

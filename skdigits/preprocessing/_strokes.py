@@ -9,7 +9,9 @@
   as a digit does;
 * :func:`is_surface` -- "ink" that is really a table or a sheet's edge;
 * :func:`is_round_blob`, :func:`is_blob` -- "ink" that is a round solid blob:
-  a spot of light or shade, a stain.
+  a spot of light or shade, a stain;
+* :func:`is_band` -- "ink" that is straight bands crossing the image from edge
+  to edge: a reflection, stripes of light.
 """
 
 from __future__ import annotations
@@ -282,3 +284,72 @@ def is_blob(y):
     if mass[k] < _BLOB_MASS * float(mass.sum()):
         return False
     return _round_thickness(y, lab, ndimage.find_objects(lab), k) > 0
+
+
+# A band across the image: a component whose solid ink (above half its own peak)
+# is at least _BAND_LONG times as long as it is thick, straight (no pixel of it
+# farther from its axis than _BAND_STRAIGHT times its thickness, plus a pixel),
+# and reaches the image's edges at both ends (within its thickness). Ink is
+# bands when such components hold _BAND_MASS of it. In a frame at least
+# _FRAME_LONG times as long as it is wide, a stroke within _FRAME_ANGLE of its
+# long side is no band: a 1 cropped to its box (pages are less elongated).
+_BAND_LONG = 3.0
+_BAND_STRAIGHT = 0.75
+_BAND_MASS = 0.9
+_FRAME_LONG = 1.5
+_FRAME_ANGLE = np.deg2rad(30)
+
+
+def is_band(y):
+    """True if the ink is straight bands crossing the image from edge to edge.
+
+    That is what a band of light across a page leaves (a window's reflection, a
+    sinusoidal lighting's crests) -- and a single straight stroke filling its frame
+    (a 1 cropped to its box, or filling a low-resolution scan): one along the long
+    side of an elongated frame is no band; for the others, the caller judges from
+    the image (see :func:`._pipeline._past_lighting`).
+    """
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return False
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    boxes = ndimage.find_objects(lab)
+    covered, total = 0.0, float(mass.sum())
+    for i in np.argsort(-mass):
+        if covered >= _BAND_MASS * total:
+            break
+        if not _crosses(y, lab, boxes, int(i)):
+            return False
+        covered += float(mass[i])
+    return True
+
+
+def _crosses(y, lab, boxes, i):
+    """Whether component ``i`` of ``y`` is a straight band from edge to edge (see
+    :func:`is_band`)."""
+    rs, cs = boxes[i]
+    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
+    solid = part > 0.5 * part.max()
+    if solid.sum() < 2 * _MIN_STROKE:
+        return False
+    points = np.argwhere(solid) + (rs.start + 0.5, cs.start + 0.5)
+    centre = points.mean(axis=0)
+    axis = np.linalg.eigh(np.cov((points - centre).T))[1][:, 1]  # the long axis
+    along = (points - centre) @ axis
+    across = (points - centre) @ np.array([-axis[1], axis[0]])
+    thickness = 2 * float(inside_distance(solid).max())
+    if np.ptp(along) < _BAND_LONG * thickness:
+        return False
+    if np.abs(across).max() > _BAND_STRAIGHT * thickness + 1:
+        return False
+    h, w = y.shape
+    if max(h, w) >= _FRAME_LONG * min(h, w) and abs(axis[0 if h > w else 1]) >= np.cos(
+            _FRAME_ANGLE):
+        return False  # along an elongated frame: a stroke cropped to its box
+    # Where the axis leaves the image, on either side of the centre.
+    low, high = -np.inf, np.inf
+    for k, side in enumerate(y.shape):
+        if abs(axis[k]) > 1e-9:
+            a, b = sorted(((0 - centre[k]) / axis[k], (side - centre[k]) / axis[k]))
+            low, high = max(low, a), min(high, b)
+    return along.min() <= low + thickness and along.max() >= high - thickness
