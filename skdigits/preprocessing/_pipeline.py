@@ -221,7 +221,7 @@ _AT_EDGE = 0.5
 def _lit_bands(image, y):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
     :func:`_past_lighting`)."""
-    return (median(image[y == 0]) >= _LIT_PAGE and not _stroke_scale.darker(image, y)
+    return (not _stroke_scale.darker(image, y) and median(image[y == 0]) >= _LIT_PAGE
             and _strokes.is_band(y))
 
 
