@@ -213,8 +213,8 @@ def find_digit(dec, settings, trace=None):
 # blackboard: darker).
 _LIT_PAGE = 0.3
 # Read the other way under bands of light, a digit lies inside the page: less than
-# _AT_EDGE of its ink in pieces that touch the image's edge (where the page's edge
-# cuts the bands, their own flanks read as dark ink there).
+# _AT_EDGE of its solid ink in pieces that touch the image's edge (where the page's
+# edge cuts the bands, their own flanks read as dark ink there).
 _AT_EDGE = 0.5
 
 
@@ -255,10 +255,12 @@ def _past_lighting(image, y, settings, trace, flip):
 
 
 def _at_edge(y):
-    """Share of the ink of ``y`` in connected pieces that touch the image's edge."""
-    lab, _ = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    """Share of the solid ink of ``y`` (above 0.5) in connected pieces that touch the
+    image's edge (faint ink may join a digit to what lies at the edge)."""
+    solid = y > 0.5
+    lab, _ = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
     edge = np.unique(_pixels.border(lab))
-    return float(y[np.isin(lab, edge[edge > 0])].sum()) / max(float(y.sum()), 1e-9)
+    return float(np.isin(lab, edge[edge > 0]).sum()) / max(float(solid.sum()), 1.0)
 
 
 def _other_way(image, ink, settings, trace):
