@@ -432,3 +432,43 @@ def bands_empty(rng):
     page = rng.uniform(0.4, 0.8) * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.2)))
     img = page + rng.uniform(0.2, 0.5) * band + rng.normal(0, 0.015, (h, w))
     return D.jpeg(D.u8(img), rng.integers(60, 95))
+
+
+def _scanner_margins(img, rng, level=None):
+    """``img`` (gray) with the dark margins of a scan along 1-2 of its edges: where the
+    sheet ended before the scanner's glass (2-8 % of the side deep, 0.05-0.3)."""
+    img = img.copy()
+    h, w = img.shape
+    for side in rng.choice(4, int(rng.integers(1, 3)), replace=False):
+        k = int(rng.uniform(0.02, 0.08) * (h if side < 2 else w))
+        v = rng.uniform(0.05, 0.3) if level is None else level
+        img[(np.s_[:k], np.s_[h - k:], np.s_[:, :k], np.s_[:, w - k:])[side]] = v
+    return img
+
+
+def scan_pair(x, rng):
+    """A dark digit (25-60 % of the short side, anywhere) on a scanned sheet (white
+    0.8-0.97, a slight ramp) with the scanner's dark margins along 1-2 edges, gray
+    250-600 px, noise, JPEG. Returns the scan and its twin without the margins."""
+    h, w = _photo_shape(rng, 250, 600)
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.25, 0.6)))
+    top, left = D.anywhere((h, w), d, rng)
+    page = D.composite(D.paste((h, w), d, top, left), rng.uniform(0.8, 0.97),
+                       rng.uniform(0.05, 0.25))
+    page = page * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.1)))
+    scan = _scanner_margins(page, rng)
+    noise, quality = rng.normal(0, 0.01, (h, w)), rng.integers(60, 95)
+    return [D.jpeg(D.u8(a + noise), quality) for a in (scan, page)]
+
+
+def scan_margins(x, rng):
+    """See :func:`scan_pair` (the scan with its margins)."""
+    return scan_pair(x, rng)[0]
+
+
+def scan_empty(rng):
+    """An empty scanned sheet with the scanner's dark margins (see :func:`scan_pair`)."""
+    h, w = _photo_shape(rng, 250, 600)
+    page = np.full((h, w), rng.uniform(0.8, 0.97), np.float32)
+    page = _scanner_margins(page * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.1))), rng)
+    return D.jpeg(D.u8(page + rng.normal(0, 0.01, (h, w))), rng.integers(60, 95))

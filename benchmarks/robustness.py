@@ -291,6 +291,9 @@ VARIANTS = {
                            "of light across it through the digit (a window's reflection, "
                            "+0.2-0.5, 3-12 % of the page wide), gray 250-600 px, JPEG",
                            "clean", max_n=200),
+    "scan_margins": Variant(_each(S.scan_margins), "scan of a digit on a sheet with the "
+                            "scanner's dark margins along 1-2 edges (2-8 % deep), gray "
+                            "250-600 px, JPEG", "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -400,6 +403,8 @@ NON_DIGITS = {
                            "of light or shade (see spots_photo)", None, max_n=200),
     "bands_empty": Variant(_nd(S.bands_empty), "photo of an empty page under a band of "
                            "light across it (a window's reflection)", None, max_n=200),
+    "scan_empty": Variant(_nd(S.scan_empty), "scan of an empty sheet with the scanner's "
+                          "dark margins along 1-2 edges", None, max_n=200),
     "glare_empty": Variant(_nd(S.glare_empty), "photo of an empty glossy page with a lamp's "
                            "glare on it", None, max_n=200),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),

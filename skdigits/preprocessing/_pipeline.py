@@ -15,7 +15,9 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits import _pixels
-from skdigits.preprocessing import _geometry, _ink, _lighting, _stroke_scale, _strokes
+from skdigits.preprocessing import (
+    _geometry, _ink, _lighting, _marks, _stroke_scale, _strokes,
+)
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._stats import median
@@ -173,7 +175,7 @@ def find_digit(dec, settings, trace=None):
     except Blank as exc:
         y, blank = None, exc
     flip = settings.invert == "auto" and not dec.is_ink and not low_res
-    if blank is not None and blank.ink is not None and flip and _strokes.is_surface(blank.ink):
+    if blank is not None and blank.ink is not None and flip and _marks.is_surface(blank.ink):
         # The "ink" found is a broad blob and no stroke (a lamp's glare taken for
         # light ink): the strokes may be the other way.
         y = _other_way(image, blank.ink, settings, trace)
@@ -191,7 +193,7 @@ def find_digit(dec, settings, trace=None):
     # ink, or light "ink" (a small sheet, a sticky note, on a dark desk). Look for
     # the sheet and read the digit on it instead.
     if not dec.is_ink and settings.invert in ("auto", True):
-        surface = y is None or _strokes.is_surface(y)
+        surface = y is None or _marks.is_surface(y)
         if surface or (y is first and not _stroke_scale.darker(image, y)):
             on_sheet = _sheet_ink(dec, settings, trace, rectangle=not surface)
             if on_sheet is not None:
@@ -204,6 +206,8 @@ def find_digit(dec, settings, trace=None):
         y = _stroke_scale.checked_ink(image, y, settings, trace)
     if blank is not None:
         raise blank
+    if _marks.is_margin(y):
+        raise Blank("its ink is the dark margins along the image's edges, no stroke")
     return y if low_res else _past_lighting(image if here else None, y, settings, trace, flip)
 
 
@@ -222,22 +226,22 @@ def _lit_bands(image, y):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
     :func:`_past_lighting`)."""
     return (not _stroke_scale.darker(image, y) and median(image[y == 0]) >= _LIT_PAGE
-            and _strokes.is_band(y))
+            and _marks.is_band(y))
 
 
 def _past_lighting(image, y, settings, trace, flip):
     """``y``, unless it is light or shade and no digit: then the digit read the other
     way where ``flip``, else :class:`Blank`.
 
-    A round blob (:func:`._strokes.is_blob`) is a spot of light or shade, or a
+    A round blob (:func:`._marks.is_blob`) is a spot of light or shade, or a
     stain. Light ink in straight bands across a lit page from edge to edge
-    (:func:`._strokes.is_band`) is a reflection: a light stroke filling its frame
+    (:func:`._marks.is_band`) is a reflection: a light stroke filling its frame
     is drawn on a dark ground, and a dark one may be a 1 cropped to its box.
     ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
     small digit's surround): no band then, and no other way.
     """
     bands = None
-    if _strokes.is_blob(y):
+    if _marks.is_blob(y):
         reason = "its ink is a round blob, no stroke: a spot of light or shade"
     elif image is not None and _lit_bands(image, y):
         reason = "its ink is bands of light across a lit page, no stroke: a reflection"
@@ -271,7 +275,7 @@ def _other_way(image, ink, settings, trace):
         y = _ink.digit_ink(image, False, settings, not _stroke_scale.darker(image, ink), trace)
     except Blank:
         return None
-    return None if _strokes.is_surface(y) or _strokes.is_blob(y) or _strokes.is_band(y) else y
+    return None if _marks.is_surface(y) or _marks.is_blob(y) or _marks.is_band(y) else y
 
 
 def normalise_digit(y, settings, trace=None):

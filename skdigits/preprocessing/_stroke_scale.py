@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits import _pixels
-from skdigits.preprocessing import _geometry, _ink, _lighting, _strokes
+from skdigits.preprocessing import _geometry, _ink, _lighting, _marks
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._strokes import Blank
 from skdigits.preprocessing._stats import median
@@ -125,7 +125,7 @@ def checked_ink(image, y, settings, trace=None):
     """
     if _one_value_border(image):
         return y  # a drawing app's canvas: no lighting at all
-    surface, dark = _strokes.is_surface(y), darker(image, y)
+    surface, dark = _marks.is_surface(y), darker(image, y)
     stroke = 2 * half_width(y) - 1
     backgrounds = ({True: _lighting.stroke_scale_background(image, True, stroke)}
                    if dark and not surface else {})
@@ -159,7 +159,7 @@ def checked_ink(image, y, settings, trace=None):
             # The same ink, its strokes evened out where the glare faded them.
             _record(trace, "read at a stroke's scale", again)
             return again
-        if _strokes.is_surface(again):
+        if _marks.is_surface(again):
             continue
         if _fills_frame(again):
             return y

@@ -1,0 +1,295 @@
+"""Marks that are no strokes: surfaces, light, shade and edges taken for ink.
+
+Once the lighting's smooth part is taken out, what is left holds more than the
+digit's strokes. These tests tell such ink apart by its shape:
+
+* :func:`is_surface` -- a broad solid region, or a large one on the border: a
+  table or a sheet's edge;
+* :func:`is_round_blob`, :func:`is_blob`, :func:`blobs_beside` -- a round solid
+  blob: a spot of light or shade, a stain;
+* :func:`is_band` -- straight bands crossing the image from edge to edge: a
+  reflection, stripes of light;
+* :func:`margins`, :func:`is_margin` -- strips along the image's edges: a
+  scanner's dark margins beyond the sheet.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
+
+from skdigits import _pixels
+from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance
+
+# Marks shorter than this (px) are judged by no test here: as short as the
+# shortest stroke (see :mod:`._strokes`), they are specks.
+_MIN_STROKE = 4
+
+
+# A surface on the border covers at least this share of the image.
+_SURFACE_SHARE = 0.1
+
+
+def is_surface(y):
+    """True if the "ink" holds a broad solid region, or a large one on the border.
+
+    That is what a photo of a sheet of paper lying on a darker surface looks
+    like when the surface (or the sheet) is taken for ink. Strokes are thin:
+    even MNIST's boldest are less than a fifth of the digit's size across.
+    """
+    solid = y > 0.5
+    box = bbox(solid)
+    if box is None:
+        return False
+    r0, r1, c0, c1 = box
+    # All pixels outside the ink's box are background, so the distance
+    # transform of the box alone is exact -- and far smaller on a canvas.
+    if inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0):
+        return True
+    h, w = solid.shape
+    if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
+        return False  # no ink touches the border
+    lab, n = ndimage.label(solid)
+    edge = np.unique(_pixels.border(lab))
+    edge = edge[edge > 0]
+    if edge.size == 0:
+        return False
+    sizes = np.bincount(lab.ravel(), minlength=n + 1)
+    return bool(sizes[edge].max() >= _SURFACE_SHARE * y.size)
+
+
+# A round blob: a component whose solid ink is one piece (at least _BLOB_SHARE
+# of it), convex (at least _BLOB_SOLID of its convex hull) and less than
+# _BLOB_ELONGATION times as long as it is thick.
+_BLOB_SHARE = 0.9
+_BLOB_SOLID = 0.9
+_BLOB_ELONGATION = 2.0
+# Such a blob fills at least half its box (an ellipse twice as long as thick, at
+# 45 degrees: 0.63); strokes far less. Below _BLOB_FILL, no blob.
+_BLOB_FILL = 0.4
+# Ink is a blob when its heaviest component is one and holds this share of it.
+_BLOB_MASS = 0.5
+# Beside a digit, a round blob is light or shade when it is more than this many
+# times as thick as the digit's strokes (a round piece of a digit blurred at low
+# resolution: up to 2; a patch of shade beside a digit: 1.8 to 3 and more).
+_BLOB_WIDER = 2.0
+
+
+def is_round_blob(solid):
+    """True if ``solid`` (one component's solid ink) is a round blob and no stroke.
+
+    That is what light or shade on a page leaves once the lighting's smooth part
+    is taken out -- a lamp's spot, a shadow's patch, a stain: a convex patch about
+    as thick as it is long. A digit is never convex and round: a 0 has its hole, a
+    1 is long, every other digit has ends and bends.
+    """
+    return _blob_thickness(solid) > 0
+
+
+def _blob_thickness(solid):
+    """The thickness of ``solid`` if it is a round blob (see :func:`is_round_blob`),
+    else 0."""
+    box = bbox(solid)
+    if box is None or solid.sum() < _BLOB_FILL * (box[1] - box[0]) * (box[3] - box[2]):
+        return 0.0  # (strokes fill little of their box: no need to look closer)
+    eight = np.ones((3, 3), dtype=bool)
+    pieces, m = ndimage.label(solid, structure=eight)
+    if m == 0:
+        return 0.0
+    sizes = np.bincount(pieces.ravel())[1:]
+    if sizes.max() < _BLOB_SHARE * sizes.sum():
+        return 0.0
+    piece = pieces == int(np.argmax(sizes)) + 1
+    r0, r1, c0, c1 = bbox(piece)
+    thickness = 2 * float(inside_distance(piece).max())
+    if max(r1 - r0, c1 - c0) >= _BLOB_ELONGATION * thickness:
+        return 0.0
+    # The pixels' corners span the piece's area exactly when it is convex.
+    edge = np.argwhere(piece & ~ndimage.binary_erosion(piece)).astype(float)
+    corners = np.concatenate([edge + d for d in ((0, 0), (0, 1), (1, 0), (1, 1))])
+    try:
+        hull = ConvexHull(corners).volume
+    except QhullError:  # (a piece one pixel thin: flat)
+        return 0.0
+    return thickness if piece.sum() >= _BLOB_SOLID * hull else 0.0
+
+
+def _round_thickness(y, lab, boxes, i, surfaces=True):
+    """The thickness of component ``i`` of ``y`` if it is a round blob, else 0 -- judged
+    on its pixels above half its own peak (a faint spot is as round as a strong one).
+    ``surfaces=False``: a large one on the border (a shadow over the page, a table,
+    see :func:`is_surface`) is no blob."""
+    rs, cs = boxes[i]
+    if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
+        return 0.0
+    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
+    solid = part > 0.5 * part.max()
+    h, w = y.shape
+    if not surfaces and (min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w) and (
+            solid.sum() >= _SURFACE_SHARE * y.size):
+        return 0.0
+    return _blob_thickness(solid)
+
+
+def blobs_beside(y, lab, boxes, mass, stroke):
+    """Which components of ``y`` are round blobs beside its strokes: light or shade,
+    stains -- no ink.
+
+    A blob counts when it is more than _BLOB_WIDER times as thick as the strokes of
+    the heaviest stroke component that is no blob: a round piece of the digit itself
+    (a blurred junction, a dot where a stroke broke) is about as thick as its
+    strokes. A surface on the border (a shadow over the page) is no blob: the
+    stroke-scale reading mends it later (see :mod:`._stroke_scale`). Where every
+    stroke is a blob, none counts (see :func:`is_blob`).
+    """
+    thick = np.zeros(mass.size)
+    for i in np.argsort(-mass)[:20]:
+        thick[i] = _round_thickness(y, lab, boxes, i, surfaces=False)
+    blob = thick > 0
+    if not blob.any() or not (stroke & ~blob).any():
+        return np.zeros(mass.size, dtype=bool)
+    main = int(np.flatnonzero(stroke & ~blob)[np.argmax(mass[stroke & ~blob])])
+    solid = (lab[boxes[main]] == main + 1) & (y[boxes[main]] > 0.5)
+    return blob & (thick > _BLOB_WIDER * 2 * ridge_distance(inside_distance(solid)))
+
+
+def is_blob(y):
+    """True if the ink is mostly one round blob (see :func:`is_round_blob`): its
+    heaviest component holds at least _BLOB_MASS of its mass and is one."""
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return False
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    k = int(np.argmax(mass))
+    if mass[k] < _BLOB_MASS * float(mass.sum()):
+        return False
+    return _round_thickness(y, lab, ndimage.find_objects(lab), k) > 0
+
+
+# A band across the image: a component whose solid ink (above half its own peak)
+# is at least _BAND_LONG times as long as it is thick, straight (no pixel of it
+# farther from its axis than _BAND_STRAIGHT times its thickness, plus a pixel),
+# and reaches the image's edges at both ends (within its thickness). Ink is
+# bands when such components hold _BAND_MASS of it. In a frame at least
+# _FRAME_LONG times as long as it is wide, a stroke within _FRAME_ANGLE of its
+# long side is no band: a 1 cropped to its box (pages are less elongated).
+_BAND_LONG = 3.0
+_BAND_STRAIGHT = 0.75
+_BAND_MASS = 0.9
+_FRAME_LONG = 1.5
+_FRAME_ANGLE = np.deg2rad(30)
+
+
+def is_band(y):
+    """True if the ink is straight bands crossing the image from edge to edge.
+
+    That is what a band of light across a page leaves (a window's reflection, a
+    sinusoidal lighting's crests) -- and a single straight stroke filling its frame
+    (a 1 cropped to its box, or filling a low-resolution scan): one along the long
+    side of an elongated frame is no band; for the others, the caller judges from
+    the image (see :func:`._pipeline._past_lighting`).
+    """
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return False
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    boxes = ndimage.find_objects(lab)
+    covered, total = 0.0, float(mass.sum())
+    for i in np.argsort(-mass):
+        if covered >= _BAND_MASS * total:
+            break
+        if not _crosses(y, lab, boxes, int(i)):
+            return False
+        covered += float(mass[i])
+    return True
+
+
+def _crosses(y, lab, boxes, i):
+    """Whether component ``i`` of ``y`` is a straight band from edge to edge (see
+    :func:`is_band`)."""
+    rs, cs = boxes[i]
+    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
+    solid = part > 0.5 * part.max()
+    if solid.sum() < 2 * _MIN_STROKE:
+        return False
+    points = np.argwhere(solid) + (rs.start + 0.5, cs.start + 0.5)
+    centre = points.mean(axis=0)
+    axis = np.linalg.eigh(np.cov((points - centre).T))[1][:, 1]  # the long axis
+    along = (points - centre) @ axis
+    across = (points - centre) @ np.array([-axis[1], axis[0]])
+    thickness = 2 * float(inside_distance(solid).max())
+    if np.ptp(along) < _BAND_LONG * thickness:
+        return False
+    if np.abs(across).max() > _BAND_STRAIGHT * thickness + 1:
+        return False
+    h, w = y.shape
+    if max(h, w) >= _FRAME_LONG * min(h, w) and abs(axis[0 if h > w else 1]) >= np.cos(
+            _FRAME_ANGLE):
+        return False  # along an elongated frame: a stroke cropped to its box
+    # Where the axis leaves the image, on either side of the centre.
+    low, high = -np.inf, np.inf
+    for k, side in enumerate(y.shape):
+        if abs(axis[k]) > 1e-9:
+            a, b = sorted(((0 - centre[k]) / axis[k], (side - centre[k]) / axis[k]))
+            low, high = max(low, a), min(high, b)
+    return along.min() <= low + thickness and along.max() >= high - thickness
+
+
+# A margin along the image's edges (a scanner's dark edge beyond the sheet, a
+# table's strip): a component lying within _MARGIN of the image's size from the
+# sides it runs along, over at least _MARGIN_SPAN of each of their lengths, its
+# inner edge straight (away from the corners, nowhere deeper than a straight line
+# by more than _MARGIN_EVEN times its median depth, or a pixel: a digit joined to
+# it is deeper there).
+_MARGIN = 0.2
+_MARGIN_SPAN = 0.95
+_MARGIN_EVEN = 0.25
+
+
+def margins(y, lab, boxes, mass, limit=20):
+    """Which components of ``y`` (of the ``limit`` heaviest) are margins along the
+    image's edges (see _MARGIN), judged on their solid ink (above 0.5: faint ink
+    may join two margins). A digit touching an edge -- filling a low-resolution
+    frame, cropped to its box -- reaches into the middle of the image: no margin."""
+    h, w = lab.shape
+    margin = np.zeros(mass.size, dtype=bool)
+    for i in np.argsort(-mass)[:limit]:
+        rs, cs = boxes[i]
+        if rs.start > 0 and cs.start > 0 and rs.stop < h and cs.stop < w:
+            continue
+        piece = (lab == i + 1) & (y > 0.5)
+        inside = np.zeros_like(piece)
+        # The four sides, each turned to the top (views: marking them marks ``inside``).
+        for turn in (lambda a: a, lambda a: a[::-1], lambda a: a.T, lambda a: a.T[::-1]):
+            turned = turn(piece)
+            depth = int(_MARGIN * turned.shape[0])
+            strip = turned[:depth]
+            along = strip.any(axis=0)
+            if along.sum() < _MARGIN_SPAN * turned.shape[1]:
+                continue
+            # Each column's deepest pixel, against a straight inner edge (a sheet
+            # scanned askew leaves a margin of sloping depth) -- away from the corners,
+            # where the margins along the other sides lie.
+            n = turned.shape[1]
+            cols = np.flatnonzero(along[: n - int(_MARGIN * n)])
+            cols = cols[cols >= int(_MARGIN * n)]
+            if cols.size < 2:
+                continue
+            deep = (depth - np.argmax(strip[::-1], axis=0))[cols].astype(float)
+            edge = np.polyval(np.polyfit(cols, deep, 1), cols)
+            if (deep - edge).max() <= _MARGIN_EVEN * max(1.0, float(np.median(deep))):
+                turn(inside)[:depth] = True
+        margin[i] = inside.any() and not (piece & ~inside).any()
+    return margin
+
+
+def is_margin(y):
+    """True if the ink is margins along the image's edges (see _MARGIN): nine tenths
+    of its mass at least."""
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return False
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    margin = margins(y, lab, ndimage.find_objects(lab), mass)
+    return bool(mass[margin].sum() >= 0.9 * mass.sum())
