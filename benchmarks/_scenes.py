@@ -434,15 +434,15 @@ def bands_empty(rng):
     return D.jpeg(D.u8(img), rng.integers(60, 95))
 
 
-def _scanner_margins(img, rng, level=None):
+def _scanner_margins(img, rng):
     """``img`` (gray) with the dark margins of a scan along 1-2 of its edges: where the
     sheet ended before the scanner's glass (2-8 % of the side deep, 0.05-0.3)."""
     img = img.copy()
     h, w = img.shape
     for side in rng.choice(4, int(rng.integers(1, 3)), replace=False):
         k = int(rng.uniform(0.02, 0.08) * (h if side < 2 else w))
-        v = rng.uniform(0.05, 0.3) if level is None else level
-        img[(np.s_[:k], np.s_[h - k:], np.s_[:, :k], np.s_[:, w - k:])[side]] = v
+        img[(np.s_[:k], np.s_[h - k:], np.s_[:, :k], np.s_[:, w - k:])[side]] = rng.uniform(
+            0.05, 0.3)
     return img
 
 

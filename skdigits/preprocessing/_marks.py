@@ -4,7 +4,8 @@ Once the lighting's smooth part is taken out, what is left holds more than the
 digit's strokes. These tests tell such ink apart by its shape:
 
 * :func:`is_surface` -- a broad solid region, or a large one on the border: a
-  table or a sheet's edge;
+  table or a sheet's edge (:func:`edge_share`: how much ink lies in pieces at the
+  edge);
 * :func:`is_round_blob`, :func:`is_blob`, :func:`blobs_beside` -- a round solid
   blob: a spot of light or shade, a stain;
 * :func:`is_band` -- straight bands crossing the image from edge to edge: a
@@ -25,6 +26,24 @@ from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distan
 # Marks shorter than this (px) are judged by no test here: as short as the
 # shortest stroke (see :mod:`._strokes`), they are specks.
 _MIN_STROKE = 4
+
+
+def _components(y):
+    """``(lab, mass, boxes)`` of the ink's 8-connected components, or None if it has
+    none."""
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return None
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    return lab, mass, ndimage.find_objects(lab)
+
+
+def _own_solid(y, lab, boxes, i):
+    """Component ``i``'s solid ink, judged on its own: its pixels above half its own
+    peak (a faint mark is as solid as a strong one), cut to its box."""
+    rs, cs = boxes[i]
+    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
+    return part > 0.5 * part.max()
 
 
 # A surface on the border covers at least this share of the image.
@@ -57,6 +76,15 @@ def is_surface(y):
         return False
     sizes = np.bincount(lab.ravel(), minlength=n + 1)
     return bool(sizes[edge].max() >= _SURFACE_SHARE * y.size)
+
+
+def edge_share(y):
+    """Share of the solid ink of ``y`` (above 0.5) in connected pieces that touch the
+    image's edge (faint ink may join a digit to what lies at the edge)."""
+    solid = y > 0.5
+    lab, _ = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
+    edge = np.unique(_pixels.border(lab))
+    return float(np.isin(lab, edge[edge > 0]).sum()) / max(float(solid.sum()), 1.0)
 
 
 # A round blob: a component whose solid ink is one piece (at least _BLOB_SHARE
@@ -123,8 +151,7 @@ def _round_thickness(y, lab, boxes, i, surfaces=True):
     rs, cs = boxes[i]
     if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
         return 0.0
-    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
-    solid = part > 0.5 * part.max()
+    solid = _own_solid(y, lab, boxes, i)
     h, w = y.shape
     if not surfaces and (min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w) and (
             solid.sum() >= _SURFACE_SHARE * y.size):
@@ -157,14 +184,14 @@ def blobs_beside(y, lab, boxes, mass, stroke):
 def is_blob(y):
     """True if the ink is mostly one round blob (see :func:`is_round_blob`): its
     heaviest component holds at least _BLOB_MASS of its mass and is one."""
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
+    found = _components(y)
+    if found is None:
         return False
-    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    lab, mass, boxes = found
     k = int(np.argmax(mass))
     if mass[k] < _BLOB_MASS * float(mass.sum()):
         return False
-    return _round_thickness(y, lab, ndimage.find_objects(lab), k) > 0
+    return _round_thickness(y, lab, boxes, k) > 0
 
 
 # A band across the image: a component whose solid ink (above half its own peak)
@@ -190,11 +217,10 @@ def is_band(y):
     side of an elongated frame is no band; for the others, the caller judges from
     the image (see :func:`._pipeline._past_lighting`).
     """
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
+    found = _components(y)
+    if found is None:
         return False
-    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
-    boxes = ndimage.find_objects(lab)
+    lab, mass, boxes = found
     covered, total = 0.0, float(mass.sum())
     for i in np.argsort(-mass):
         if covered >= _BAND_MASS * total:
@@ -209,8 +235,7 @@ def _crosses(y, lab, boxes, i):
     """Whether component ``i`` of ``y`` is a straight band from edge to edge (see
     :func:`is_band`)."""
     rs, cs = boxes[i]
-    part = np.where(lab[rs, cs] == i + 1, y[rs, cs], 0)
-    solid = part > 0.5 * part.max()
+    solid = _own_solid(y, lab, boxes, i)
     if solid.sum() < 2 * _MIN_STROKE:
         return False
     points = np.argwhere(solid) + (rs.start + 0.5, cs.start + 0.5)
@@ -245,6 +270,8 @@ def _crosses(y, lab, boxes, i):
 _MARGIN = 0.2
 _MARGIN_SPAN = 0.95
 _MARGIN_EVEN = 0.25
+# Ink is margins when they hold this share of its mass.
+_MARGIN_MASS = 0.9
 
 
 def margins(y, lab, boxes, mass, limit=20):
@@ -285,11 +312,10 @@ def margins(y, lab, boxes, mass, limit=20):
 
 
 def is_margin(y):
-    """True if the ink is margins along the image's edges (see _MARGIN): nine tenths
+    """True if the ink is margins along the image's edges (see _MARGIN): _MARGIN_MASS
     of its mass at least."""
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
+    found = _components(y)
+    if found is None:
         return False
-    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
-    margin = margins(y, lab, ndimage.find_objects(lab), mass)
-    return bool(mass[margin].sum() >= 0.9 * mass.sum())
+    lab, mass, boxes = found
+    return bool(mass[margins(y, lab, boxes, mass)].sum() >= _MARGIN_MASS * mass.sum())

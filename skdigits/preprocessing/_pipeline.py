@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage
 
-from skdigits import _pixels
 from skdigits.preprocessing import (
     _geometry, _ink, _lighting, _marks, _stroke_scale, _strokes,
 )
@@ -212,9 +211,8 @@ def find_digit(dec, settings, trace=None):
 
 
 # A page lit: the median level of the image's paper (all but the ink) is at least
-# _LIT_PAGE. Light
-# strokes that fill their frame are drawn on dark grounds (a canvas, a
-# blackboard: darker).
+# _LIT_PAGE. Light strokes that fill their frame are drawn on dark grounds (a
+# canvas, a blackboard: darker).
 _LIT_PAGE = 0.3
 # Read the other way under bands of light, a digit lies inside the page: less than
 # _AT_EDGE of its solid ink in pieces that touch the image's edge (where the page's
@@ -240,31 +238,22 @@ def _past_lighting(image, y, settings, trace, flip):
     ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
     small digit's surround): no band then, and no other way.
     """
-    bands = None
+    bands = False
     if _marks.is_blob(y):
         reason = "its ink is a round blob, no stroke: a spot of light or shade"
     elif image is not None and _lit_bands(image, y):
         reason = "its ink is bands of light across a lit page, no stroke: a reflection"
-        bands = y
+        bands = True
     else:
         return y
     # (A lamp's spot or a reflection read as light ink: the strokes may be the
     # other way.)
     other = _other_way(image, y, settings, trace) if flip and image is not None else None
-    if other is not None and bands is not None and _at_edge(other) >= _AT_EDGE:
+    if other is not None and bands and _marks.edge_share(other) >= _AT_EDGE:
         other = None
     if other is None:
         raise Blank(reason)
     return other
-
-
-def _at_edge(y):
-    """Share of the solid ink of ``y`` (above 0.5) in connected pieces that touch the
-    image's edge (faint ink may join a digit to what lies at the edge)."""
-    solid = y > 0.5
-    lab, _ = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
-    edge = np.unique(_pixels.border(lab))
-    return float(np.isin(lab, edge[edge > 0]).sum()) / max(float(solid.sum()), 1.0)
 
 
 def _other_way(image, ink, settings, trace):
