@@ -61,6 +61,7 @@ from scipy import ndimage
 import _corruptions as C
 import _scenes as S
 import _draw as D
+import _lines as L
 from _draw import plain_normalise
 
 __all__ = ["NON_DIGITS", "VARIANTS", "Variant", "evaluate", "plain_normalise", "print_table",
@@ -294,6 +295,11 @@ VARIANTS = {
     "scan_margins": Variant(_each(S.scan_margins), "scan of a digit on a sheet with the "
                             "scanner's dark margins along 1-2 edges (2-8 % deep), gray "
                             "250-600 px, JPEG", "clean", max_n=200),
+    "line_canvas": Variant(_each(L.line_canvas), "300x300, a 150-230 px digit crossed by a "
+                           "straight line (2-6 px) from side to side at any angle", "clean"),
+    "squared_paper": Variant(_each(L.squared_paper), "photo of squared paper (a grid every "
+                             "12-30 px), a digit 1.5-4 squares tall anywhere, gray 250-900 px, "
+                             "JPEG", "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
@@ -407,6 +413,10 @@ NON_DIGITS = {
                           "dark margins along 1-2 edges", None, max_n=200),
     "glare_empty": Variant(_nd(S.glare_empty), "photo of an empty glossy page with a lamp's "
                            "glare on it", None, max_n=200),
+    "squared_empty": Variant(_nd(L.squared_empty), "photo of an empty sheet of squared paper",
+                             None, max_n=200),
+    "paper_clouds": Variant(_nd(L.paper_clouds), "empty paper under cloudy light and shade "
+                            "(a plasma fractal, +-5-15 %)", None),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),

@@ -52,14 +52,14 @@ DIGIT_VARIANTS = {
                      "transparent_canvas", "canvas_400_rgb"], 40),
     "tiny_2000": 20, "tiny_2400": 20, "shadow_photo": 60, "sticky_note": 60,
     "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60, "bands_photo": 60,
-    "scan_margins": 60,
+    "scan_margins": 60, "line_canvas": 60, "squared_paper": 60,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
                    "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
                    "pencil_empty", "glare_empty", "spots_empty", "bands_empty", "scan_empty",
-                   "blank_colour", "transparent_empty"]
+                   "squared_empty", "paper_clouds", "blank_colour", "transparent_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
 
@@ -73,16 +73,27 @@ KNOWN_MISSES = {
     "scan_empty": "1 of 50 empty scans with the scanner's dark margins read as a digit "
                   "(98.5 % blank of 200 in the benchmark; 59.0 % before margins were "
                   "judged, session 22)",
-    "spots_empty": "8 of 50 empty pages under spots of light and shade read as a digit "
-                   "(16 before round blobs were judged): spots cut by the page's edge, two "
-                   "merged, a long one (89.5 % blank of 200 in the benchmark, 75.5 before)",
+    "spots_empty": "4 of 50 empty pages under spots of light and shade read as a digit "
+                   "(8 before soft-edged ink read through a grain was judged, 16 before "
+                   "round blobs were): spots cut by the page's edge, two merged, a long one "
+                   "(94.0 % blank of 200 in the benchmark, 89.5 before)",
+    "squared_paper": "51 vs 58 of 60 on squared paper, 5 declared blank: reduced 3-5x "
+                     "while decoding, the grid turns into a texture as strong as a small "
+                     "digit (89.0 vs 97.5 % and 6 % blank in the benchmark; 87.0 and 9 % "
+                     "before small digits were sized by their solid ink, session 23)",
+    "squared_empty": "6 of 50 empty sheets of squared paper read as a digit: what the grid "
+                     "leaves beside its lines once reduced (94.5 % blank of 200 in the "
+                     "benchmark)",
+    "paper_clouds": "1 of 50 pages under cloudy light and shade read as a digit (99.2 % "
+                    "blank of 500 in the benchmark; 92.6 % before soft-edged ink read "
+                    "through a grain was judged, session 23)",
     "pencil_grain": "142 vs 148 of 150 in pencil on grainy paper: faint strokes over a "
                     "coarse tooth, 3 declared blank (93.0 vs 97.5 % in the benchmark; "
                     "77.0 % and 20 % blank before the paper was read through its grain)",
 }
 # Real digits this preprocessor still declares blank in more than one image of a
 # variant, at most this many (of the variant's images here).
-BLANK_MISSES = {"pencil_grain": 3}
+BLANK_MISSES = {"pencil_grain": 3, "squared_paper": 5}
 
 
 # At the floor by one image, on one side or the other with the test model's numerics
@@ -541,6 +552,38 @@ def test_a_band_of_light_across_a_page_is_no_digit():
     drawn = pre.transform([np.clip(d + noise[: d.shape[0], : d.shape[1]], 0, 1) for d in ones])
     assert np.isnan(bands).any(axis=1).all(), np.isnan(bands).any(axis=1)
     assert not np.isnan(drawn).any(axis=1).any(), np.isnan(drawn).any(axis=1)
+
+
+def test_digits_under_dense_impulse_noise_are_digits(mnist):
+    # Salt-and-pepper noise on 25-40 % of the pixels (the suite's: 3-25 %): too rough
+    # for the light path, and the full pipeline saw no ink above such noise -- 3 of
+    # these 300 digits were declared blank. Impulses stand out from their 3x3
+    # median at the frame's darkest or lightest level; under that median the digit
+    # is MNIST-like again. Now none is blank, one by one or as an array.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(0)
+    noisy = []
+    for x in mnist[1][0][:300]:
+        amount, u = rng.uniform(0.25, 0.4), rng.random(x.shape)
+        noisy.append(np.where(u < amount / 2, 0, np.where(u < amount, 255, x)).astype(np.uint8))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(noisy[:1])
+    per, batch = pre.transform(noisy), pre.transform(np.stack(noisy))
+    assert np.isnan(per).any(axis=1).sum() == 0
+    np.testing.assert_array_equal(per, batch)
+
+
+def test_a_line_across_the_canvas_is_no_part_of_the_digit(suite, mnist):
+    # A straight line (2-6 px) drawn across a 300 px canvas through the digit, from
+    # side to side at any angle: the crop took it in and the stroke correction
+    # thickened the digit to the line's width. Lines that leave the image through
+    # two sides, straight and thin, with no other ink near their ends, are now
+    # left out of the ink map (but where a stroke crosses them). Output against the
+    # same canvas without the line: correlation >= 0.8 for 39 of these 40 (seeds 1,
+    # 2: 35, 37; 3, 4 and 7 before), none blank.
+    photos, twins = _twins(suite, mnist, suite.L.line_pair, seed=0)
+    blank, alike, corr = _alike(photos, twins)
+    assert blank == 0 and alike >= 35, (blank, corr)
 
 
 def test_a_digit_under_a_band_of_light_reads_as_without_it(suite, mnist):

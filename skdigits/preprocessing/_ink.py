@@ -3,7 +3,8 @@
 * :func:`ink_map` -- background subtracted, polarity found, noise floor
   dropped, printed lines (rules across the sheet, boxes around the digit; see
   :mod:`._rules`) left out, ink rescaled to [0, 1]; read through the paper's
-  grain where strokes stand only just above it (pencil on rough paper);
+  grain where strokes stand only just above it (pencil on rough paper), where
+  soft-edged light and shade is no ink;
 * :func:`digit_ink` -- that, the specks removed (:mod:`._strokes`), and
   :class:`~._strokes.Blank` when no digit is left.
 """
@@ -40,6 +41,12 @@ _SNR = 4
 # noise or a field of dots leaves above that level is under 14 (measured on the
 # robustness suite's non-digits), a pencil digit's about 60 to several hundred.
 _GRAIN = 2.0
+# A stroke read through the grain keeps an edge: smoothed at _GRAIN, its level
+# climbs at least _SOFT_EDGE of the way per pixel across its edges (their upper
+# decile: pencil on the suite's grainy paper 0.16 and more, a digit beside a
+# shadow's soft edge about 0.2); light and shade -- clouds of light, soft spots --
+# climb less (0.06-0.107 on the suite's and other cloudy and spotted pages).
+_SOFT_EDGE = 0.11
 _GRAIN_K = 3
 _GRAIN_LOW = 2
 _EVIDENCE = 40
@@ -131,6 +138,10 @@ class _Uneven(Blank):
     """The ink does not stand far enough above the background's own variation."""
 
 
+class _Soft(Blank):
+    """The ink read through the grain has soft edges: light and shade, no stroke."""
+
+
 def flat_contrast(img, light_background):
     """Contrast of the ink once a smooth lighting (gradient, vignette) is taken out.
 
@@ -209,7 +220,8 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
         raise Blank("it holds no ink, only noise")
     if low_res:
         return _rescaled(r, med, sigma, level, printed)
-    spread = spread_off_ink(r, cand, sigma)
+    # (Printed lines are no paper either: their contrast is no grain.)
+    spread = spread_off_ink(r, cand if printed is None else cand | printed, sigma)
     if level < 6 * spread:
         raise _Uneven("it holds no ink, only noise")
     if grainy and level < _GRAINY * spread:
@@ -217,6 +229,8 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
         # through it where that finds a stroke.
         try:
             return _grained_ink(r, min_contrast, trace)
+        except _Soft:
+            raise  # (the pixels hold the same light and shade)
         except Blank:
             pass
     return _rescaled(r, med, sigma, level, printed)
@@ -275,8 +289,23 @@ def _grained_ink(r, min_contrast, trace=None):
     if printed is not None:
         low &= ~printed
     kept = ndimage.binary_dilation(cand, structure=eight, iterations=int(2 * _GRAIN), mask=low)
+    if _edge_slope(s, kept, med, level) < _SOFT_EDGE:
+        raise _Soft("its ink has soft edges, no stroke's: light and shade on the paper")
     ink = np.clip((s - floor) / (level - _GRAIN_LOW * sigma), 0, 1)
     return np.where(kept, ink, 0).astype(np.float32)
+
+
+def _edge_slope(s, kept, med, level):
+    """Slope (per pixel, as a share of ``level``) of the smoothed image ``s`` on the
+    edges of the ink ``kept`` -- where it lies between 0.3 and 0.7 of the way from
+    the background ``med`` to the ink's ``level``, near the ink --, its upper decile
+    (the strokes' edges may be a minority beside a shadow's)."""
+    gy, gx = np.gradient(s)
+    rel = (s - med) / max(level, 1e-6)
+    edge = (rel > 0.3) & (rel < 0.7) & ndimage.binary_dilation(kept, iterations=3)
+    if not edge.any():
+        return np.inf
+    return float(percentile(np.hypot(gy, gx)[edge], 90)) / max(level, 1e-6)
 
 
 def digit_ink(img, is_ink, settings, invert, trace=None, low_res=False, background=None,

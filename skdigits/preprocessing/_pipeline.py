@@ -46,6 +46,9 @@ _MNIST_BOX = 20 / 28
 # is, with a margin of _REREAD_MARGIN times its size on every side.
 _REREAD = 16
 _REREAD_MARGIN = 1.0
+# Its size is that of its ink above _CORE (a digit read through a grain, smoothed,
+# spreads its faint rim wider).
+_CORE = 0.5
 # Images whose short side is at least _STEPS_MIN pixels are checked for steps
 # in their lighting (a 28x28 frame's strokes are too wide for the check).
 _STEPS_MIN = 48
@@ -111,6 +114,11 @@ def native_grid(image):
     return image[np.ix_(rows.astype(int), cols.astype(int))]
 
 
+def _core_box(piece, y):
+    """Bounding box of the ink of ``piece`` above _CORE (of all of it if none is)."""
+    return _geometry.bbox(piece & (y > _CORE)) or _geometry.bbox(piece)
+
+
 def _reread_small(dec, y, found, settings, trace):
     """The digit's ink map read again, finer, if it is small in a reduced image.
 
@@ -123,7 +131,7 @@ def _reread_small(dec, y, found, settings, trace):
     holds no digit either.
     """
     if found:
-        box = _geometry.bbox(y > 0)
+        box = _core_box(y > 0, y)
     else:
         lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
         if n == 0:
@@ -132,7 +140,7 @@ def _reread_small(dec, y, found, settings, trace):
         heaviest = int(np.argmax(mass))
         if not _strokes.stands_out(mass, heaviest):
             return None  # one speck among many: a field of dots, no digit
-        box = _geometry.bbox(lab == heaviest + 1)
+        box = _core_box(lab == heaviest + 1, y)
     r0, r1, c0, c1 = box
     size = max(r1 - r0, c1 - c0)
     if size >= _REREAD:
@@ -326,7 +334,7 @@ def takes_light_path(dec, settings):
     return light_path_applies(settings) and _output_sized(dec, settings)
 
 
-def preprocess_image(dec, settings, trace=None):
+def preprocess_image(dec, settings, trace=None, declined=False):
     """The whole pipeline for one decoded image -> ``(output_size, output_size)`` float32.
 
     Parameters
@@ -336,6 +344,9 @@ def preprocess_image(dec, settings, trace=None):
     settings : Settings
     trace : list or None
         If a list, ``(step name, image)`` pairs are appended to it.
+    declined : bool
+        The light path's rule was applied to the image already (the batch path's,
+        vectorised) and did not take it: it is not offered to it again.
 
     Raises
     ------
@@ -343,7 +354,7 @@ def preprocess_image(dec, settings, trace=None):
         The image holds no digit.
     """
     _record(trace, "decoded", dec.image)
-    if takes_light_path(dec, settings):
+    if not declined and takes_light_path(dec, settings):
         # An ink map (the alpha of a transparent image) is light on dark.
         invert = False if dec.is_ink else settings.invert
         out, taken = light_path(
@@ -360,5 +371,43 @@ def preprocess_image(dec, settings, trace=None):
         # a textured surface (which the light path does not take either).
         raise Blank("it is a textured surface: faint grains spread over the frame, "
                     "no stroke")
-    y = find_digit(dec, settings, trace)
+    try:
+        y = find_digit(dec, settings, trace)
+    except Blank:
+        out = _through_impulses(dec, settings)
+        if out is None:
+            raise
+        _record(trace, "placed", out)
+        return out
     return normalise_digit(y, settings, trace)
+
+
+# Impulse (salt-and-pepper) noise: at least _IMPULSES of a frame's pixels stand out
+# from their 3x3 neighbourhood's median by more than half the frame's range ...
+_IMPULSES = 0.05
+# ... at the frame's darkest or lightest level (_AT_EXTREMES of them at least):
+# uniform noise stands out as much, at every level.
+_AT_EXTREMES = 0.9
+
+
+def _through_impulses(dec, settings):
+    """A frame of the output size full of impulse noise (see _IMPULSES), read as
+    MNIST-like by the light path once its 3x3 median is taken; else None.
+
+    So dense that it passes for no ink but noise, the noise leaves the digit's
+    strokes under its median, where the light path finds them as it finds any
+    digit of MNIST's size.
+    """
+    if not takes_light_path(dec, settings) or dec.is_ink:
+        return None
+    img = dec.image
+    med = ndimage.median_filter(img, size=3, mode="nearest")
+    lo, hi = float(img.min()), float(img.max())
+    odd = np.abs(img - med) > 0.5 * (hi - lo)
+    if hi <= lo or np.mean(odd) < _IMPULSES:
+        return None
+    if np.mean((img[odd] == lo) | (img[odd] == hi)) < _AT_EXTREMES:
+        return None  # (noise of every level: no impulses)
+    out, taken = light_path(med[None].astype(np.float32), settings.invert, settings.center,
+                            settings.min_contrast, settings.digit_box)
+    return out[0] if taken[0] else None

@@ -1,13 +1,16 @@
-"""Printed lines: rules across a whole image (notebook rules, a margin, a grid) and
-boxes around the digit (the fields of a form).
+"""Printed lines: rules across a whole image (notebook rules, a margin, a grid),
+straight lines across it at any angle, and boxes around the digit (the fields of a
+form).
 
 Paper ruled for writing carries thin straight lines from one edge of the sheet
 to the other. In the ink map they are ink like the digit's, and the crop would
 take them in and shrink the digit, or keep the digit's box as wide as the sheet.
 No stroke of a digit runs from edge to edge as a thin line with nothing on
 either side of it, so :func:`ruled_lines` finds such lines for the ink map to
-leave out (:func:`printed_lines`, both kinds) -- except where a stroke crosses
-them (ink just above or below the line), which stays the digit's. A box printed
+leave out (:func:`printed_lines`, all kinds) -- except where a stroke crosses
+them (ink just above or below the line), which stays the digit's; a line drawn
+across the page at any angle, from side to side and past the digit's ends, is
+no stroke either (:func:`straight_lines`). A box printed
 around the digit (or a row of boxes) is thin straight lines only, along its four
 sides, with a hole far wider than its lines: no digit is that
 (:func:`printed_boxes`).
@@ -55,6 +58,9 @@ def printed_lines(cand, loose):
     ruled = ruled_lines(loose if printed is None else loose & ~printed)
     if ruled is not None:
         printed = ruled if printed is None else printed | ruled
+    crossing = straight_lines(loose if printed is None else loose & ~printed)
+    if crossing is not None:
+        printed = crossing if printed is None else printed | crossing
     return printed
 
 
@@ -119,6 +125,130 @@ def _rules(ink):
             ok = inside[start:stop] & sheared[start:stop] & ~(above | below)[None, :]
             found[r[ok], np.broadcast_to(cols, r.shape)[ok]] = True
     return found if found.any() else None
+
+
+# Straight lines across the image at any angle (a line drawn or printed over the
+# page, a fold): they leave the image through two of its sides, each as a short
+# run of ink there (crossing the side at _ACROSS degrees or more: at most _ENDS
+# runs of at most _THIN / sin(_ACROSS) px on that side), at least _SPAN of the
+# short side apart, and ink covers _COVER of the straight path between them
+# (within a pixel).
+_ACROSS = 20
+_ENDS = 3
+_SPAN = 0.5
+# The digit's ink is what a line leaves: at least _LEFT of the ink (a 1 filling its
+# frame is a line from edge to edge, and the only ink).
+_LEFT = 0.2
+# A line crosses the digit and runs on past it to the image's sides: no other ink
+# lies within _END of the short side of either of its ends (a digit filling its
+# frame reaches the sides with its strokes, the others beside them).
+_END = 0.1
+_BAND_COVER = 0.75
+
+
+def straight_lines(ink):
+    """Mask of the thin straight lines crossing the boolean ink mask ``ink`` from one
+    side to another at any angle, or None.
+
+    Like :func:`ruled_lines`, at any angle: the ends where the ink leaves the image
+    (see _ACROSS) joined by a straight path of ink, whose band is at most ``_THIN``
+    px thick, the ink beside it covering less than ``_CLEAR`` of its length; where
+    a stroke crosses the line (ink just beside the band) the ink stays the
+    digit's. None when less than ``_LEFT`` of the ink would be left.
+    """
+    h, w = ink.shape
+    if min(h, w) < _MIN_SIDE:
+        return None
+    ends = _line_ends(ink)
+    if len(ends) < 2:
+        return None
+    near = ndimage.binary_dilation(ink, np.ones((3, 3), dtype=bool))
+    yy = xx = None
+    found = np.zeros_like(ink)
+    for i, (side, p) in enumerate(ends):
+        for other, q in ends[i + 1:]:
+            length = math.hypot(q[0] - p[0], q[1] - p[1])
+            if side == other or length < _SPAN * min(h, w):
+                continue
+            steps = np.linspace(0, 1, int(length) + 1)
+            path = np.rint(np.asarray(p)[:, None] + (np.asarray(q) - np.asarray(p))[:, None]
+                           * steps).astype(int)
+            if near[path[0], path[1]].mean() < _COVER:
+                continue
+            if yy is None:
+                yy, xx = np.nonzero(ink)
+            line = _line_band(ink, yy, xx, p, q, length)
+            if line.any() and _clear_ends(ink & ~line, (p, q), _END * min(h, w)):
+                found |= line
+    if not found.any() or (ink & ~found).sum() < _LEFT * ink.sum():
+        return None
+    return found
+
+
+def _clear_ends(rest, ends, radius):
+    """Whether no ink of ``rest`` lies within ``radius`` px (a square) of either end."""
+    h, w = rest.shape
+    r = int(math.ceil(radius))
+    for y, x in ends:
+        y, x = int(round(y)), int(round(x))
+        if rest[max(0, y - r) : y + r + 1, max(0, x - r) : x + r + 1].any():
+            return False
+    return True
+
+
+def _line_ends(ink):
+    """``(side, (y, x))`` of each place where the ink leaves the image as a line
+    would (see _ACROSS): the middle of a short run of ink on a side."""
+    h, w = ink.shape
+    longest = _THIN / math.sin(math.radians(_ACROSS))
+    ends = []
+    for k, (side, at) in enumerate(((ink[0], lambda c: (0, c)), (ink[-1], lambda c: (h - 1, c)),
+                                    (ink[:, 0], lambda r: (r, 0)),
+                                    (ink[:, -1], lambda r: (r, w - 1)))):
+        runs = list(_runs(side))
+        if 0 < len(runs) <= _ENDS and max(b - a for a, b in runs) <= longest:
+            ends += [(k, at((a + b - 1) / 2)) for a, b in runs]
+    return ends
+
+
+def _line_band(ink, yy, xx, p, q, length):
+    """The pixels of the line from ``p`` to ``q`` among the ink's (``yy``, ``xx``), as
+    a mask: its band if it is thin, but where a stroke crosses it (see
+    :func:`straight_lines`); all False if it is no thin line."""
+    dy, dx = (q[0] - p[0]) / length, (q[1] - p[1]) / length
+    # Signed distance across the line, and position along it.
+    r = (yy - p[0]) * dx - (xx - p[1]) * dy
+    along = np.rint((yy - p[0]) * dy + (xx - p[1]) * dx).astype(np.int64)
+    offsets = np.rint(r).astype(np.int64)
+    close = np.abs(offsets) <= _THIN + 2
+    # Share of the line's length that each offset across it covers: the band is
+    # the offsets covering _BAND_COVER of it (a digit beside the line covers less).
+    cover = np.zeros(2 * (_THIN + 2) + 1)
+    for o in range(-_THIN - 2, _THIN + 3):
+        sel = close & (offsets == o)
+        cover[o + _THIN + 2] = np.unique(along[sel]).size / max(length, 1.0)
+    covered = cover >= _BAND_COVER
+    mid = _THIN + 2
+    if not covered[mid - 1 : mid + 2].any():
+        return np.zeros_like(ink)
+    start = stop = mid if covered[mid] else (mid - 1 if covered[mid - 1] else mid + 1)
+    while start > 0 and covered[start - 1]:
+        start -= 1
+    while stop < len(covered) - 1 and covered[stop + 1]:
+        stop += 1
+    if stop - start + 1 > _THIN or start < 2 or stop > len(covered) - 3:
+        return np.zeros_like(ink)
+    if max(cover[start - 1], cover[stop + 1]) >= _CLEAR:
+        return np.zeros_like(ink)
+    # The band and its rim (a pixel each side: anti-aliasing); ink a pixel beyond
+    # the rim is a stroke crossing the line.
+    lo, hi = start - mid - 1, stop - mid + 1
+    on = (offsets >= lo) & (offsets <= hi)
+    beside = (offsets == lo - 1) | (offsets == hi + 1)
+    crossed = np.isin(along[on], along[beside])
+    found = np.zeros_like(ink)
+    found[yy[on][~crossed], xx[on][~crossed]] = True
+    return found
 
 
 def _runs(mask):

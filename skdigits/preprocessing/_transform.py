@@ -11,7 +11,6 @@ naming it, or a frame of NaN.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 
 import numpy as np
@@ -40,10 +39,11 @@ def _in_parallel(func, n_jobs, *sequences):
     return np.concatenate(_parallel.in_shares(func, *sequences, n_jobs=n_jobs))
 
 
-def _one(dec, settings, on_blank, index, item):
-    """The pipeline on one decoded image; ``on_blank`` decides what "blank" gives."""
+def _one(dec, settings, on_blank, index, item, declined=False):
+    """The pipeline on one decoded image; ``on_blank`` decides what "blank" gives
+    (``declined``: see :func:`~._pipeline.preprocess_image`)."""
     try:
-        return preprocess_image(dec, settings)
+        return preprocess_image(dec, settings, declined=declined)
     except Blank as exc:
         if on_blank == "nan":
             return np.full((settings.output_size,) * 2, np.nan, dtype=np.float32)
@@ -73,13 +73,12 @@ def _arrays(gray, alpha, index, start=0, *, settings, on_blank):
     """
     n, h, w = gray.shape
     s = settings.output_size
-    if alpha is None:
-        settings = replace(settings, light_path=False)
     out = np.empty((n, s, s), dtype=np.float32)
     for i in range(n):
         image, is_ink = _pixels.resolve_alpha(gray[i], None if alpha is None else alpha[i])
         dec = _decoding.decoded_array(image, is_ink, WORK_SIZE, (h, w))
-        out[i] = _one(dec, settings, on_blank, int(index[i]), _images.BATCH_ITEM)
+        out[i] = _one(dec, settings, on_blank, int(index[i]), _images.BATCH_ITEM,
+                      declined=alpha is None)
     return out
 
 
