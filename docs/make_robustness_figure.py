@@ -47,12 +47,14 @@ ROWS = ["clean", "impulse_noise", "glass_blur", "stripes", "side_bands", "line_z
         "edges",
         "dark_on_light_lighting", "transparent_canvas", "canvas_thin_pen", "photo_lighting",
         "ruled_paper", "notebook_photo", "form_box", "shadow_photo", "sticky_note",
-        "pencil_grain", "glare_photo", "spots_photo", "bands_photo", "scan_margins", "tiny_2400",
+        "pencil_grain", "glare_photo", "spots_photo", "bands_photo", "scan_margins", "line_canvas",
+        "squared_paper", "tiny_2400",
         "lowres_8",
         "lowres_blocky_64",
         "sklearn_digits",
         "paper_lighting", "paper_jpeg", "scattered_dots", "dark_noise_28", "notebook_empty",
-        "form_empty", "shadow_empty", "pencil_empty", "spots_empty", "bands_empty", "scan_empty"]
+        "form_empty", "shadow_empty", "pencil_empty", "spots_empty", "bands_empty", "scan_empty",
+        "squared_empty", "paper_clouds"]
 SAMPLES = 3
 DPI = 80
 
