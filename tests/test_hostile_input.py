@@ -484,3 +484,13 @@ def test_named_pipe_does_not_hang(pipe, tmp_path):
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     with watchdog(3), pytest.raises(ValueError, match=re.escape(str(fifo))):
         pipe[0].transform([str(fifo)])
+
+
+def test_an_array_in_minus_one_to_one_is_refused_with_the_mapping_to_use():
+    # USPS keeps its 16x16 digits in [-1, 1]: no guess at the scale, a message that
+    # says how to map it (and how to map 0..255 floats).
+    from skdigits import DigitImagePreprocessor
+
+    usps = np.linspace(-1, 1, 256, dtype=np.float32).reshape(16, 16)
+    with pytest.raises(ValueError, match=r"input 0 .*\[-1, 1\].*\(x \+ 1\) / 2"):
+        DigitImagePreprocessor().fit([usps]).transform([usps])

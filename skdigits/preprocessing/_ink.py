@@ -17,7 +17,7 @@ from scipy import ndimage
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._noise import (
-    background_class, clipped_noise, pixel_noise, spread_off_ink,
+    background_class, clipped_noise, pixel_noise, spread_off_ink, without_periodic,
 )
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank, remove_specks
@@ -222,6 +222,13 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
         return _rescaled(r, med, sigma, level, printed)
     # (Printed lines are no paper either: their contrast is no grain.)
     spread = spread_off_ink(r, cand if printed is None else cand | printed, sigma)
+    if grainy and level < _GRAINY * spread:
+        # A printed grid reduced to a periodic texture (squared paper): read
+        # without it.
+        smooth = without_periodic(r)
+        if smooth is not None:
+            _record(trace, "without its periodic texture", smooth)
+            return _scaled_ink(smooth, clipped, min_contrast, low_res, False, trace)
     if level < 6 * spread:
         raise _Uneven("it holds no ink, only noise")
     if grainy and level < _GRAINY * spread:

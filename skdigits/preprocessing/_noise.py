@@ -5,7 +5,8 @@
 * :func:`pixel_noise` -- pixel-to-pixel noise (smooth variation is none);
 * :func:`clipped_noise` -- noise clipped at the background's level (a dark sensor
   frame), which both other measures understate;
-* :func:`spread_off_ink` -- the background's spread away from the candidate ink.
+* :func:`spread_off_ink` -- the background's spread away from the candidate ink;
+* :func:`without_periodic` -- an image without a printed grid's periodic texture.
 """
 
 from __future__ import annotations
@@ -100,3 +101,39 @@ def spread_off_ink(r, cand, sigma):
         return sigma
     v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
     return min(sigma, 1.4826 * float(median(np.abs(v - median(v)))))
+
+
+# A printed grid (squared paper) reduced for the analysis is a periodic texture:
+# its energy lies in the harmonics of its spacing, on the spectrum's axes (a sheet
+# roughly level; within a bin of them), each _PEAK times the median of its
+# neighbours along the axis (a straight edge -- a shadow's, a note's -- spreads its
+# energy smoothly along a line instead), beyond the lowest _LOW_FREQ frequencies
+# (lighting, the digit's own shape), and together at least _PERIODIC of the
+# energy there. A digit's strokes, paper grain and noise spread theirs.
+_PEAK = 8.0
+_LOW_FREQ = 3
+_PERIODIC = 0.3
+_ALONG = 9
+
+
+def without_periodic(r):
+    """``r`` without its printed grid's periodic texture (the peaks of its spectrum
+    set to their surround), or None if it has none (see _PERIODIC)."""
+    h, w = r.shape
+    f = np.fft.rfft2(r - r.mean())
+    power = np.abs(f) ** 2
+    fy = np.minimum(np.arange(h), h - np.arange(h))[:, None]
+    fx = np.arange(f.shape[1])[None, :]
+    high = (fy > _LOW_FREQ) | (fx > _LOW_FREQ)
+    # Neighbours along each axis: rows near fy = 0 along fx, columns near fx = 0
+    # along fy.
+    along_x = ndimage.median_filter(power, size=(1, _ALONG), mode="nearest")
+    along_y = ndimage.median_filter(power, size=(_ALONG, 1), mode="wrap")
+    peaks = high & (((fy <= 1) & (power > _PEAK * np.maximum(along_x, 1e-12)))
+                    | ((fx <= 1) & (power > _PEAK * np.maximum(along_y, 1e-12))))
+    total = float(power[high].sum())
+    if total <= 0 or float(power[peaks].sum()) < _PERIODIC * total:
+        return None
+    surround = np.where(fy <= 1, along_x, along_y)
+    f[peaks] *= np.sqrt(surround[peaks] / np.maximum(power[peaks], 1e-12))
+    return (np.fft.irfft2(f, s=r.shape) + r.mean()).astype(np.float32)
