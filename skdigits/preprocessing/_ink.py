@@ -222,7 +222,8 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
         return _rescaled(r, med, sigma, level, printed)
     # (Printed lines are no paper either: their contrast is no grain.)
     spread = spread_off_ink(r, cand if printed is None else cand | printed, sigma)
-    if grainy and level < _GRAINY * spread:
+    grainy = grainy and level < _GRAINY * spread  # (the paper looks grainy)
+    if grainy:
         # A printed grid reduced to a periodic texture (squared paper): read
         # without it.
         smooth = without_periodic(r)
@@ -231,7 +232,7 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
             return _scaled_ink(smooth, clipped, min_contrast, low_res, False, trace)
     if level < 6 * spread:
         raise _Uneven("it holds no ink, only noise")
-    if grainy and level < _GRAINY * spread:
+    if grainy:
         # Ink just clear of a grainy paper breaks up with the grain: read
         # through it where that finds a stroke.
         try:

@@ -356,14 +356,10 @@ def preprocess_image(dec, settings, trace=None, declined=False):
     _record(trace, "decoded", dec.image)
     if not declined and takes_light_path(dec, settings):
         # An ink map (the alpha of a transparent image) is light on dark.
-        invert = False if dec.is_ink else settings.invert
-        out, taken = light_path(
-            dec.image[None].copy(), invert, settings.center, settings.min_contrast,
-            settings.digit_box,
-        )
-        if taken[0]:
-            _record(trace, "placed", out[0])
-            return out[0]
+        out = _on_light_path(dec.image, False if dec.is_ink else settings.invert, settings)
+        if out is not None:
+            _record(trace, "placed", out)
+            return out
     if (_output_sized(dec, settings) and not dec.is_ink
             and textured_frame(dec.image, settings.invert, settings.digit_box)):
         # A frame of the output size holds its digit in the digit box at its
@@ -404,10 +400,16 @@ def _through_impulses(dec, settings):
     med = ndimage.median_filter(img, size=3, mode="nearest")
     lo, hi = float(img.min()), float(img.max())
     odd = np.abs(img - med) > 0.5 * (hi - lo)
-    if hi <= lo or np.mean(odd) < _IMPULSES:
-        return None
+    if np.mean(odd) < _IMPULSES:
+        return None  # (a flat frame has none)
     if np.mean((img[odd] == lo) | (img[odd] == hi)) < _AT_EXTREMES:
         return None  # (noise of every level: no impulses)
-    out, taken = light_path(med[None].astype(np.float32), settings.invert, settings.center,
+    return _on_light_path(med, settings.invert, settings)
+
+
+def _on_light_path(frame, invert, settings):
+    """``frame`` (of the output size) normalised by the light path, or None if its
+    rule does not take it."""
+    out, taken = light_path(frame[None].astype(np.float32), invert, settings.center,
                             settings.min_contrast, settings.digit_box)
     return out[0] if taken[0] else None

@@ -187,7 +187,6 @@ def straight_lines(ink):
 
 def _clear_ends(rest, ends, radius):
     """Whether no ink of ``rest`` lies within ``radius`` px (a square) of either end."""
-    h, w = rest.shape
     r = int(math.ceil(radius))
     for y, x in ends:
         y, x = int(round(y)), int(round(x))
