@@ -228,6 +228,15 @@ _LIT_PAGE = 0.3
 _AT_EDGE = 0.5
 
 
+# Light and shade: the ink's typical edge climbs less than _SOFT_TYPICAL of its
+# level per pixel (see _marks.edge_steps; a lamp's glare read as light ink around
+# a dark digit: 0.07-0.1; the suite's digits on photos and canvases 0.11 and
+# more). The digit is then looked for the other way; if none is there, the ink
+# stays: a small scan enlarged 8 times climbs as slowly (scikit-learn's digits
+# at 64 px), and so do soft spots of light, which the step cannot tell from it.
+_SOFT_TYPICAL = 0.1
+
+
 def _lit_bands(image, y):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
     :func:`_past_lighting`)."""
@@ -243,23 +252,31 @@ def _past_lighting(image, y, settings, trace, flip):
     stain. Light ink in straight bands across a lit page from edge to edge
     (:func:`._marks.is_band`) is a reflection: a light stroke filling its frame
     is drawn on a dark ground, and a dark one may be a 1 cropped to its box.
+    Ink whose edges climb slowly (:func:`._marks.edge_steps`) may be light and
+    shade -- a lamp's glare read as light ink around a dark digit --: the digit
+    read the other way replaces it, if there is one.
     ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
     small digit's surround): no band then, and no other way.
     """
-    bands = False
+    bands = soft = False
     if _marks.is_blob(y):
         reason = "its ink is a round blob, no stroke: a spot of light or shade"
     elif image is not None and _lit_bands(image, y):
         reason = "its ink is bands of light across a lit page, no stroke: a reflection"
         bands = True
     else:
-        return y
+        if _marks.edge_steps(y)[0] >= _SOFT_TYPICAL:
+            return y
+        reason = "its ink climbs slowly across its edges, as light and shade does: no stroke"
+        soft = True
     # (A lamp's spot or a reflection read as light ink: the strokes may be the
     # other way.)
     other = _other_way(image, y, settings, trace) if flip and image is not None else None
     if other is not None and bands and _marks.edge_share(other) >= _AT_EDGE:
         other = None
     if other is None:
+        if soft:
+            return y  # (a digit blurred as much, as an enlarged small scan is)
         raise Blank(reason)
     return other
 
