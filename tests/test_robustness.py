@@ -461,24 +461,22 @@ def test_a_digit_under_a_lamps_glare_reads_as_without_it(suite, mnist):
     assert blank == 0 and alike >= 32, (blank, corr)
 
 
-def test_light_and_shade_climbs_slowly_across_its_edges():
+def test_light_and_shade_climbs_slowly_across_its_edges(mnist):
     # A soft spot of light (a lamp's glare; a Gaussian of 10-30 px at the working
     # size) climbs 0.02-0.07 of its level per pixel across its edges; a digit's
     # strokes, enlarged from MNIST's 28 px up to 110 px, a tenth or more.
-    from skdigits.preprocessing._marks import edge_steps
+    from skdigits.preprocessing._marks import edge_step
     from skdigits.preprocessing._pipeline import _SOFT_TYPICAL
 
     yy, xx = np.mgrid[0:128, 0:128].astype(np.float32)
     for sigma in (10, 16, 30):
         spot = np.exp(-((yy - 64) ** 2 + (xx - 50) ** 2) / (2 * sigma**2))
-        assert edge_steps(spot)[0] < _SOFT_TYPICAL, sigma
-    from skdigits import load_mnist
-
-    digits = load_mnist(download_if_missing=False)[1][0][:20].astype(np.float32) / 255
+        assert edge_step(spot) < _SOFT_TYPICAL, sigma
+    digits = mnist[1][0][:20].astype(np.float32) / 255
     for x in digits:
         for side in (28, 60, 110):
             big = ndimage.zoom(x, side / 28, order=1)
-            assert edge_steps(np.clip(big, 0, 1))[0] >= _SOFT_TYPICAL, side
+            assert edge_step(np.clip(big, 0, 1)) >= _SOFT_TYPICAL, side
 
 
 def test_a_glare_read_as_light_ink_gives_way_to_the_dark_digit(suite):

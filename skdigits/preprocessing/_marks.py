@@ -10,7 +10,7 @@ digit's strokes. These tests tell such ink apart by its shape:
   blob: a spot of light or shade, a stain;
 * :func:`is_band` -- straight bands crossing the image from edge to edge: a
   reflection, stripes of light;
-* :func:`edge_steps` -- how steeply the ink climbs across its edges: light and
+* :func:`edge_step` -- how steeply the ink climbs across its edges: light and
   shade climbs slowly, a pen's stroke at once;
 * :func:`margins`, :func:`is_margin` -- strips along the image's edges: a
   scanner's dark margins beyond the sheet.
@@ -263,12 +263,6 @@ def _crosses(y, lab, boxes, i):
     return along.min() <= low + thickness and along.max() >= high - thickness
 
 
-# A margin along the image's edges (a scanner's dark edge beyond the sheet, a
-# table's strip): a component lying within _MARGIN of the image's size from the
-# sides it runs along, over at least _MARGIN_SPAN of each of their lengths, its
-# inner edge straight (away from the corners, nowhere deeper than a straight line
-# by more than _MARGIN_EVEN times its median depth, or a pixel: a digit joined to
-# it is deeper there).
 # An edge of the ink: its pixels between _EDGE_LOW and _EDGE_HIGH of the ink's
 # full level (1); its step: half the range of the ink map over a pixel's 3x3
 # neighbourhood (a pixel's climb, also across a 1-px line).
@@ -276,24 +270,30 @@ _EDGE_LOW, _EDGE_HIGH = 0.3, 0.7
 _MIN_EDGE = 5
 
 
-def edge_steps(y):
-    """``(typical, steepest)``: the median and upper decile of the ink's climb per
-    pixel across its edges (see _EDGE_LOW), as a share of its full level.
+def edge_step(y):
+    """The ink's typical climb per pixel across its edges (see _EDGE_LOW; their
+    median), as a share of its full level.
 
     A stroke's edge climbs in a pixel or two (the suite's digits on photos and
     canvases: a median of 0.11 or more); light and shade -- a lamp's glare, a
     soft spot -- over many (a median of 0.06-0.10), and so does a small scan
-    enlarged many times. ``(inf, inf)`` if the ink has (nearly) no edge pixels:
-    binary ink.
+    enlarged many times. ``inf`` if the ink has (nearly) no edge pixels: binary
+    ink.
     """
     y = y.astype(np.float32, copy=False)
     edge = (y > _EDGE_LOW) & (y < _EDGE_HIGH)
     if np.count_nonzero(edge) < _MIN_EDGE:
-        return np.inf, np.inf
+        return np.inf
     step = (ndimage.maximum_filter(y, 3) - ndimage.minimum_filter(y, 3))[edge] / 2
-    return float(np.median(step)), float(np.percentile(step, 90))
+    return float(np.median(step))
 
 
+# A margin along the image's edges (a scanner's dark edge beyond the sheet, a
+# table's strip): a component lying within _MARGIN of the image's size from the
+# sides it runs along, over at least _MARGIN_SPAN of each of their lengths, its
+# inner edge straight (away from the corners, nowhere deeper than a straight line
+# by more than _MARGIN_EVEN times its median depth, or a pixel: a digit joined to
+# it is deeper there).
 _MARGIN = 0.2
 _MARGIN_SPAN = 0.95
 _MARGIN_EVEN = 0.25

@@ -229,7 +229,7 @@ _AT_EDGE = 0.5
 
 
 # Light and shade: the ink's typical edge climbs less than _SOFT_TYPICAL of its
-# level per pixel (see _marks.edge_steps; a lamp's glare read as light ink around
+# level per pixel (see _marks.edge_step; a lamp's glare read as light ink around
 # a dark digit: 0.07-0.1; the suite's digits on photos and canvases 0.11 and
 # more). The digit is then looked for the other way; if none is there, the ink
 # stays: a small scan enlarged 8 times climbs as slowly (scikit-learn's digits
@@ -252,7 +252,7 @@ def _past_lighting(image, y, settings, trace, flip):
     stain. Light ink in straight bands across a lit page from edge to edge
     (:func:`._marks.is_band`) is a reflection: a light stroke filling its frame
     is drawn on a dark ground, and a dark one may be a 1 cropped to its box.
-    Ink whose edges climb slowly (:func:`._marks.edge_steps`) may be light and
+    Ink whose edges climb slowly (:func:`._marks.edge_step`) may be light and
     shade -- a lamp's glare read as light ink around a dark digit --: the digit
     read the other way replaces it, if there is one.
     ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
@@ -265,10 +265,9 @@ def _past_lighting(image, y, settings, trace, flip):
         reason = "its ink is bands of light across a lit page, no stroke: a reflection"
         bands = True
     else:
-        if _marks.edge_steps(y)[0] >= _SOFT_TYPICAL:
+        if _marks.edge_step(y) >= _SOFT_TYPICAL:
             return y
-        reason = "its ink climbs slowly across its edges, as light and shade does: no stroke"
-        soft = True
+        soft = True  # (never blank by this alone: see _SOFT_TYPICAL)
     # (A lamp's spot or a reflection read as light ink: the strokes may be the
     # other way.)
     other = _other_way(image, y, settings, trace) if flip and image is not None else None
