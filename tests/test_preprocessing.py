@@ -1236,3 +1236,62 @@ def test_a_bold_line_across_a_digit_moves_it_by_a_pixel_at_most(mnist_test):
     # And most stay exactly where they are: the line moves their centre of mass
     # by less than 0.8 px (165 of 180; 149 when any offset of half a pixel moved them).
     assert np.mean(kept) >= 0.9, np.mean(kept)
+
+
+def test_light_bars_along_the_top_and_bottom_edges_do_not_invert_the_digit(mnist_test):
+    """Bars along two opposite edges make the border's level theirs: the frame's
+    own majority, and the strokes' thinness, tell the background (dark) from them."""
+    X = mnist_test[0][:100].astype(np.float32) / 255
+    barred = X.copy()
+    barred[:, 0, :] = np.maximum(barred[:, 0, :], 0.6)
+    barred[:, -1, :] = np.maximum(barred[:, -1, :], 0.6)
+    for out in (transform(list(barred)), transform(barred)):
+        assert min(corr(o[4:24, 4:24], x[4:24, 4:24]) for o, x in zip(out, X)) > 0.9
+
+
+def _ruled_page(rng):
+    """A page with printed rules only: every 15-40 px, 1-2 px, gray 0.4-0.75."""
+    h = int(rng.integers(300, 700))
+    page = np.full((h, int(h * rng.uniform(0.7, 1))), rng.uniform(0.9, 1.0))
+    step, thick = int(rng.integers(15, 40)), int(rng.integers(1, 3))
+    for r in range(int(rng.integers(0, step)), h, step):
+        page[r : r + thick] = rng.uniform(0.4, 0.75)
+    return np.clip(page + rng.normal(0, 0.01, page.shape), 0, 1)
+
+
+def test_a_page_of_printed_rules_is_blank():
+    # Read again finer around a remnant of a rule, the part holds one rule from
+    # side to side: no digit.
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        with pytest.raises(ValueError, match="blank"):
+            transform([_ruled_page(rng)])
+
+
+def test_a_few_isolated_dots_are_no_digit():
+    """Five anti-aliased dots on a 28x28 frame (no piece of ink 4 px long: no stroke),
+    and 3-5 round dots far apart on a 400 px canvas (read finer, a dot stays a dot)."""
+    rng = np.random.default_rng(1)
+    yy, xx = np.mgrid[0:400, 0:400]
+    for _ in range(10):
+        small = np.zeros((28, 28), np.float32)
+        spots = []
+        while len(spots) < 5:
+            p = rng.integers(2, 25, 2)
+            if all(np.abs(p - q).max() >= 5 for q in spots):
+                spots.append(p)
+        for r, c in spots:
+            small[r - 1 : r + 3, c - 1 : c + 3] = 0.3
+            small[r : r + 2, c : c + 2] = 1
+        canvas = np.ones((400, 400), np.float32)
+        spots = []
+        while len(spots) < int(rng.integers(3, 6)):
+            p = rng.uniform(10, 390, 2)
+            if all(np.hypot(*(p - q)) >= 60 for q in spots):
+                spots.append(p)
+        radius = rng.uniform(2, 4)
+        for py, px in spots:
+            canvas[np.hypot(yy - py, xx - px) <= radius] = 0
+        for image in (small, canvas):
+            with pytest.raises(ValueError, match="blank"):
+                transform([image])

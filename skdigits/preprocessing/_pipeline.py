@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import (
-    _geometry, _ink, _lighting, _marks, _stroke_scale, _strokes,
+    _geometry, _ink, _lighting, _marks, _rules, _stroke_scale, _strokes,
 )
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._ink import _record
@@ -46,6 +46,10 @@ _MNIST_BOX = 20 / 28
 # is, with a margin of _REREAD_MARGIN times its size on every side.
 _REREAD = 16
 _REREAD_MARGIN = 1.0
+# Read again, a digit spans at least _LEGIBLE pixels (its ink above _CORE): less is
+# a dot, however finely read (the suite's smallest digits span 24 px on their
+# canvas; MNIST's are 20).
+_LEGIBLE = 8
 # Its size is that of its ink above _CORE (a digit read through a grain, smoothed,
 # spreads its faint rim wider).
 _CORE = 0.5
@@ -119,6 +123,13 @@ def _core_box(piece, y):
     return _geometry.bbox(piece & (y > _CORE)) or _geometry.bbox(piece)
 
 
+def _legible(y):
+    """Whether the ink map ``y``, read at the finest resolution there is, holds ink
+    of a legible digit's size (see _LEGIBLE)."""
+    box = _core_box(y > 0, y)
+    return box is not None and max(box[1] - box[0], box[3] - box[2]) >= _LEGIBLE
+
+
 def _reread_small(dec, y, found, settings, trace):
     """The digit's ink map read again, finer, if it is small in a reduced image.
 
@@ -156,9 +167,19 @@ def _reread_small(dec, y, found, settings, trace):
         return None  # (no finer there, or its alpha reads otherwise)
     _record(trace, "read again, finer", part.image)
     try:
-        return _ink.digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
+        again = _ink.digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
     except Blank:
         return None
+    if not _legible(again):
+        return None  # (read finer, a dot stays a dot)
+    # The part reaches a digit's size beyond the candidate on every side: a digit
+    # fills none of it. In a part too small for printed rules to have been looked
+    # for (see _rules._MIN_SIDE), they are looked for now: if nothing legible is
+    # left without them, the ink was a ruled page's rules. What was read stands.
+    rules = _rules.ruled_lines(again > 0, small=True)
+    if rules is not None and not _legible(np.where(rules, 0, again)):
+        return None
+    return again
 
 
 def find_digit(dec, settings, trace=None):

@@ -64,10 +64,12 @@ def printed_lines(cand, loose):
     return printed
 
 
-def ruled_lines(ink):
+def ruled_lines(ink, small=False):
     """Mask of the pixels of thin lines ruled from edge to edge in the boolean ink
-    mask ``ink`` (2-D), or None if it has none."""
-    if min(ink.shape) < _MIN_SIDE:
+    mask ``ink`` (2-D), or None if it has none. ``small``: look for them in an
+    image of any size, also one smaller than _MIN_SIDE (where a digit could fill
+    its frame: the caller knows that it does not)."""
+    if min(ink.shape) < _MIN_SIDE and not small:
         return None
     found = None
     for axis in (0, 1):
