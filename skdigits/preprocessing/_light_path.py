@@ -24,8 +24,7 @@ from scipy import ndimage
 from skdigits.preprocessing._clutter import STAY, digit_fits, digit_shift, size_range
 from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
-from skdigits.preprocessing._stats import median
-from skdigits.preprocessing._strokes import thin_side
+from skdigits.preprocessing._levels import count, levels
 
 # Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
 # split a digit's solid ink, so that it spans less than a digit. Such a frame is
@@ -57,9 +56,6 @@ _MIN_STROKE = 4
 # such as bars at the sides adds ink but few sides; above 0.005, impulse noise
 # on a digit would count as hard-edged.)
 _MIN_RIM = 0.005
-# A frame's clear majority: more than _CLEAR_MAJORITY beyond half of its pixels
-# on one side of the middle level (see _polarity).
-_CLEAR_MAJORITY = 0.15
 # Contrast that no lighting of empty paper gives (a gradient spans 0.1-0.4 of the
 # range): such ink needs no check that it survives a flattened lighting.
 _SURE_CONTRAST = 0.6
@@ -104,69 +100,6 @@ _EIGHT = np.ones((3, 3), dtype=bool)
 _BLUR_LEVEL = 0.25
 
 
-def _count(mask):
-    """Number of True values of each image of an (n, h, w) boolean array."""
-    # Summing the bytes is 2-4 times faster than np.count_nonzero(axis=1); in
-    # 16 bits while no image can hold more True values than that.
-    flat = mask.reshape(len(mask), -1).view(np.uint8)
-    if flat.shape[1] < 2**16:
-        return flat.sum(axis=1, dtype=np.uint16).astype(np.int64)
-    return flat.sum(axis=1, dtype=np.int64)
-
-
-def _border(x):
-    """The border pixels of each (n, s, s) image: top, bottom, left and right sides."""
-    return np.concatenate([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
-
-
-def _polarity(x, border, invert, lo, hi):
-    """``(light, bg)``: whether each image's background is the light one, and its level
-    (``lo``, ``hi``: each image's darkest and lightest pixel)."""
-    n, s, _ = x.shape
-    bg = median(border, axis=-1)
-    if invert != "auto":
-        return np.full(n, bool(invert)), bg
-    # A frame or bars along the edges (a picture's frame, stripes along the top
-    # and bottom) make the border's level theirs, not the background's. Where the
-    # border and the frame as a whole disagree on which level is the majority,
-    # the strokes' thinness decides (the ground around them is broad), else the
-    # frame's majority if it is a clear one.
-    # (The frame's majority counted on every other row and column: 4 times faster.)
-    mid = (lo + hi) / 2
-    coarse = x[:, ::2, ::2]
-    light_frame = _count(coarse > mid[:, None, None]) / coarse[0].size
-    light_border = _count((border > mid[:, None])[:, None, :]) / border.shape[1]
-    frame = x.reshape(n, s * s)
-    for i in np.flatnonzero((light_border > 0.5) != (light_frame > 0.5)):
-        ink_light = thin_side(x[i] > mid[i])
-        if ink_light is None and abs(light_frame[i] - 0.5) > _CLEAR_MAJORITY:
-            ink_light = light_frame[i] < 0.5
-        if ink_light is not None and (bg[i] > mid[i]) == ink_light:
-            # The background's level: the median of the side that is not ink.
-            ground = frame[i] > mid[i] if not ink_light else frame[i] <= mid[i]
-            bg[i] = median(frame[i][ground])
-    # The ink is the extreme farther from the background level -- unless the
-    # middle of the frame, where the digit is, and the border above and below
-    # it are dark: then only the sides of the frame are light (bands
-    # inverted), and the middle's level is the background.
-    light = (bg - lo) > (hi - bg)
-    if light.any():
-        a, b = s // 7, 2 * s // 7
-        middle = x[light, a : s - a, b : s - b].reshape(int(light.sum()), -1)
-        # The middle's background level: its lower quartile, as a bold digit
-        # can cover half of the middle (never three quarters of it).
-        level = np.partition(middle, middle.shape[-1] // 4, axis=-1)[:, middle.shape[-1] // 4]
-        above_below = np.concatenate([x[light, 0, b : s - b], x[light, -1, b : s - b]], axis=1)
-        mid = (lo[light] + hi[light]) / 2
-        # Dark in the middle and above and below it: the digit's surround is
-        # dark, only the sides of the frame are light.
-        dark = (level < mid) & (median(above_below, axis=-1) < mid)
-        which = np.flatnonzero(light)[dark]
-        light[which] = False
-        bg[which] = level[dark]
-    return light, bg
-
-
 def _longest_piece(mask):
     """The long side (px) of the box of the longest 8-connected piece of a 2-D mask."""
     lab, _ = ndimage.label(mask, structure=_EIGHT)
@@ -178,8 +111,8 @@ def _outside_the_box(solid, box):
     """Share of each frame's solid ink outside the digit box (``box`` px) at its centre."""
     s = solid.shape[1]
     m = round((s - box) / 2)
-    inside = _count(solid[:, m : s - m, m : s - m])  # (a copy: fancy indexing, or a view)
-    return 1 - inside / np.maximum(_count(solid), 1)
+    inside = count(solid[:, m : s - m, m : s - m])  # (a copy: fancy indexing, or a view)
+    return 1 - inside / np.maximum(count(solid), 1)
 
 
 def _soft(xs, contrast):
@@ -225,27 +158,6 @@ def _blurred_digit(xs, light, bg, top, box):
     return (span >= smallest) & (span <= largest) & _soft(xs, np.abs(top - bg))
 
 
-def _levels(x, invert):
-    """``(border, light, bg, top, solid)`` of (n, s, s) images as they came.
-
-    Their border pixels; whether the background is the light one
-    (:func:`_polarity`); the background's level (the border's median) and the
-    ink's (the extreme beyond it); and the solid ink, beyond half the way from
-    one to the other (light-background images compared flipped, not modified).
-    """
-    n, s, _ = x.shape
-    border = _border(x)
-    flat = x.reshape(n, s * s)
-    lo, hi = flat.min(axis=1), flat.max(axis=1)
-    light, bg = _polarity(x, border, invert, lo, hi)
-    top = np.where(light, lo, hi)
-    half = ((bg + top) / 2)[:, None, None]
-    solid = x > half
-    if light.any():
-        solid[light] = x[light] < half[light]
-    return border, light, bg, top, solid
-
-
 def textured_frame(image, invert, box=20):
     """Whether one (s, s) image, as it came, is a textured surface and no digit.
 
@@ -253,7 +165,7 @@ def textured_frame(image, invert, box=20):
     pipeline declares the frame blank with it (see _TEXTURE_CONTRAST).
     """
     x = image[None].astype(np.float32, copy=False)
-    _, _, bg, top, solid = _levels(x, invert)
+    _, _, bg, top, solid = levels(x, invert)
     return bool(_textured(x, solid, np.abs(top - bg), box)[0])
 
 
@@ -356,7 +268,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     smallest, largest = size_range(box)
     # The decision is taken on the unmodified images (those not taken are
     # left as they are): ink is what lies beyond the background level.
-    border, light, bg, top, solid = _levels(x, invert)
+    border, light, bg, top, solid = levels(x, invert)
     contrast = np.abs(top - bg)
     taken = contrast >= min_contrast
     # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
@@ -375,10 +287,10 @@ def light_path(x, invert, center, min_contrast, box=20):
     taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)
     rows2 = solid[:, 1:, :] & solid[:, :-1, :]
     cols2 = solid[:, :, 1:] & solid[:, :, :-1]
-    pairs = _count(rows2) + _count(cols2)
+    pairs = count(rows2) + count(cols2)
     # 2x2 blocks of solid pixels: 1-pixel pen lines have (nearly) none; they
     # go through the full pipeline, which thickens them to MNIST's width.
-    blocks = _count(rows2[:, :, 1:] & rows2[:, :, :-1])
+    blocks = count(rows2[:, :, 1:] & rows2[:, :, :-1])
     # (sums by matrix products: several times faster than NumPy's reductions)
     one = np.ones(s, dtype=np.float32)
     solid_f = solid.astype(np.float32)
@@ -389,7 +301,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS)
     # (Only frames without 4 solid pixels in a row or column -- 7 of MNIST's
     # 60,000 training digits -- have their pieces measured.)
-    run = _count(rows2[:, 2:, :] & rows2[:, :-2, :]) + _count(cols2[:, :, 2:] & cols2[:, :, :-2])
+    run = count(rows2[:, 2:, :] & rows2[:, :-2, :]) + count(cols2[:, :, 2:] & cols2[:, :, :-2])
     for i in np.flatnonzero(taken & (run == 0)):
         taken[i] = _longest_piece(solid[i]) >= _MIN_STROKE
     big_enough = extent >= smallest
@@ -401,7 +313,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     # comparison per pixel); the sides between solid and other pixels are 4 per
     # solid pixel, less 2 per pair.
     n_solid = solid_rows.sum(axis=1)
-    beyond_tenth = _count(x > (bg + 0.1 * (top - bg))[:, None, None])
+    beyond_tenth = count(x > (bg + 0.1 * (top - bg))[:, None, None])
     rim = np.where(light, s * s - beyond_tenth, beyond_tenth) - n_solid
     taken &= rim >= _MIN_RIM * (4 * n_solid - 2 * pairs)
     # Ink larger than a digit is a digit to rescale (the full pipeline) --

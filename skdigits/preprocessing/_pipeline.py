@@ -15,9 +15,10 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import (
-    _geometry, _ink, _lighting, _marks, _rules, _stroke_scale, _strokes,
+    _geometry, _ink, _lighting, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._light_path import light_path, textured_frame
+from skdigits.preprocessing._reread import reread_small
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank
@@ -40,19 +41,6 @@ _SMALL = 24
 _SMALL_TO = 64
 # MNIST's digit box, as a share of its frame.
 _MNIST_BOX = 20 / 28
-# A digit whose long side is under _REREAD pixels in an image reduced while
-# decoding (a small digit on a large canvas: reduced 5x, a 40-px digit keeps 8
-# px) is read again from its part of the image at the finest resolution there
-# is, with a margin of _REREAD_MARGIN times its size on every side.
-_REREAD = 16
-_REREAD_MARGIN = 1.0
-# Read again, a digit spans at least _LEGIBLE pixels (its ink above _CORE): less is
-# a dot, however finely read (the suite's smallest digits span 24 px on their
-# canvas; MNIST's are 20).
-_LEGIBLE = 8
-# Its size is that of its ink above _CORE (a digit read through a grain, smoothed,
-# spreads its faint rim wider).
-_CORE = 0.5
 # Images whose short side is at least _STEPS_MIN pixels are checked for steps
 # in their lighting (a 28x28 frame's strokes are too wide for the check).
 _STEPS_MIN = 48
@@ -118,70 +106,6 @@ def native_grid(image):
     return image[np.ix_(rows.astype(int), cols.astype(int))]
 
 
-def _core_box(piece, y):
-    """Bounding box of the ink of ``piece`` above _CORE (of all of it if none is)."""
-    return _geometry.bbox(piece & (y > _CORE)) or _geometry.bbox(piece)
-
-
-def _legible(y):
-    """Whether the ink map ``y``, read at the finest resolution there is, holds ink
-    of a legible digit's size (see _LEGIBLE)."""
-    box = _core_box(y > 0, y)
-    return box is not None and max(box[1] - box[0], box[3] - box[2]) >= _LEGIBLE
-
-
-def _reread_small(dec, y, found, settings, trace):
-    """The digit's ink map read again, finer, if it is small in a reduced image.
-
-    ``y`` is the ink map found in the reduced image -- of the digit if
-    ``found``, else of all its ink, where no digit was found: then the
-    heaviest piece of it (a digit reduced to a few pixels reads as a speck)
-    is the candidate, if it stands out from the rest of the ink as a digit does
-    (:func:`._strokes.stands_out`: one speck among many is a field of dots). Returns
-    None when there is nothing to read again (see _REREAD) or the finer part
-    holds no digit either.
-    """
-    if found:
-        box = _core_box(y > 0, y)
-    else:
-        lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
-        if n == 0:
-            return None
-        mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
-        heaviest = int(np.argmax(mass))
-        if not _strokes.stands_out(mass, heaviest):
-            return None  # one speck among many: a field of dots, no digit
-        box = _core_box(lab == heaviest + 1, y)
-    r0, r1, c0, c1 = box
-    size = max(r1 - r0, c1 - c0)
-    if size >= _REREAD:
-        return None
-    h, w = dec.image.shape
-    m = _REREAD_MARGIN * size
-    top, bottom, left, right = max(0, r0 - m), min(h, r1 + m), max(0, c0 - m), min(w, c1 + m)
-    try:
-        part = dec.region(top / h, bottom / h, left / w, right / w)
-    except ValueError:  # (a file that can no longer be decoded: what was read stands)
-        return None
-    if part.is_ink != dec.is_ink or max(part.image.shape) <= max(bottom - top, right - left):
-        return None  # (no finer there, or its alpha reads otherwise)
-    _record(trace, "read again, finer", part.image)
-    try:
-        again = _ink.digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
-    except Blank:
-        return None
-    if not _legible(again):
-        return None  # (read finer, a dot stays a dot)
-    # The part reaches a digit's size beyond the candidate on every side: a digit
-    # fills none of it. In a part too small for printed rules to have been looked
-    # for (see _rules._MIN_SIDE), they are looked for now: if nothing legible is
-    # left without them, the ink was a ruled page's rules. What was read stands.
-    rules = _rules.ruled_lines(again > 0, small=True)
-    if rules is not None and not _legible(np.where(rules, 0, again)):
-        return None
-    return again
-
-
 def find_digit(dec, settings, trace=None):
     """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
     image = dec.image
@@ -211,10 +135,10 @@ def find_digit(dec, settings, trace=None):
             blank = None
     first = y
     # A small digit on a large canvas, reduced while decoding to a few pixels:
-    # read its part of the image again, finer (see _REREAD).
+    # read its part of the image again, finer (see :mod:`._reread`).
     if image is dec.image and dec.region is not None and (y is not None or blank.ink is not None):
-        again = _reread_small(dec, y if blank is None else blank.ink, blank is None,
-                              settings, trace)
+        again = reread_small(dec, y if blank is None else blank.ink, blank is None,
+                             settings, trace)
         if again is not None:
             y, blank = again, None
     # A photo of a sheet lying on a table: no digit found, the table taken for

@@ -1,0 +1,101 @@
+"""The levels of frames of the output size, as they came (an (n, s, s) batch).
+
+Each frame's border, which of its levels is the background (the polarity) and
+its level, the ink's level, and its solid ink: what the light path
+(:mod:`._light_path`) decides on, for a whole batch at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from skdigits.preprocessing._stats import median
+from skdigits.preprocessing._strokes import thin_side
+
+# A frame's clear majority: more than _CLEAR_MAJORITY beyond half of its pixels
+# on one side of the middle level (see _polarity).
+_CLEAR_MAJORITY = 0.15
+
+
+def count(mask):
+    """Number of True values of each image of an (n, h, w) boolean array."""
+    # Summing the bytes is 2-4 times faster than np.count_nonzero(axis=1); in
+    # 16 bits while no image can hold more True values than that.
+    flat = mask.reshape(len(mask), -1).view(np.uint8)
+    if flat.shape[1] < 2**16:
+        return flat.sum(axis=1, dtype=np.uint16).astype(np.int64)
+    return flat.sum(axis=1, dtype=np.int64)
+
+
+def _border(x):
+    """The border pixels of each (n, s, s) image: top, bottom, left and right sides."""
+    return np.concatenate([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
+
+
+def _polarity(x, border, invert, lo, hi):
+    """``(light, bg)``: whether each image's background is the light one, and its level
+    (``lo``, ``hi``: each image's darkest and lightest pixel)."""
+    n, s, _ = x.shape
+    bg = median(border, axis=-1)
+    if invert != "auto":
+        return np.full(n, bool(invert)), bg
+    # A frame or bars along the edges (a picture's frame, stripes along the top
+    # and bottom) make the border's level theirs, not the background's. Where the
+    # border and the frame as a whole disagree on which level is the majority,
+    # the strokes' thinness decides (the ground around them is broad), else the
+    # frame's majority if it is a clear one.
+    # (The frame's majority counted on every other row and column: 4 times faster.)
+    mid = (lo + hi) / 2
+    coarse = x[:, ::2, ::2]
+    light_frame = count(coarse > mid[:, None, None]) / coarse[0].size
+    light_border = count((border > mid[:, None])[:, None, :]) / border.shape[1]
+    frame = x.reshape(n, s * s)
+    for i in np.flatnonzero((light_border > 0.5) != (light_frame > 0.5)):
+        ink_light = thin_side(x[i] > mid[i])
+        if ink_light is None and abs(light_frame[i] - 0.5) > _CLEAR_MAJORITY:
+            ink_light = light_frame[i] < 0.5
+        if ink_light is not None and (bg[i] > mid[i]) == ink_light:
+            # The background's level: the median of the side that is not ink.
+            ground = frame[i] > mid[i] if not ink_light else frame[i] <= mid[i]
+            bg[i] = median(frame[i][ground])
+    # The ink is the extreme farther from the background level -- unless the
+    # middle of the frame, where the digit is, and the border above and below
+    # it are dark: then only the sides of the frame are light (bands
+    # inverted), and the middle's level is the background.
+    light = (bg - lo) > (hi - bg)
+    if light.any():
+        a, b = s // 7, 2 * s // 7
+        middle = x[light, a : s - a, b : s - b].reshape(int(light.sum()), -1)
+        # The middle's background level: its lower quartile, as a bold digit
+        # can cover half of the middle (never three quarters of it).
+        level = np.partition(middle, middle.shape[-1] // 4, axis=-1)[:, middle.shape[-1] // 4]
+        above_below = np.concatenate([x[light, 0, b : s - b], x[light, -1, b : s - b]], axis=1)
+        mid = (lo[light] + hi[light]) / 2
+        # Dark in the middle and above and below it: the digit's surround is
+        # dark, only the sides of the frame are light.
+        dark = (level < mid) & (median(above_below, axis=-1) < mid)
+        which = np.flatnonzero(light)[dark]
+        light[which] = False
+        bg[which] = level[dark]
+    return light, bg
+
+
+def levels(x, invert):
+    """``(border, light, bg, top, solid)`` of (n, s, s) images as they came.
+
+    Their border pixels; whether the background is the light one
+    (:func:`_polarity`); the background's level (the border's median) and the
+    ink's (the extreme beyond it); and the solid ink, beyond half the way from
+    one to the other (light-background images compared flipped, not modified).
+    """
+    n, s, _ = x.shape
+    border = _border(x)
+    flat = x.reshape(n, s * s)
+    lo, hi = flat.min(axis=1), flat.max(axis=1)
+    light, bg = _polarity(x, border, invert, lo, hi)
+    top = np.where(light, lo, hi)
+    half = ((bg + top) / 2)[:, None, None]
+    solid = x > half
+    if light.any():
+        solid[light] = x[light] < half[light]
+    return border, light, bg, top, solid

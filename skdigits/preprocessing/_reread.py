@@ -1,0 +1,97 @@
+"""A small digit on a large canvas, read again finer.
+
+Images are reduced while decoding to a working size; a digit that is small on
+its canvas keeps only a few pixels, too few to read, or reads as a speck.
+:func:`reread_small` reads its part of the image again at the finest resolution
+there is -- and tells a dot, or a piece of a ruled page's rule, from a digit
+there: read finer, a digit shows its strokes at a legible size, a dot stays a
+dot, and a rule runs across the part from side to side.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._ink import _record, digit_ink
+from skdigits.preprocessing._rules import ruled_lines
+from skdigits.preprocessing._strokes import Blank, stands_out
+
+# A digit whose long side is under _REREAD pixels in an image reduced while
+# decoding (a small digit on a large canvas: reduced 5x, a 40-px digit keeps 8
+# px) is read again from its part of the image at the finest resolution there
+# is, with a margin of _REREAD_MARGIN times its size on every side.
+_REREAD = 16
+_REREAD_MARGIN = 1.0
+# Read again, a digit spans at least _LEGIBLE pixels (its ink above _CORE): less is
+# a dot, however finely read (the suite's smallest digits span 24 px on their
+# canvas; MNIST's are 20).
+_LEGIBLE = 8
+# Its size is that of its ink above _CORE (a digit read through a grain, smoothed,
+# spreads its faint rim wider).
+_CORE = 0.5
+
+
+def _core_box(piece, y):
+    """Bounding box of the ink of ``piece`` above _CORE (of all of it if none is)."""
+    return bbox(piece & (y > _CORE)) or bbox(piece)
+
+
+def _legible(y):
+    """Whether the ink map ``y``, read at the finest resolution there is, holds ink
+    of a legible digit's size (see _LEGIBLE)."""
+    box = _core_box(y > 0, y)
+    return box is not None and max(box[1] - box[0], box[3] - box[2]) >= _LEGIBLE
+
+
+def reread_small(dec, y, found, settings, trace):
+    """The digit's ink map read again, finer, if it is small in a reduced image.
+
+    ``y`` is the ink map found in the reduced image -- of the digit if
+    ``found``, else of all its ink, where no digit was found: then the
+    heaviest piece of it (a digit reduced to a few pixels reads as a speck)
+    is the candidate, if it stands out from the rest of the ink as a digit does
+    (:func:`._strokes.stands_out`: one speck among many is a field of dots). Returns
+    None when there is nothing to read again (see _REREAD) or the finer part
+    holds no digit either.
+    """
+    if found:
+        box = _core_box(y > 0, y)
+    else:
+        lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+        if n == 0:
+            return None
+        mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+        heaviest = int(np.argmax(mass))
+        if not stands_out(mass, heaviest):
+            return None  # one speck among many: a field of dots, no digit
+        box = _core_box(lab == heaviest + 1, y)
+    r0, r1, c0, c1 = box
+    size = max(r1 - r0, c1 - c0)
+    if size >= _REREAD:
+        return None
+    h, w = dec.image.shape
+    m = _REREAD_MARGIN * size
+    top, bottom, left, right = max(0, r0 - m), min(h, r1 + m), max(0, c0 - m), min(w, c1 + m)
+    try:
+        part = dec.region(top / h, bottom / h, left / w, right / w)
+    except ValueError:  # (a file that can no longer be decoded: what was read stands)
+        return None
+    if part.is_ink != dec.is_ink or max(part.image.shape) <= max(bottom - top, right - left):
+        return None  # (no finer there, or its alpha reads otherwise)
+    _record(trace, "read again, finer", part.image)
+    try:
+        again = digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
+    except Blank:
+        return None
+    if not _legible(again):
+        return None  # (read finer, a dot stays a dot)
+    # The part reaches a digit's size beyond the candidate on every side: a digit
+    # fills none of it. In a part too small for printed rules to have been looked
+    # for (see _rules._MIN_SIDE), they are looked for now: if nothing legible is
+    # left without them, the ink was a ruled page's rules. What was read stands.
+    rules = ruled_lines(again > 0, small=True)
+    if rules is not None and not _legible(np.where(rules, 0, again)):
+        return None
+    return again
