@@ -84,7 +84,8 @@ def levels(x, invert):
     """``(border, light, bg, top, solid)`` of (n, s, s) images as they came.
 
     Their border pixels; whether the background is the light one
-    (:func:`_polarity`); the background's level (the border's median) and the
+    (:func:`_polarity`); the background's level (the border's median, or where
+    a frame or bars along the edges make that theirs, the ground's) and the
     ink's (the extreme beyond it); and the solid ink, beyond half the way from
     one to the other (light-background images compared flipped, not modified).
     """

@@ -248,12 +248,13 @@ def light_path(x, invert, center, min_contrast, box=20):
     (MNIST: 20 of 28). Returns ``(x, taken)``: ``taken[i]`` is True for the
     images that this path normalised; the others are left unchanged, for the
     full pipeline. An image is taken when its ink (what lies beyond the
-    border's median level) stands at least ``min_contrast`` above the
-    background, it is not dense noise, its solid ink (above half that
-    contrast) forms strokes -- pairs of neighbouring pixels, which scattered
-    dots do not have, a 2x2 block, which 1-pixel pen lines do not have, and a
-    piece 4 px long, which a few isolated dots do not have --, its ink is anti-aliased like MNIST's (not a hard-edged binary canvas)
-    and it spans 15/20 to 23/20 of the digit box (from 8/20 if clutter
+    background's level, see :func:`~._levels.levels`) stands at least
+    ``min_contrast`` above the background, it is not dense noise, its solid
+    ink (above half that contrast) forms strokes -- pairs of neighbouring
+    pixels, which scattered dots do not have, a 2x2 block, which 1-pixel pen
+    lines do not have, and a piece 4 px long, which a few isolated dots do not
+    have --, its ink is anti-aliased like MNIST's (not a hard-edged binary
+    canvas) and it spans 15/20 to 23/20 of the digit box (from 8/20 if clutter
     reaching two sides splits it and it lies mostly at the centre), or more if
     the ink touches two or more sides of the frame, or one side in places
     spread along it (bars, lines, noise: the crop could not tell them from the
