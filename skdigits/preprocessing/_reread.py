@@ -88,9 +88,10 @@ def reread_small(dec, y, found, settings, trace):
     if not _legible(again):
         return None  # (read finer, a dot stays a dot)
     # The part reaches a digit's size beyond the candidate on every side: a digit
-    # fills none of it. In a part too small for printed rules to have been looked
-    # for (see _rules._MIN_SIDE), they are looked for now: if nothing legible is
-    # left without them, the ink was a ruled page's rules. What was read stands.
+    # fills none of it, so thin lines ruled across it are printed rules at any size
+    # of the part (the ink map looks for them only from _rules._MIN_SIDE px on, a
+    # size a small part lacks): if nothing legible is left without them, the ink
+    # was a ruled page's rules. What was read stands.
     rules = ruled_lines(again > 0, small=True)
     if rules is not None and not _legible(np.where(rules, 0, again)):
         return None
