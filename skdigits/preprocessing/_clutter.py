@@ -236,7 +236,6 @@ def digit_shift(img, solid, box, beyond_box):
             # strokes side by side: a pixel's shift (what a large drawn 0 may
             # need) and no more.
             return int(np.clip(dy, -1, 1)), int(np.clip(dx, -1, 1))
-    if (dy or dx) and beyond_box:
         # Heavy clutter merged with the digit at one side (a bold line along it)
         # pulls its mass farther than its box: the digit moves no farther than
         # centring its box would move it, and _BOX_SLACK px more.

@@ -18,7 +18,8 @@ _CLEAR_MAJORITY = 0.15
 
 
 def count(mask):
-    """Number of True values of each image of an (n, h, w) boolean array."""
+    """Number of True values of each image of an (n, h, w) boolean array (or of each
+    row of an (n, m) one)."""
     # Summing the bytes is 2-4 times faster than np.count_nonzero(axis=1); in
     # 16 bits while no image can hold more True values than that.
     flat = mask.reshape(len(mask), -1).view(np.uint8)
@@ -48,7 +49,7 @@ def _polarity(x, border, invert, lo, hi):
     mid = (lo + hi) / 2
     coarse = x[:, ::2, ::2]
     light_frame = count(coarse > mid[:, None, None]) / coarse[0].size
-    light_border = count((border > mid[:, None])[:, None, :]) / border.shape[1]
+    light_border = count(border > mid[:, None]) / border.shape[1]
     frame = x.reshape(n, s * s)
     for i in np.flatnonzero((light_border > 0.5) != (light_frame > 0.5)):
         ink_light = thin_side(x[i] > mid[i])

@@ -25,6 +25,7 @@ from skdigits.preprocessing._clutter import STAY, digit_fits, digit_shift, size_
 from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._levels import count, levels
+from skdigits.preprocessing._strokes import MIN_STROKE
 
 # Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
 # split a digit's solid ink, so that it spans less than a digit. Such a frame is
@@ -41,10 +42,9 @@ _MIN_PAIRS = 16
 # Strokes at least 2 pixels wide somewhere: a 2x2 block of solid ink (31 of
 # MNIST's 60,000 training digits have none; a 1-pixel pen line has none).
 _MIN_BLOCKS = 1
-# And a stroke: a piece of solid ink (8-connected) at least _MIN_STROKE px long,
-# as in :mod:`._strokes` (MNIST's digits under the suite's corruptions: 4 px and
-# more; a few isolated dots, each up to 3 px, have none).
-_MIN_STROKE = 4
+# And a stroke: a piece of solid ink (8-connected) at least _strokes.MIN_STROKE
+# px long (MNIST's digits under the suite's corruptions: 4 px and more; a few
+# isolated dots, each up to 3 px, have none).
 # MNIST's digits are anti-aliased: their solid ink is rimmed with gray pixels
 # (beyond a tenth of the way from the background to the ink, below half of
 # it): a median of 0.32 per side between a solid and another pixel, below
@@ -304,7 +304,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     # 60,000 training digits -- have their pieces measured.)
     run = count(rows2[:, 2:, :] & rows2[:, :-2, :]) + count(cols2[:, :, 2:] & cols2[:, :, :-2])
     for i in np.flatnonzero(taken & (run == 0)):
-        taken[i] = _longest_piece(solid[i]) >= _MIN_STROKE
+        taken[i] = _longest_piece(solid[i]) >= MIN_STROKE
     big_enough = extent >= smallest
     short = np.flatnonzero(taken & ~big_enough & (extent >= _MIN_SIZE_CLUTTERED * box))
     if short.size:

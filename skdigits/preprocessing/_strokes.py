@@ -33,7 +33,7 @@ class Blank(Exception):
 
 # A stroke is at least this many pixels long (and _ELONGATION times as long as
 # it is thick).
-_MIN_STROKE = 4
+MIN_STROKE = 4
 _ELONGATION = 1.3
 # The digit's main stroke component (the heaviest) stands out from the rest of
 # the ink: it holds at least _MAIN_SHARE of the ink's mass (a digit is mostly
@@ -70,13 +70,13 @@ def strokes(y, lab, n, mass, limit=20):
     eight = np.ones((3, 3), dtype=bool)
     for i in np.argsort(-mass)[:limit]:
         rs, cs = boxes[i]
-        if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
+        if max(rs.stop - rs.start, cs.stop - cs.start) < MIN_STROKE:
             continue
         solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
         pieces, k = ndimage.label(solid, structure=eight)
         for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
             extent = max(ps.stop - ps.start, qs.stop - qs.start)
-            if extent < _MIN_STROKE:
+            if extent < MIN_STROKE:
                 continue
             thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
             if extent >= _ELONGATION * thickness:
