@@ -194,7 +194,8 @@ def _past_lighting(image, y, settings, trace, flip):
     way where ``flip``, else :class:`Blank`.
 
     A round blob (:func:`._marks.is_blob`) is a spot of light or shade, or a
-    stain. Light ink in straight bands across a lit page from edge to edge
+    stain; so is ink that falls off evenly from its peaks (soft spots,
+    :func:`._marks.is_soft_spots`). Light ink in straight bands across a lit page from edge to edge
     (:func:`._marks.is_band`) is a reflection: a light stroke filling its frame
     is drawn on a dark ground, and a dark one may be a 1 cropped to its box.
     Ink whose edges climb slowly (:func:`._marks.edge_step`) may be light and
@@ -206,6 +207,8 @@ def _past_lighting(image, y, settings, trace, flip):
     bands = soft = False
     if _marks.is_blob(y):
         reason = "its ink is a round blob, no stroke: a spot of light or shade"
+    elif _marks.is_soft_spots(y):
+        reason = "its ink is soft spots, no stroke: light or shade"
     elif image is not None and _lit_bands(image, y):
         reason = "its ink is bands of light across a lit page, no stroke: a reflection"
         bands = True
@@ -233,7 +236,9 @@ def _other_way(image, ink, settings, trace):
         y = _ink.digit_ink(image, False, settings, not _stroke_scale.darker(image, ink), trace)
     except Blank:
         return None
-    return None if _marks.is_surface(y) or _marks.is_blob(y) or _marks.is_band(y) else y
+    no_stroke = (_marks.is_surface(y) or _marks.is_blob(y) or _marks.is_soft_spots(y)
+                 or _marks.is_band(y))
+    return None if no_stroke else y
 
 
 def normalise_digit(y, settings, trace=None):
