@@ -1268,6 +1268,27 @@ def test_a_page_of_printed_rules_is_blank():
             transform([_ruled_page(rng)])
 
 
+def test_a_row_of_small_boxes_with_bold_lines_is_blank():
+    # Digit fields of a form reduced 4-5 times while decoding: boxes 14-18 px wide
+    # whose lines are 2 px, which the box test (taking two rows or columns together,
+    # so that a line over two rows counts) saw as 3 px -- too thick for the box's
+    # hole (at least 4 lines wide) -- and read as a digit. Empty, such rows are blank.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(0)
+    pages = []
+    for k, (box_w, box_h, line, width) in enumerate([(70, 100, 10, 520), (75, 95, 9, 600),
+                                                     (80, 110, 10, 560)]):
+        page = np.full((280, width), 0.95)
+        top, left = 90, 30 + 10 * k
+        for i in range(4):
+            x0 = left + i * (box_w + 20)
+            page[top:top + box_h, x0:x0 + box_w] = 0.2
+            page[top + line:top + box_h - line, x0 + line:x0 + box_w - line] = 0.95
+        pages.append(np.clip(page + rng.normal(0, 0.01, page.shape), 0, 1))
+    out = DigitImagePreprocessor(on_blank="nan").fit(pages[:1]).transform(pages)
+    assert np.isnan(out).any(axis=1).all(), np.isnan(out).any(axis=1)
+
 def test_a_few_isolated_dots_are_no_digit():
     """Five anti-aliased dots on a 28x28 frame (no piece of ink 4 px long: no stroke),
     and 3-5 round dots far apart on a 400 px canvas (read finer, a dot stays a dot)."""

@@ -264,7 +264,7 @@ def _runs(mask):
 # at most _BOX_STRIP of the short side thick (3 px at least), bands run along all
 # four sides (within that much), _BOX_MASS of its ink lies within _BOX_FRINGE px of
 # a band, and two bands (a cell) are _BOX_HOLE times the outer bands' width apart at
-# least. A digit's outline touches its bounding box in a few places (a 0's oval:
+# least (their width as found, less the row that taking two rows together adds). A digit's outline touches its bounding box in a few places (a 0's oval:
 # four); an 8 drawn in straight strokes, two stacked boxes, has holes about as wide
 # as its strokes.
 _BOX_STRIP = 0.1
@@ -338,7 +338,8 @@ def _box_pixels(piece):
                                      for a, b in bands[1:-1]):
             return None
         cells = [c - b for (_, b), (c, _) in zip(bands, bands[1:])]
-        if max(cells) < _BOX_HOLE * widest:
+        # (the two rows taken together widen each band by one)
+        if max(cells) < _BOX_HOLE * max(widest - 1, 1):
             return None
         alike &= max(cells) <= _CELLS * min(cells)
         # (with what JPEG's ringing leaves beside a line, up to _BOX_FRINGE px away)
