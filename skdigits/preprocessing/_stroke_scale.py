@@ -47,8 +47,12 @@ _SOLID_INK = 0.2
 
 
 def darker(image, y):
-    """Whether the ink ``y`` marks is darker than most of ``image`` (dark ink)."""
-    return bool(np.mean(image[y > 0.5]) < float(median(image)))
+    """Whether the ink ``y`` marks is darker than most of the rest of ``image`` (dark
+    ink). (The rest, not the whole image: paper taken for ink inside a dark frame
+    covers most of it, and is then as light as the image's median.)"""
+    ink = y > 0.5
+    rest = image[~ink] if (~ink).any() else image
+    return bool(np.mean(image[ink]) < float(median(rest)))
 
 
 def _beside(y, other, level=0.0):
