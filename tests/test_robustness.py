@@ -549,6 +549,35 @@ def test_a_round_spot_of_light_or_shade_is_no_digit():
     assert not np.isnan(drawn).any(axis=1).any(), np.isnan(drawn).any(axis=1)
 
 
+def test_a_28x28_digit_in_a_gray_frame_keeps_its_polarity(mnist, digit_pipeline):
+    # A gray frame 1-3 px wide along the edges of a 28x28 digit (a box printed around
+    # it, a crop of a form): the border's level is the frame's, a middling gray, and
+    # with the ink farther from it on the dark side the digit came out inverted --
+    # while the classifier alone reads such frames about as well as clean digits.
+    # No background is a middling gray with ink both darker and lighter: it is the
+    # first ring inside the frame whose level is an extreme's. The frame is kept
+    # (dimmer than the digit), as the classifier alone sees it.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(12)
+    framed = []
+    digits, labels = mnist[1][0][200:260], mnist[1][1][200:260]
+    for x in digits:
+        f, gray = int(rng.integers(1, 4)), rng.uniform(0.3, 0.7) * 255
+        a = x.astype(np.float32)
+        for side in (np.s_[:f], np.s_[-f:], np.s_[:, :f], np.s_[:, -f:]):
+            a[side] = np.maximum(a[side], gray)
+        framed.append(a.astype(np.uint8))
+    framed = np.stack(framed)
+    clf = digit_pipeline[-1]
+    pre = DigitImagePreprocessor(on_blank="nan").fit(framed[:1])
+    rows = pre.transform(framed)
+    assert not np.isnan(rows).any()
+    alone = int((clf.predict(framed) == labels).sum())
+    piped = int((clf.predict(rows) == labels).sum())
+    assert piped >= alone - 1, (piped, alone)
+    assert np.array_equal(rows, pre.transform(list(framed)))
+
 def test_a_canvas_in_a_dark_frame_reads_as_without_it(suite, mnist):
     # A digit on white paper inside a gray or dark frame along all four edges (a
     # scan's border, a canvas widget's): the frame covers the image's border, whose

@@ -33,11 +33,39 @@ def _border(x):
     return np.concatenate([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
 
 
+# A frame along the edges at a middling gray (a box printed around the digit, a
+# picture's mat): the border's level lies more than _MIDDLING of the range from
+# both extremes, and at least _EVEN_SHARE of the border within _EVEN of the range
+# of that level. No background is middling gray with ink both darker and lighter;
+# the background is the first ring inside the border, up to a seventh of the
+# frame deep, whose level is an extreme's.
+_MIDDLING = 0.25
+_EVEN = 0.1
+_EVEN_SHARE = 0.8
+
+
+def _inside_a_frame(x, border, bg, lo, hi):
+    """``bg`` with the background's level inside a middling frame (see _MIDDLING)."""
+    s = x.shape[1]
+    span = np.maximum(hi - lo, 1e-6)
+    rel = (bg - lo) / span
+    even = (np.abs(border - bg[:, None]) <= _EVEN * span[:, None]).mean(axis=1)
+    for i in np.flatnonzero((rel > _MIDDLING) & (rel < 1 - _MIDDLING) & (even >= _EVEN_SHARE)):
+        for d in range(1, s // 7 + 1):
+            ring = np.concatenate([x[i, d, d:s - d], x[i, s - 1 - d, d:s - d],
+                                   x[i, d + 1:s - 1 - d, d], x[i, d + 1:s - 1 - d, s - 1 - d]])
+            level = float(median(ring))
+            if not _MIDDLING < (level - lo[i]) / span[i] < 1 - _MIDDLING:
+                bg[i] = level
+                break
+    return bg
+
+
 def _polarity(x, border, invert, lo, hi):
     """``(light, bg)``: whether each image's background is the light one, and its level
     (``lo``, ``hi``: each image's darkest and lightest pixel)."""
     n, s, _ = x.shape
-    bg = median(border, axis=-1)
+    bg = _inside_a_frame(x, border, median(border, axis=-1), lo, hi)
     if invert != "auto":
         return np.full(n, bool(invert)), bg
     # A frame or bars along the edges (a picture's frame, stripes along the top
