@@ -644,6 +644,43 @@ def test_a_sheet_with_the_table_along_one_side_reads_as_without_it(suite, mnist)
     blank, alike, corr = _alike(pre.transform(photos), pre.transform(plain))
     assert blank == 0 and alike >= 24, (blank, corr)
 
+def test_one_straight_level_stroke_is_no_digit(suite, mnist):
+    # A page holding one straight stroke lying about level -- a highlighter's band,
+    # a pen's dash, a piece of a rule -- was read as a digit (a 4, a 1, a 7). The
+    # only digit of one straight stroke is a 1, and a 1 stands upright or slants:
+    # MNIST's 1s turned by up to 45 degrees stay digits.
+    from scipy import ndimage
+
+    from skdigits import DigitImagePreprocessor
+
+    D = suite.D
+    rng = np.random.default_rng(31)
+    pages = []
+    for k in range(12):
+        h, w = int(rng.integers(200, 400)), int(rng.integers(200, 400))
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        a = np.deg2rad(rng.uniform(-15, 15))
+        cy, cx = rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.7) * w
+        length, width = rng.uniform(0.3, 0.7) * w, rng.uniform(2, 0.15 * min(h, w) if k % 2 else 6)
+        along = (xx - cx) * np.cos(a) + (yy - cy) * np.sin(a)
+        across = -(xx - cx) * np.sin(a) + (yy - cy) * np.cos(a)
+        stroke = np.clip(width / 2 + 0.5 - np.abs(across), 0, 1) * (np.abs(along) < length / 2)
+        paper = rng.uniform(0.75, 0.95)
+        dark = rng.uniform(0.1, 0.3) if k % 2 else rng.uniform(0.5, 0.8)  # a band, a pen
+        pages.append(D.u8(paper * (1 - dark * stroke) + rng.normal(0, 0.01, (h, w))))
+    ones = mnist[1][0][mnist[1][1] == 1][:24]
+    turned = []
+    for i, x in enumerate(ones):
+        angle = (-1) ** i * [0, 20, 35, 45][i % 4]
+        d = D.fit_long_side(np.clip(ndimage.rotate(x / 255.0, angle, order=1), 0, 1), 160)
+        canvas = D.paste((240, 240), d, (240 - d.shape[0]) // 2, (240 - d.shape[1]) // 2)
+        turned.append(D.u8(0.9 * (1 - 0.9 * canvas)))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(pages[:1])
+    blank = np.isnan(pre.transform(pages)).any(axis=1)
+    assert blank.all(), blank
+    read = ~np.isnan(pre.transform(turned)).any(axis=1)
+    assert read.all(), read
+
 def _soft_stroke(yy, xx, p, q, width):
     """A soft stroke from p to q: Gaussian across (``width`` its sigma), fading to
     half at its ends (pencil pressed hardest mid-stroke)."""

@@ -21,7 +21,7 @@ from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._reread import reread_small
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._stats import median
-from skdigits.preprocessing._strokes import Blank
+from skdigits.preprocessing._strokes import Blank, is_dash
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
 # The digit ends up 20 px tall and the stroke step upsamples small digits to
@@ -160,6 +160,8 @@ def find_digit(dec, settings, trace=None):
         raise blank
     if _marks.is_margin(y):
         raise Blank("its ink is the dark margins along the image's edges, no stroke")
+    if is_dash(y):
+        raise Blank("its ink is one straight stroke lying level: a dash or a rule, no digit")
     return y if low_res else _past_lighting(image if here else None, y, settings, trace, flip)
 
 

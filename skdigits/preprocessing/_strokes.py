@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _marks
-from skdigits.preprocessing._geometry import inside_distance
+from skdigits.preprocessing._geometry import bbox, inside_distance
 
 
 class Blank(Exception):
@@ -174,3 +174,40 @@ def thin_side(light):
         return False
     return None
 
+
+# A dash: ink that is one straight stroke (its heaviest component holds _DASH_MASS
+# of it; its solid ink at least _DASH_LONG times as long as it is thick, no pixel
+# farther from its axis than _DASH_STRAIGHT times its thickness, plus a pixel)
+# lying within _DASH_ANGLE of the horizontal -- a rule's piece, an underline, a
+# highlighter's stroke. The only digit of one straight stroke is a 1, upright or
+# slanted: 70 degrees from upright is no 1.
+_DASH_MASS = 0.9
+_DASH_LONG = 3.0
+_DASH_STRAIGHT = 0.75
+_DASH_ANGLE = np.deg2rad(20)
+
+
+def is_dash(y):
+    """True if the ink is one straight stroke lying about level (see _DASH_MASS)."""
+    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    if n == 0:
+        return False
+    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    k = int(np.argmax(mass))
+    if mass[k] < _DASH_MASS * mass.sum():
+        return False
+    part = np.where(lab == k + 1, y, 0)
+    solid = part > 0.5 * part.max()
+    if solid.sum() < 2 * MIN_STROKE:
+        return False
+    points = np.argwhere(solid).astype(float)
+    centre = points.mean(axis=0)
+    axis = np.linalg.eigh(np.cov((points - centre).T))[1][:, 1]  # the long axis
+    if abs(axis[0]) > np.sin(_DASH_ANGLE):
+        return False
+    along = (points - centre) @ axis
+    across = (points - centre) @ np.array([-axis[1], axis[0]])
+    r0, r1, c0, c1 = bbox(solid)
+    thickness = 2 * float(inside_distance(solid[r0:r1, c0:c1]).max())
+    return bool(np.ptp(along) >= _DASH_LONG * thickness
+                and np.abs(across).max() <= _DASH_STRAIGHT * thickness + 1)
