@@ -681,6 +681,37 @@ def test_one_straight_level_stroke_is_no_digit(suite, mnist):
     read = ~np.isnan(pre.transform(turned)).any(axis=1)
     assert read.all(), read
 
+def test_a_line_drawn_under_the_digit_is_no_part_of_it(suite, mnist):
+    # An underlined answer: a straight pen line under the digit, a little apart
+    # from it. It was kept with the digit (close to it), and most underlined digits
+    # read as 2s. A straight stroke lying level, wholly below the digit's centre and
+    # at least half as wide as the digit is an underline; a stroke of a digit broken
+    # off lies beside or inside it.
+    from skdigits import DigitImagePreprocessor
+
+    D = suite.D
+    rng = np.random.default_rng(41)
+    lined, plain = [], []
+    for x in mnist[1][0][400:430]:
+        side = int(rng.integers(220, 320))
+        d = D.fit_long_side(x, int(side * rng.uniform(0.35, 0.5)))
+        top, left = (side - d.shape[0]) // 2, (side - d.shape[1]) // 2
+        cover = D.paste((side, side), d, top, left)
+        r0, r1, c0, c1 = [int(v) for v in np.r_[np.nonzero((cover > 0.3).any(axis=1))[0][[0, -1]],
+                                                np.nonzero((cover > 0.3).any(axis=0))[0][[0, -1]]]]
+        width = (c1 - c0) * rng.uniform(0.8, 1.3)
+        at = r1 + side * rng.uniform(0.03, 0.08)
+        yy, xx = np.mgrid[0:side, 0:side].astype(np.float32)
+        tilt = rng.uniform(-0.06, 0.06)
+        line = (np.abs(yy - at - tilt * (xx - (c0 + c1) / 2)) < rng.uniform(1.5, 3)) & (
+            np.abs(xx - (c0 + c1) / 2) < width / 2)
+        noise = rng.normal(0, 0.01, (side, side))
+        lined.append(D.u8(0.9 * (1 - 0.85 * np.maximum(cover, line)) + noise))
+        plain.append(D.u8(0.9 * (1 - 0.85 * cover) + noise))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
+    blank, alike, corr = _alike(pre.transform(lined), pre.transform(plain))
+    assert blank == 0 and alike >= 28, (blank, corr)
+
 def _soft_stroke(yy, xx, p, q, width):
     """A soft stroke from p to q: Gaussian across (``width`` its sigma), fading to
     half at its ends (pencil pressed hardest mid-stroke)."""

@@ -85,6 +85,23 @@ def strokes(y, lab, n, mass, limit=20):
     return stroke, boxes
 
 
+def _underlines(y, lab, boxes, mass, main, limit=5):
+    """Which components (of the ``limit`` heaviest but the digit's ``main`` one) are
+    lines drawn under the digit: dash-shaped (see _DASH_MASS), lying wholly below the
+    digit's centre and spanning at least half its width (a pen's underline; a
+    stroke of a digit broken off lies beside or inside it)."""
+    rs, cs = boxes[main]
+    centre = (rs.start + rs.stop) / 2
+    under = np.zeros(mass.size, dtype=bool)
+    for i in [int(k) for k in np.argsort(-mass)[:limit] if k != main]:
+        br, bc = boxes[i]
+        if br.start < centre or bc.stop - bc.start < 0.5 * (cs.stop - cs.start):
+            continue
+        part = np.where(lab[br, bc] == i + 1, y[br, bc], 0)
+        under[i] = _dash_shaped(part > 0.5 * part.max())
+    return under
+
+
 def remove_specks(y, drop=True, blobs=True):
     """Keep the digit's connected components; raise :class:`Blank` if it has none.
 
@@ -118,6 +135,10 @@ def remove_specks(y, drop=True, blobs=True):
         stroke &= ~blob
         mass = np.where(blob, 0.0, mass)
     main = int(np.flatnonzero(stroke)[np.argmax(mass[stroke])])
+    if n > 1:
+        # (an underline is neither the digit's start nor kept with it)
+        under = _underlines(y, lab, boxes, mass, main)
+        mass = np.where(under, 0.0, mass)
     if not stands_out(mass, main):
         # A few chance chains in a field of dots or grains are no digit.
         raise Blank("its ink is mostly dots or specks, with hardly any stroke")
@@ -197,7 +218,12 @@ def is_dash(y):
     if mass[k] < _DASH_MASS * mass.sum():
         return False
     part = np.where(lab == k + 1, y, 0)
-    solid = part > 0.5 * part.max()
+    return _dash_shaped(part > 0.5 * part.max())
+
+
+def _dash_shaped(solid):
+    """Whether the solid ink ``solid`` (a boolean mask) is one straight stroke lying
+    about level (see _DASH_MASS)."""
     if solid.sum() < 2 * MIN_STROKE:
         return False
     points = np.argwhere(solid).astype(float)
