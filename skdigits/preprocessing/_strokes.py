@@ -217,7 +217,8 @@ def is_dash(y):
     k = int(np.argmax(mass))
     if mass[k] < _DASH_MASS * mass.sum():
         return False
-    part = np.where(lab == k + 1, y, 0)
+    rs, cs = ndimage.find_objects(lab)[k]
+    part = np.where(lab[rs, cs] == k + 1, y[rs, cs], 0)
     return _dash_shaped(part > 0.5 * part.max())
 
 
@@ -226,6 +227,9 @@ def _dash_shaped(solid):
     about level (see _DASH_MASS)."""
     if solid.sum() < 2 * MIN_STROKE:
         return False
+    r0, r1, c0, c1 = bbox(solid)
+    if r1 - r0 > c1 - c0:
+        return False  # (taller than wide: no level stroke 3 times as long as thick)
     points = np.argwhere(solid).astype(float)
     centre = points.mean(axis=0)
     axis = np.linalg.eigh(np.cov((points - centre).T))[1][:, 1]  # the long axis
@@ -233,7 +237,6 @@ def _dash_shaped(solid):
         return False
     along = (points - centre) @ axis
     across = (points - centre) @ np.array([-axis[1], axis[0]])
-    r0, r1, c0, c1 = bbox(solid)
     thickness = 2 * float(inside_distance(solid[r0:r1, c0:c1]).max())
     return bool(np.ptp(along) >= _DASH_LONG * thickness
                 and np.abs(across).max() <= _DASH_STRAIGHT * thickness + 1)
