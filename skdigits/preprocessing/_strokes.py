@@ -85,14 +85,22 @@ def strokes(y, lab, n, mass, limit=20):
     return stroke, boxes
 
 
+# Underlines are looked for under digits at least _UNDER_DIGIT times as wide as
+# tall: a 1 drawn with a foot apart from its stem (drawn-dev) is narrower.
+_UNDER_DIGIT = 0.5
+
+
 def _underlines(y, lab, boxes, mass, main, limit=5):
     """Which components (of the ``limit`` heaviest but the digit's ``main`` one) are
     lines drawn under the digit: dash-shaped (see _DASH_MASS), lying wholly below the
     digit's centre and spanning at least half its width (a pen's underline; a
-    stroke of a digit broken off lies beside or inside it)."""
+    stroke of a digit broken off lies beside or inside it) -- unless the digit is a
+    narrow 1 (see _UNDER_DIGIT)."""
     rs, cs = boxes[main]
     centre = (rs.start + rs.stop) / 2
     under = np.zeros(mass.size, dtype=bool)
+    if cs.stop - cs.start < _UNDER_DIGIT * (rs.stop - rs.start):
+        return under  # (a 1: a line under it, apart or not, is its foot)
     for i in [int(k) for k in np.argsort(-mass)[:limit] if k != main]:
         br, bc = boxes[i]
         if br.start < centre or bc.stop - bc.start < 0.5 * (cs.stop - cs.start):
