@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import (
-    _geometry, _ink, _lighting, _marks, _stroke_scale,
+    _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._reread import reread_small
@@ -158,7 +158,7 @@ def find_digit(dec, settings, trace=None):
         y = _stroke_scale.checked_ink(image, y, settings, trace)
     if blank is not None:
         raise blank
-    if _marks.is_margin(y):
+    if _margins.is_margin(y):
         raise Blank("its ink is the dark margins along the image's edges, no stroke")
     if is_dash(y):
         raise Blank("its ink is one straight stroke lying level: a dash or a rule, no digit")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing import _marks
+from skdigits.preprocessing import _margins, _marks
 from skdigits.preprocessing._geometry import bbox, inside_distance
 
 
@@ -128,10 +128,10 @@ def remove_specks(y, drop=True, blobs=True):
         raise Blank("it holds no ink")
     mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
     stroke, boxes = strokes(y, lab, n, mass)
-    margin = _marks.margins(y, lab, boxes, mass)
+    margin = _margins.margins(y, lab, boxes, mass)
     if margin.any() and (stroke & ~margin).any():
         # (their mass zeroed, margins are neither the digit's start nor kept with it;
-        # ink that is margins only is left to _marks.is_margin to judge, once the reading is
+        # ink that is margins only is left to _margins.is_margin to judge, once the reading is
         # final: a lit strip along the edge of a shadowed page is mended later)
         stroke &= ~margin
         mass = np.where(margin, 0.0, mass)
