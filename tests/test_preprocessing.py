@@ -1289,6 +1289,7 @@ def test_a_row_of_small_boxes_with_bold_lines_is_blank():
     out = DigitImagePreprocessor(on_blank="nan").fit(pages[:1]).transform(pages)
     assert np.isnan(out).any(axis=1).all(), np.isnan(out).any(axis=1)
 
+
 def test_a_few_isolated_dots_are_no_digit():
     """Five anti-aliased dots on a 28x28 frame (no piece of ink 4 px long: no stroke),
     and 3-5 round dots far apart on a 400 px canvas (read finer, a dot stays a dot)."""

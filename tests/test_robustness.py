@@ -575,6 +575,7 @@ def test_a_28x28_digit_in_a_gray_frame_keeps_its_polarity(mnist, digit_pipeline)
     assert piped >= alone - 1, (piped, alone)
     assert np.array_equal(rows, pre.transform(list(framed)))
 
+
 def test_a_canvas_in_a_dark_frame_reads_as_without_it(suite, mnist):
     # A digit on white paper inside a gray or dark frame along all four edges (a
     # scan's border, a canvas widget's): the frame covers the image's border, whose
@@ -605,14 +606,15 @@ def test_a_canvas_in_a_dark_frame_reads_as_without_it(suite, mnist):
     blank, alike, corr = _alike(pre.transform(framed), pre.transform(plain))
     assert blank == 0 and alike >= 39, (blank, corr)
 
+
 def test_a_sheet_with_the_table_along_one_side_reads_as_without_it(suite, mnist):
-    # A phone photo of a sheet whose edge runs across the picture, the table showing
-    # beyond it along one side, 22-30 % of the image deep (the edge askew): no sheet on a surrounding
-    # table (that looks for the table along much of the border) and deeper than a
-    # scanner's margins (a fifth of the image) -- the table was the ink, and the
-    # digit lost (22 of these 30). A broad margin up to a third of the image deep
-    # is a table. (6 still come out with the table: read again at a stroke's scale,
-    # the table comes back.)
+    # A phone photo of a sheet whose edge runs across the picture (askew), the table
+    # showing beyond it along one side, 22-30 % of the image deep: no sheet on a
+    # surrounding table (that looks for the table along much of the border) and
+    # deeper than a scanner's margins (a fifth of the image) -- the table was the
+    # ink, and the digit lost (22 of these 30). A broad margin up to a third of the
+    # image deep is a table. (6 still come out with the table: read again at a
+    # stroke's scale, the table comes back.)
     from skdigits import DigitImagePreprocessor
 
     D = suite.D
@@ -640,6 +642,7 @@ def test_a_sheet_with_the_table_along_one_side_reads_as_without_it(suite, mnist)
     pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
     blank, alike, corr = _alike(pre.transform(photos), pre.transform(plain))
     assert blank == 0 and alike >= 24, (blank, corr)
+
 
 def test_one_straight_level_stroke_is_no_digit(suite, mnist):
     # A page holding one straight stroke lying about level -- a highlighter's band,
@@ -677,6 +680,7 @@ def test_one_straight_level_stroke_is_no_digit(suite, mnist):
     assert blank.all(), blank
     read = ~np.isnan(pre.transform(turned)).any(axis=1)
     assert read.all(), read
+
 
 def test_a_line_drawn_under_the_digit_is_no_part_of_it(suite, mnist):
     # An underlined answer: a straight pen line under the digit, a little apart
@@ -718,6 +722,7 @@ def test_a_line_drawn_under_the_digit_is_no_part_of_it(suite, mnist):
         a[180 + gap:186 + gap, 60:150] = 0.1  # the foot
     out = pre.transform([D.u8(one), D.u8(joined)])
     assert np.corrcoef(out[0], out[1])[0, 1] >= 0.9
+
 
 def _soft_stroke(yy, xx, p, q, width):
     """A soft stroke from p to q: Gaussian across (``width`` its sigma), fading to
@@ -770,6 +775,7 @@ def test_soft_spots_of_light_or_shade_are_no_digit():
     digits = pre.transform([np.clip(d + noise, 0, 1) for d in drawn] + scans)
     assert np.isnan(spots).any(axis=1).all(), np.isnan(spots).any(axis=1)
     assert not np.isnan(digits).any(axis=1).any(), np.isnan(digits).any(axis=1)
+
 
 def _bar(h, w, width, slant):
     """A straight stroke ``width`` px wide down the middle of an ``h`` x ``w`` frame,
