@@ -296,23 +296,35 @@ def is_band(y):
     return True
 
 
-def _crosses(y, lab, boxes, i):
-    """Whether component ``i`` of ``y`` is a straight band from edge to edge (see
-    :func:`is_band`)."""
-    rs, cs = boxes[i]
-    solid = _own_solid(y, lab, boxes, i)
+def straight_stroke(solid, long, straight):
+    """``(centre, axis, along, thickness)`` of the solid ink ``solid`` (a boolean mask)
+    if it is one straight stroke -- at least ``long`` times as long as it is thick (the
+    widest disc inscribed in it), no pixel farther from its long axis than
+    ``straight`` times its thickness plus a pixel --, else None. ``centre``: the
+    pixels' mean (in ``solid``'s coordinates, pixel centres at +0.5); ``axis``: the
+    long axis, a unit (row, column) vector; ``along``: each pixel's position on it."""
     if solid.sum() < 2 * _MIN_STROKE:
-        return False
-    points = np.argwhere(solid) + (rs.start + 0.5, cs.start + 0.5)
+        return None
+    points = np.argwhere(solid) + 0.5
     centre = points.mean(axis=0)
     axis = np.linalg.eigh(np.cov((points - centre).T))[1][:, 1]  # the long axis
     along = (points - centre) @ axis
     across = (points - centre) @ np.array([-axis[1], axis[0]])
     thickness = 2 * float(inside_distance(solid).max())
-    if np.ptp(along) < _BAND_LONG * thickness:
+    if np.ptp(along) < long * thickness or np.abs(across).max() > straight * thickness + 1:
+        return None
+    return centre, axis, along, thickness
+
+
+def _crosses(y, lab, boxes, i):
+    """Whether component ``i`` of ``y`` is a straight band from edge to edge (see
+    :func:`is_band`)."""
+    rs, cs = boxes[i]
+    found = straight_stroke(_own_solid(y, lab, boxes, i), _BAND_LONG, _BAND_STRAIGHT)
+    if found is None:
         return False
-    if np.abs(across).max() > _BAND_STRAIGHT * thickness + 1:
-        return False
+    centre, axis, along, thickness = found
+    centre = centre + (rs.start, cs.start)
     h, w = y.shape
     if max(h, w) >= _FRAME_LONG * min(h, w) and abs(axis[0 if h > w else 1]) >= np.cos(
             _FRAME_ANGLE):

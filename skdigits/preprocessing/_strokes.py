@@ -105,8 +105,7 @@ def _underlines(y, lab, boxes, mass, main, limit=5):
         br, bc = boxes[i]
         if br.start < centre or bc.stop - bc.start < 0.5 * (cs.stop - cs.start):
             continue
-        part = np.where(lab[br, bc] == i + 1, y[br, bc], 0)
-        under[i] = _dash_shaped(part > 0.5 * part.max())
+        under[i] = _dash_shaped(_marks._own_solid(y, lab, boxes, i))
     return under
 
 
@@ -218,16 +217,14 @@ _DASH_ANGLE = np.deg2rad(20)
 
 def is_dash(y):
     """True if the ink is one straight stroke lying about level (see _DASH_MASS)."""
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
+    found = _marks._components(y)
+    if found is None:
         return False
-    mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
+    lab, mass, boxes = found
     k = int(np.argmax(mass))
     if mass[k] < _DASH_MASS * mass.sum():
         return False
-    rs, cs = ndimage.find_objects(lab)[k]
-    part = np.where(lab[rs, cs] == k + 1, y[rs, cs], 0)
-    return _dash_shaped(part > 0.5 * part.max())
+    return _dash_shaped(_marks._own_solid(y, lab, boxes, k))
 
 
 def _dash_shaped(solid):
@@ -238,13 +235,5 @@ def _dash_shaped(solid):
     r0, r1, c0, c1 = bbox(solid)
     if r1 - r0 > c1 - c0:
         return False  # (taller than wide: no level stroke 3 times as long as thick)
-    points = np.argwhere(solid).astype(float)
-    centre = points.mean(axis=0)
-    axis = np.linalg.eigh(np.cov((points - centre).T))[1][:, 1]  # the long axis
-    if abs(axis[0]) > np.sin(_DASH_ANGLE):
-        return False
-    along = (points - centre) @ axis
-    across = (points - centre) @ np.array([-axis[1], axis[0]])
-    thickness = 2 * float(inside_distance(solid[r0:r1, c0:c1]).max())
-    return bool(np.ptp(along) >= _DASH_LONG * thickness
-                and np.abs(across).max() <= _DASH_STRAIGHT * thickness + 1)
+    found = _marks.straight_stroke(solid[r0:r1, c0:c1], _DASH_LONG, _DASH_STRAIGHT)
+    return found is not None and abs(found[1][0]) <= np.sin(_DASH_ANGLE)
