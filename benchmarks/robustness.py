@@ -210,6 +210,20 @@ def _sklearn_digits(upscale=None):
     return make
 
 
+def _sklearn_digits_smooth(n, rng):
+    """load_digits enlarged smoothly to 32-128 px, either polarity (what a user who
+    scaled a low-resolution scan up before passing it gives)."""
+    bunch = _load_digits()
+    idx = rng.choice(len(bunch.images), n, replace=len(bunch.images) < n)
+    methods = [Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS]
+    out = []
+    for a in bunch.images[idx] / 16.0:
+        side = int(rng.integers(32, 129))
+        big = D.resize(a, (side, side), methods[rng.integers(3)])
+        out.append(D.u8(1 - big if rng.random() < 0.5 else big))
+    return out, bunch.target[idx]
+
+
 _sz = lambda lo, hi: (lambda rng: int(rng.integers(lo, hi + 1)))  # noqa: E731
 
 VARIANTS = {
@@ -321,6 +335,9 @@ VARIANTS = {
     "sklearn_digits_blocky_64": Variant(_sklearn_digits(Image.Resampling.NEAREST), "load_digits "
                                         "upscaled blocky (nearest) to 64, dark on light (real)",
                                         None, real=True),
+    "sklearn_digits_smooth": Variant(_sklearn_digits_smooth, "load_digits upscaled smoothly "
+                                     "(bilinear, bicubic or Lanczos) to 32-128 px, either "
+                                     "polarity (real)", None, real=True),
 }
 
 

@@ -56,9 +56,10 @@ class Decoded:
         "is it only a speck" test.
     region : callable or None
         For an image reduced while decoding: ``region(top, bottom, left,
-        right)`` decodes the part of the image between those fractions of its
-        height and width again, at the finest resolution there is, as another
-        :class:`Decoded`. None for an image decoded at full resolution.
+        right, size=work_size)`` decodes the part of the image between those
+        fractions of its height and width again, at the finest resolution
+        there is (reduced only as far as a long side of ``size`` needs), as
+        another :class:`Decoded`. None for an image decoded at full resolution.
     """
 
     image: np.ndarray
@@ -81,10 +82,10 @@ def decoded_array(image, is_ink, work_size, shape=None):
     """
     reduced = reduce_array(image, work_size)
 
-    def region(top, bottom, left, right):
+    def region(top, bottom, left, right, size=work_size):
         (r0, r1), (c0, c1) = (_pixel_span(top, bottom, image.shape[0]),
                               _pixel_span(left, right, image.shape[1]))
-        return decoded_array(image[r0:r1, c0:c1], is_ink, work_size)
+        return decoded_array(image[r0:r1, c0:c1], is_ink, size)
 
     return Decoded(reduced, is_ink, tuple(shape or image.shape),
                    None if reduced is image else region)
@@ -259,12 +260,12 @@ def _upright_and_plain(im):
 def _path_region(path, what, work_size):
     """``region`` of a :class:`Decoded` decoded at a reduced scale from the file ``path``."""
 
-    def region(top, bottom, left, right):
+    def region(top, bottom, left, right, size=work_size):
         try:
             with Image.open(path) as im:
                 im.load()
                 full, scale = _upright_and_plain(im)
-                return _pil_region(full, scale, what, work_size)(top, bottom, left, right)
+                return _pil_region(full, scale, what, size)(top, bottom, left, right)
         except Exception as exc:  # the file changed meanwhile, a decoder error, ...
             raise ValueError(f"{what}: cannot decode it again ({exc}).") from exc
 
@@ -274,11 +275,11 @@ def _path_region(path, what, work_size):
 def _pil_region(full, scale, what, work_size):
     """``region`` of a :class:`Decoded` reduced from the PIL image ``full``."""
 
-    def region(top, bottom, left, right):
+    def region(top, bottom, left, right, size=work_size):
         (r0, r1), (c0, c1) = (_pixel_span(top, bottom, full.height),
                               _pixel_span(left, right, full.width))
         part = full.crop((c0, r0, c1, r1))
-        f = reduction_factor(max(part.size), work_size)
+        f = reduction_factor(max(part.size), size)
         return _pil_pixels(part.reduce(f) if f > 1 else part, scale, what,
                            (r1 - r0, c1 - c0))
 

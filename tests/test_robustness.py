@@ -45,7 +45,7 @@ DIGIT_VARIANTS = {
         "dark_on_light", "dark_on_light_noise", "transparent_28", "lowres_8",
         "lowres_12", "lowres_16", "lowres_16_dark", "lowres_blocky_64",
         "lowres_bicubic_64", "sklearn_digits", "sklearn_digits_64",
-        "sklearn_digits_blocky_64"], N),
+        "sklearn_digits_blocky_64", "sklearn_digits_smooth"], N),
     **dict.fromkeys(["canvas_280", "canvas_light_on_dark", "canvas_offcentre",
                      "photo_lighting"], 60),
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
@@ -73,11 +73,12 @@ KNOWN_MISSES = {
                    "session 26; 8 before soft-edged ink read through a grain was, 16 "
                    "before round blobs were): spots cut by the page's edge (98.0 % blank "
                    "of 200 in the benchmark, 94.0 before session 26)",
-    "squared_paper": "53 vs 58 of 60 on squared paper, 2 declared blank: reduced 3-5x "
+    "squared_paper": "54 vs 58 of 60 on squared paper, 1 declared blank: reduced 3-5x "
                      "while decoding, the grid turns into a texture as strong as a small "
-                     "digit (92.0 vs 97.5 % and 3 % blank in the benchmark; 87.0 and 9 % "
-                     "before small digits were sized by their solid ink and the grid's "
-                     "periodic texture was taken out, session 23)",
+                     "digit (BENCH_SQUARED in the benchmark; 53 of 60 and 2 blank before a "
+                     "page blank at the working size was read again finer, session 27; "
+                     "87.0 % and 9 % blank before small digits were sized by their solid "
+                     "ink and the grid's periodic texture was taken out, session 23)",
     "squared_empty": "1 of 50 empty sheets of squared paper read as a digit: what the grid "
                      "leaves beside its lines once reduced (99.0 % blank of 200 in the "
                      "benchmark; 94.5 % before a part read again finer was looked at for "
@@ -92,7 +93,7 @@ KNOWN_MISSES = {
 }
 # Real digits this preprocessor still declares blank in more than one image of a
 # variant, at most this many (of the variant's images here).
-BLANK_MISSES = {"pencil_grain": 3, "squared_paper": 2}
+BLANK_MISSES = {"pencil_grain": 3}
 
 
 # At the floor by one image, on one side or the other with the test model's numerics
@@ -976,6 +977,39 @@ def test_textured_paper_at_the_output_size_is_blank(suite):
     batch, one_by_one = np.isnan(pre.transform(X)), np.isnan(pre.transform(list(X)))
     np.testing.assert_array_equal(batch, one_by_one)
     assert batch.any(axis=1).sum() >= 270, batch.any(axis=1).sum()
+
+
+@pytest.mark.parametrize("resample", ["BILINEAR", "BICUBIC", "LANCZOS"])
+def test_a_low_resolution_scan_enlarged_smoothly_reads_as_the_scan(digit_pipeline, resample):
+    # scikit-learn's real 8x8 scans, enlarged smoothly to 48-128 px (dark on light, as
+    # a user who scaled them up for a viewer has them): read as well as the 8x8 scans
+    # themselves, none blank. Before the enlargement was recognised, such images went
+    # through the photo path, which cut their soft strokes into pieces: the shipped
+    # model read 74-86 % of them at 100-128 px (3-12 % blank), 96 % of the 8x8 scans;
+    # of these 100: 85-92 (one blank) against 95 of the scans (now 95-96), and with the
+    # benchmark's classic CNN 80-89 against 93 (now 92-93).
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from skdigits import DigitImagePreprocessor
+
+    bunch = load_digits()
+    rng = np.random.default_rng(1)
+    idx = rng.choice(len(bunch.images), 100, replace=False)
+    scans, labels = bunch.images[idx] / 16.0, bunch.target[idx]
+    method = getattr(Image.Resampling, resample)
+    enlarged = []
+    for k, a in enumerate(scans):
+        side = (48, 64, 100, 128)[k % 4]
+        big = Image.fromarray(a.astype(np.float32), "F").resize((side, side), method)
+        enlarged.append((255 * (1 - np.clip(np.asarray(big), 0, 1))).round().astype(np.uint8))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(scans[:1])
+    clf = digit_pipeline[-1]
+    small, big = pre.transform(list(scans)), pre.transform(enlarged)
+    assert not np.isnan(big).any(axis=1).any(), np.flatnonzero(np.isnan(big).any(axis=1))
+    right_small = int((clf.predict(small) == labels).sum())
+    right_big = int((clf.predict(big) == labels).sum())
+    assert right_big >= right_small - 3, (right_big, right_small)
 
 
 @pytest.mark.parametrize("name", _known(NON_DIGIT_KINDS))

@@ -49,6 +49,12 @@ def scale_to_bicubic(img, long_side):
     return np.asarray(pil.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
 
 
+def resize_bicubic(img, size):
+    """``img`` resized with bicubic interpolation to ``size = (height, width)``."""
+    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
+    return np.asarray(pil.resize((size[1], size[0]), Image.Resampling.BICUBIC), dtype=np.float32)
+
+
 def zero_pad(a, width):
     """``np.pad(a, width)`` of a 2-D array (zeros all round), without its overhead."""
     h, w = a.shape

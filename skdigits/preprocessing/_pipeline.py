@@ -18,7 +18,8 @@ from skdigits.preprocessing import (
     _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._light_path import light_path, textured_frame
-from skdigits.preprocessing._reread import reread_small
+from skdigits.preprocessing._low_res import SMALL_TO, low_res_pixels
+from skdigits.preprocessing._reread import read_finer, reread_small
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank, is_dash
@@ -35,10 +36,6 @@ WORK_SIZE = 128
 # needed so that its long side is at least _UPSCALE x digit_box pixels (never
 # downsampled there: thin lines would fade below the binarisation level).
 _UPSCALE = 4
-# Inputs whose long side is below _SMALL pixels are low-resolution scans,
-# upsampled (bicubic) to a long side of _SMALL_TO before anything else.
-_SMALL = 24
-_SMALL_TO = 64
 # MNIST's digit box, as a share of its frame.
 _MNIST_BOX = 20 / 28
 # Images whose short side is at least _STEPS_MIN pixels are checked for steps
@@ -77,48 +74,18 @@ def _sheet_ink(dec, settings, trace, rectangle=False):
         return None
 
 
-def _run_lengths(image, axis):
-    """Lengths of the runs of identical consecutive rows (axis 0) or columns (axis 1)."""
-    a = image if axis == 0 else image.T
-    starts = np.flatnonzero(np.r_[True, (a[1:] != a[:-1]).any(axis=1)])
-    return np.diff(np.r_[starts, a.shape[0]])
-
-
-def native_grid(image):
-    """The image a nearest-neighbour enlargement was made from, or None.
-
-    Enlarged that way (blocky), an image repeats each of its rows and columns
-    ``f`` times (``f`` the enlargement, rounded up or down where it is not a
-    whole number; identical neighbours in the original make runs of several
-    times ``f``). Sampling the centre of each block gives back the original.
-    Only images whose original is a low-resolution scan (long side under
-    ``_SMALL``) enlarged at least twice are returned.
-    """
-    runs = [_run_lengths(image, 0), _run_lengths(image, 1)]
-    lengths = np.concatenate(runs)
-    if min(r.size for r in runs) < 2 or lengths.min() < 2:
-        return None
-    f = float(lengths[lengths < 1.5 * lengths.min()].mean())
-    shape = [max(1, round(n / f)) for n in image.shape]
-    if max(shape) >= _SMALL or np.abs(lengths - f * np.round(lengths / f)).max() > 1:
-        return None
-    rows, cols = ((np.arange(k) + 0.5) * n / k for k, n in zip(shape, image.shape))
-    return image[np.ix_(rows.astype(int), cols.astype(int))]
-
-
 def find_digit(dec, settings, trace=None):
     """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
     image = dec.image
-    low_res = max(dec.original_shape) < _SMALL
-    native = None if low_res or dec.is_ink else native_grid(image)
-    if native is not None:
-        # A low-resolution scan enlarged with nearest neighbour: its own pixels.
-        image, low_res = native, True
-        _record(trace, "native pixels", image)
+    native, how = low_res_pixels(dec)
+    low_res = native is not None
     if low_res:
-        # A low-resolution scan (8-16 px, the digit filling its frame): upsample
-        # smoothly first, and take its background as flat (no lighting to fit).
-        image = np.clip(_geometry.scale_to_bicubic(image, _SMALL_TO), 0, 1)
+        # A low-resolution scan (8-16 px, the digit filling its frame), perhaps
+        # enlarged: from its own pixels, upsample smoothly first, and take its
+        # background as flat (no lighting to fit).
+        if how != "as it came":
+            _record(trace, "native pixels", native)
+        image = np.clip(_geometry.scale_to_bicubic(native, SMALL_TO), 0, 1)
         settings = replace(settings, correct_lighting=False)
         _record(trace, "upsampled input", image)
     try:
@@ -335,12 +302,18 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         # a textured surface (which the light path does not take either).
         raise Blank("it is a textured surface: faint grains spread over the frame, "
                     "no stroke")
+    blank = None
     try:
         y = find_digit(dec, settings, trace)
-    except Blank:
+    except Blank as exc:
+        # Nothing at the working size: a small digit among a texture may show
+        # only finer (see :func:`._reread.read_finer`).
+        blank = exc
+        y = read_finer(dec, find_digit, settings, WORK_SIZE, trace)
+    if y is None:
         out = _through_impulses(dec, settings)
         if out is None:
-            raise
+            raise blank
         _record(trace, "placed", out)
         return out
     return normalise_digit(y, settings, trace)

@@ -5,10 +5,15 @@ its canvas keeps only a few pixels, too few to read, or reads as a speck.
 :func:`reread_small` reads its part of the image again at the finest resolution
 there is -- and tells a dot, or a piece of a ruled page's rule, from a digit
 there: read finer, a digit shows its strokes at a legible size, a dot stays a
-dot, and a rule runs across the part from side to side.
+dot, and a rule runs across the part from side to side. Where nothing at all
+is found at the working size -- a small digit fainter there than the texture
+around it, a grid's lines on squared paper -- :func:`read_finer` looks at the
+whole image again, twice as finely.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 from scipy import ndimage
@@ -28,6 +33,14 @@ _REREAD_MARGIN = 1.0
 # a dot, however finely read (the suite's smallest digits span 24 px on their
 # canvas; MNIST's are 20).
 _LEGIBLE = 8
+# An image that holds no digit at the working size and was reduced at least _FINER
+# times while decoding is read again, whole, _FINER times as finely. What is found
+# there must be a digit that read at the working size would have been small (under
+# _REREAD px there: nothing larger went unseen), lying wholly inside the image (a
+# piece of a rule or of a page's edge cut by the frame is none). Squared paper
+# photographed from afar: its grid's lines outnumber a small digit's pixels at the
+# working size, which reads as faint as the grid.
+_FINER = 2
 # Its size is that of its ink above _CORE (a digit read through a grain, smoothed,
 # spreads its faint rim wider).
 _CORE = 0.5
@@ -96,3 +109,35 @@ def reread_small(dec, y, found, settings, trace):
     if rules is not None and not _legible(np.where(rules, 0, again)):
         return None
     return again
+
+
+def read_finer(dec, find, settings, work_size, trace=None):
+    """The digit's ink map found in the whole image read again finer, or None.
+
+    ``dec`` was decoded at ``work_size`` and ``find(dec, settings, trace)`` found
+    no digit in it (it raised :class:`~._strokes.Blank`): if ``dec`` was reduced
+    while decoding, read it again at _FINER times that size and ``find`` the
+    digit there (no part of that is read again, finer still), keeping it only if
+    it is small at the working size and inside the image (see _FINER).
+    """
+    shown = max(dec.image.shape)
+    if dec.region is None or max(dec.original_shape) < _FINER * shown:
+        return None
+    try:
+        fine = dec.region(0, 1, 0, 1, size=_FINER * work_size)
+    except ValueError:  # (a file that can no longer be decoded)
+        return None
+    scale = max(fine.image.shape) / shown
+    if scale < 1.5 or fine.is_ink != dec.is_ink:
+        return None
+    _record(trace, "read again, finer", fine.image)
+    try:
+        y = find(replace(fine, region=None), settings, trace)
+    except Blank:
+        return None
+    box = bbox(y > 0)
+    h, w = y.shape
+    if (box is None or max(box[1] - box[0], box[3] - box[2]) >= _REREAD * scale
+            or min(box[0], box[2]) == 0 or box[1] == h or box[3] == w):
+        return None
+    return y
