@@ -10,6 +10,7 @@ Randomness comes only from ``rng``.
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage
 
 import _draw as D
 
@@ -472,3 +473,49 @@ def scan_empty(rng):
     page = np.full((h, w), rng.uniform(0.8, 0.97), np.float32)
     page = _scanner_margins(page * (1 - D.gradient((h, w), rng, rng.uniform(0, 0.1))), rng)
     return D.jpeg(D.u8(page + rng.normal(0, 0.01, (h, w))), rng.integers(60, 95))
+
+
+def _thumb(h, w, rng, avoid):
+    """Coverage (0-1) of a thumb at the photo's edge: a soft ellipse (half-axes 10-20 %
+    and 20-35 % of the short side) reaching in from one side, not over ``avoid``."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    side = rng.integers(4)
+    a, b = (rng.uniform(lo, hi) * min(h, w) for lo, hi in ((0.1, 0.2), (0.2, 0.35)))
+    mask = np.zeros((h, w), bool)
+    for _ in range(50):
+        along = rng.uniform(0.1, 0.9)
+        if side < 2:
+            cx, cy = along * w, -0.3 * b if side == 0 else h + 0.3 * b
+            mask = ((xx - cx) / a) ** 2 + ((yy - cy) / b) ** 2 < 1
+        else:
+            cx, cy = -0.3 * b if side == 2 else w + 0.3 * b, along * h
+            mask = ((xx - cx) / b) ** 2 + ((yy - cy) / a) ** 2 < 1
+        if not (mask & (avoid > 0.05)).any():
+            break
+    return ndimage.gaussian_filter(mask.astype(np.float32), rng.uniform(1.5, 4))
+
+
+def thumb_pair(x, rng):
+    """A dark digit on paper photographed with the thumb holding the sheet in view: RGB
+    300-600 px, the digit 30-55 % of the short side, a skin-toned thumb (shaded, soft
+    edge) reaching in from one side beside the digit; noise, JPEG. Returns the photo
+    and its twin without the thumb."""
+    h, w = _photo_shape(rng, 300, 600)
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.3, 0.55)))
+    top = int(rng.uniform(0.2, 0.8) * (h - d.shape[0]))
+    left = int(rng.uniform(0.2, 0.8) * (w - d.shape[1]))
+    cov = D.paste((h, w), d, top, left)
+    paper, light = _photo_page(h, w, rng)
+    page = D.composite(cov, paper, np.float32(rng.uniform(0.03, 0.25))) * light[..., None]
+    thumb = _thumb(h, w, rng, cov)[..., None]
+    skin = np.array([0.85, 0.62, 0.5], np.float32) * rng.uniform(0.5, 0.95)
+    shade = 1 - 0.3 * ndimage.gaussian_filter(thumb[..., 0], 0.05 * min(h, w))
+    held = page * (1 - thumb) + skin * shade[..., None] * thumb
+    noise = rng.normal(0, 0.015, (h, w, 1))
+    quality = rng.integers(60, 95)
+    return [D.jpeg(D.u8(img + noise), quality) for img in (held, page)]
+
+
+def thumb_photo(x, rng):
+    """See :func:`thumb_pair` (the photo with the thumb)."""
+    return thumb_pair(x, rng)[0]

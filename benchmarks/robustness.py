@@ -311,6 +311,10 @@ VARIANTS = {
                             "250-600 px, JPEG", "clean", max_n=200),
     "line_canvas": Variant(_each(L.line_canvas), "300x300, a 150-230 px digit crossed by a "
                            "straight line (2-6 px) from side to side at any angle", "clean"),
+    "thumb_photo": Variant(_each(S.thumb_photo), "photo of a digit on paper with the thumb "
+                           "holding the sheet in view, reaching in from a side (a skin-toned "
+                           "ellipse 20-40 % of the short side across), RGB 300-600 px, JPEG",
+                           "clean", max_n=200),
     "squared_paper": Variant(_each(L.squared_paper), "photo of squared paper (a grid every "
                              "12-30 px), a digit 1.5-4 squares tall anywhere, gray 250-900 px, "
                              "JPEG", "clean", max_n=200),
