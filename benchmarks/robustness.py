@@ -210,6 +210,24 @@ def _sklearn_digits(upscale=None):
     return make
 
 
+_ENLARGE = [Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC,
+            Image.Resampling.LANCZOS]
+
+
+def _enlarged(inner):
+    """Variant ``inner``'s 28x28 frames enlarged to 56-560 px (nearest, bilinear, bicubic
+    or Lanczos), either polarity: an MNIST-like digit, clutter and all, scaled up."""
+    def make(digits, rng):
+        out = []
+        for frame in VARIANTS[inner].make(digits, rng):
+            side = int(rng.integers(56, 561))
+            big = np.asarray(Image.fromarray(np.asarray(frame)).resize(
+                (side, side), _ENLARGE[rng.integers(len(_ENLARGE))]))
+            out.append(255 - big if rng.random() < 0.5 else big)
+        return out
+    return make
+
+
 def _sklearn_digits_smooth(n, rng):
     """load_digits enlarged smoothly to 32-128 px, either polarity (what a user who
     scaled a low-resolution scan up before passing it gives)."""
@@ -311,6 +329,13 @@ VARIANTS = {
                             "250-600 px, JPEG", "clean", max_n=200),
     "line_canvas": Variant(_each(L.line_canvas), "300x300, a 150-230 px digit crossed by a "
                            "straight line (2-6 px) from side to side at any angle", "clean"),
+    "enlarged_stripes": Variant(_enlarged("stripes"), "the stripes variant's frames enlarged "
+                                "to 56-560 px (nearest, bilinear, bicubic or Lanczos), either "
+                                "polarity", "stripes", max_n=200),
+    "enlarged_zigzag": Variant(_enlarged("line_zigzag"), "the zigzag variant's frames "
+                               "enlarged the same way", "line_zigzag", max_n=200),
+    "enlarged_impulse": Variant(_enlarged("impulse_noise"), "the impulse-noise variant's "
+                                "frames enlarged the same way", "impulse_noise", max_n=200),
     "thumb_photo": Variant(_each(S.thumb_photo), "photo of a digit on paper with the thumb "
                            "holding the sheet in view, reaching in from a side (a skin-toned "
                            "ellipse 20-40 % of the short side across), RGB 300-600 px, JPEG",

@@ -18,7 +18,7 @@ from skdigits.preprocessing import (
     _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._light_path import light_path, textured_frame
-from skdigits.preprocessing._low_res import SMALL_TO, low_res_pixels
+from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._reread import read_finer, reread_small
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._stats import median
@@ -289,6 +289,16 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         The image holds no digit.
     """
     _record(trace, "decoded", dec.image)
+    if not declined and light_path_applies(settings):
+        # An MNIST-like frame enlarged (for viewing, or by a canvas's export) is
+        # read as that frame, if the light path takes it.
+        frame = enlarged_frame(dec, settings.output_size)
+        invert = False if dec.is_ink else settings.invert
+        out = None if frame is None else _on_light_path(frame, invert, settings)
+        if out is not None:
+            _record(trace, "native pixels", frame)
+            _record(trace, "placed", out)
+            return out
     if not declined and takes_light_path(dec, settings):
         # An ink map (the alpha of a transparent image) is light on dark.
         out = _on_light_path(dec.image, False if dec.is_ink else settings.invert, settings)

@@ -64,12 +64,13 @@ def _items(items, start, *, settings, on_blank, max_pixels):
     return out
 
 
-def _arrays(gray, alpha, index, start=0, *, settings, on_blank):
+def _arrays(gray, alpha, index, start=0, *, settings, on_blank, declined=False):
     """The single-image pipeline on images of a batch; ``gray[i]`` is input ``index[i]``.
 
-    ``alpha`` may be None. Without alpha, only called for images that the light
-    path did not take (or may not take), so they are not offered to it again;
-    images with alpha are offered to it one by one, as they would be on their own.
+    ``alpha`` may be None. ``declined``: the images are those of an output-size
+    batch without alpha that the light path's rule, vectorised, did not take; they
+    are not offered to it again. Other images are offered to it one by one, as
+    they would be on their own.
     """
     n, h, w = gray.shape
     s = settings.output_size
@@ -78,7 +79,7 @@ def _arrays(gray, alpha, index, start=0, *, settings, on_blank):
         image, is_ink = _pixels.resolve_alpha(gray[i], None if alpha is None else alpha[i])
         dec = _decoding.decoded_array(image, is_ink, WORK_SIZE, (h, w))
         out[i] = _one(dec, settings, on_blank, int(index[i]), _images.BATCH_ITEM,
-                      declined=alpha is None)
+                      declined=declined)
     return out
 
 
@@ -102,5 +103,6 @@ def _batch(batch, settings, on_blank, n_jobs):
                                     settings.min_contrast, settings.digit_box)
     rest = np.flatnonzero(~taken)
     if rest.size:
-        gray[rest] = _in_parallel(arrays, n_jobs, gray[rest], None, rest)
+        gray[rest] = _in_parallel(partial(arrays, declined=True), n_jobs, gray[rest], None,
+                                  rest)
     return np.ascontiguousarray(gray, dtype=np.float32)
