@@ -1,4 +1,4 @@
-"""Low-resolution scans, as they come or enlarged.
+"""Small images enlarged: low-resolution scans, and MNIST-like frames.
 
 A scan of 8-16 pixels holds its digit filling the frame, with a few gray
 levels and no noise to speak of: the pipeline reads it at a smooth, larger
@@ -6,7 +6,9 @@ size with a flat background (see :func:`._pipeline.find_digit`). Such scans
 also come enlarged -- blocky (nearest neighbour) or smooth (bilinear,
 bicubic, Lanczos) -- to 32-128 px: :func:`low_res_pixels` recognises them by
 what they lack, detail finer than a low-resolution scan's pixels, and gives
-back pixels of that size to read them as what they are.
+back pixels of that size to read them as what they are. An MNIST-like 28x28
+frame, clutter and all, enlarged for viewing is found the same way, exactly
+(:func:`enlarged_frame`), and read as that frame by the light path.
 """
 
 from __future__ import annotations
