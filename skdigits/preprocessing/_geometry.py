@@ -40,19 +40,17 @@ def scale_to(img, long_side):
     return resize(img, (max(1, round(h * s)), max(1, round(w * s))))
 
 
-def scale_to_bicubic(img, long_side):
-    """``img`` enlarged with bicubic interpolation to a long side of ``long_side``."""
-    h, w = img.shape
-    s = long_side / max(h, w)
-    pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
-    size = (max(1, round(w * s)), max(1, round(h * s)))
-    return np.asarray(pil.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
-
-
 def resize_bicubic(img, size):
     """``img`` resized with bicubic interpolation to ``size = (height, width)``."""
     pil = Image.fromarray(np.ascontiguousarray(img, dtype=np.float32), mode="F")
     return np.asarray(pil.resize((size[1], size[0]), Image.Resampling.BICUBIC), dtype=np.float32)
+
+
+def scale_to_bicubic(img, long_side):
+    """``img`` enlarged with bicubic interpolation to a long side of ``long_side``."""
+    h, w = img.shape
+    s = long_side / max(h, w)
+    return resize_bicubic(img, (max(1, round(h * s)), max(1, round(w * s))))
 
 
 def zero_pad(a, width):

@@ -90,12 +90,12 @@ def _fit(dec, size):
     if hi - lo <= 0:
         return None
     factor = math.ceil(n / h)
+    if math.ceil(n / factor) != h:
+        return None  # (not reduced by a whole factor: decoded otherwise)
     low, high = img <= lo, img >= hi
     best, best_rms = None, np.inf
     for method in _METHODS:
         a, p = _enlarging(size, n, factor, method)
-        if a.shape[0] != h:
-            return None
         # The filters' overshoot beyond the range was clipped: where the image
         # sits at an end of its range, the enlargement may lie beyond it.
         frame = p @ img @ p.T

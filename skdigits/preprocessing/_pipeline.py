@@ -290,19 +290,16 @@ def preprocess_image(dec, settings, trace=None, declined=False):
     """
     _record(trace, "decoded", dec.image)
     if not declined and light_path_applies(settings):
-        # An MNIST-like frame enlarged (for viewing, or by a canvas's export) is
-        # read as that frame, if the light path takes it.
-        frame = enlarged_frame(dec, settings.output_size)
-        invert = False if dec.is_ink else settings.invert
-        out = None if frame is None else _on_light_path(frame, invert, settings)
+        # A frame of the output size, or one enlarged (for viewing, or by a
+        # canvas's export): the light path may take it. An ink map (the alpha of
+        # a transparent image) is light on dark.
+        frame = dec.image if _output_sized(dec, settings) else enlarged_frame(
+            dec, settings.output_size)
+        out = None if frame is None else _on_light_path(
+            frame, False if dec.is_ink else settings.invert, settings)
         if out is not None:
-            _record(trace, "native pixels", frame)
-            _record(trace, "placed", out)
-            return out
-    if not declined and takes_light_path(dec, settings):
-        # An ink map (the alpha of a transparent image) is light on dark.
-        out = _on_light_path(dec.image, False if dec.is_ink else settings.invert, settings)
-        if out is not None:
+            if frame is not dec.image:
+                _record(trace, "native pixels", frame)
             _record(trace, "placed", out)
             return out
     if (_output_sized(dec, settings) and not dec.is_ink
