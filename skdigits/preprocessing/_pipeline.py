@@ -19,6 +19,7 @@ from skdigits.preprocessing import (
 )
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
+from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._stats import median
@@ -269,6 +270,20 @@ def takes_light_path(dec, settings):
     return light_path_applies(settings) and _output_sized(dec, settings)
 
 
+def _frame(dec, settings):
+    """``(frame, step)``: the frame of the output size the decoded image is, or holds
+    in flat padding (step "frame"), or is an enlargement of (step "native pixels");
+    ``(None, None)`` if none. ``step`` is None for the image itself."""
+    if _output_sized(dec, settings):
+        return dec.image, None
+    size = settings.output_size
+    frame = padded_frame(dec, size)
+    if frame is not None:
+        return frame, "frame"
+    frame = enlarged_frame(dec, size)
+    return (frame, "native pixels") if frame is not None else (None, None)
+
+
 def preprocess_image(dec, settings, trace=None, declined=False):
     """The whole pipeline for one decoded image -> ``(output_size, output_size)`` float32.
 
@@ -290,16 +305,16 @@ def preprocess_image(dec, settings, trace=None, declined=False):
     """
     _record(trace, "decoded", dec.image)
     if not declined and light_path_applies(settings):
-        # A frame of the output size, or one enlarged (for viewing, or by a
-        # canvas's export): the light path may take it. An ink map (the alpha of
-        # a transparent image) is light on dark.
-        frame = dec.image if _output_sized(dec, settings) else enlarged_frame(
-            dec, settings.output_size)
+        # A frame of the output size, one padded or set in a larger flat image,
+        # or one enlarged (for viewing, or by a canvas's export): the light path
+        # may take it. An ink map (the alpha of a transparent image) is light on
+        # dark.
+        frame, step = _frame(dec, settings)
         out = None if frame is None else _on_light_path(
             frame, False if dec.is_ink else settings.invert, settings)
         if out is not None:
-            if frame is not dec.image:
-                _record(trace, "native pixels", frame)
+            if step is not None:
+                _record(trace, step, frame)
             _record(trace, "placed", out)
             return out
     if (_output_sized(dec, settings) and not dec.is_ink
