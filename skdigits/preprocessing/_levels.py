@@ -12,6 +12,11 @@ import numpy as np
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import thin_side
 
+# Dark bands at the sides of a light frame: the columns' mean level steps by at
+# least _BAND_STEP of the frame's range at a band's edge (MNIST's frames with their
+# 5-8 side columns inverted: 0.26-1, 2 of 200 under 0.35; 200 fogged frames: 0.26
+# at most, 0.21 but for one).
+_BAND_STEP = 0.3
 # A frame's clear majority: more than _CLEAR_MAJORITY beyond half of its pixels
 # on one side of the middle level (see _polarity).
 _CLEAR_MAJORITY = 0.15
@@ -91,24 +96,47 @@ def _polarity(x, border, invert, lo, hi):
             bg[i] = median(frame[i][ground])
     # The ink is the extreme farther from the background level -- unless the
     # middle of the frame, where the digit is, and the border above and below
-    # it are dark: then only the sides of the frame are light (bands
-    # inverted), and the middle's level is the background.
+    # it are of the other level: then only the sides of the frame are of the
+    # border's level (bands at the sides inverted), and the middle's level is
+    # the background.
     light = (bg - lo) > (hi - bg)
-    if light.any():
-        a, b = s // 7, 2 * s // 7
-        middle = x[light, a : s - a, b : s - b].reshape(int(light.sum()), -1)
-        # The middle's background level: its lower quartile, as a bold digit
-        # can cover half of the middle (never three quarters of it).
-        level = np.partition(middle, middle.shape[-1] // 4, axis=-1)[:, middle.shape[-1] // 4]
-        above_below = np.concatenate([x[light, 0, b : s - b], x[light, -1, b : s - b]], axis=1)
-        mid = (lo[light] + hi[light]) / 2
-        # Dark in the middle and above and below it: the digit's surround is
-        # dark, only the sides of the frame are light.
-        dark = (level < mid) & (median(above_below, axis=-1) < mid)
-        which = np.flatnonzero(light)[dark]
-        light[which] = False
-        bg[which] = level[dark]
+    for sides_light in (True, False):
+        which = np.flatnonzero(light == sides_light)
+        which, level = _sides_only(x, which, lo, hi, sides_light)
+        light[which] = not sides_light
+        bg[which] = level
     return light, bg
+
+
+def _sides_only(x, which, lo, hi, sides_light):
+    """Which of the frames ``which``, whose border is mostly light (``sides_light``) or
+    dark, have the other level in the middle and above and below it: only their
+    sides are of the border's level. Returns those and their middle's level."""
+    s = x.shape[1]
+    a, b = s // 7, 2 * s // 7
+    # (Above and below first: MNIST's frames, dark there, need no more.)
+    above_below = median(np.concatenate([x[which, 0, b : s - b], x[which, -1, b : s - b]],
+                                        axis=1), axis=-1)
+    mid = (lo[which] + hi[which]) / 2
+    which = which[(above_below < mid) if sides_light else (above_below > mid)]
+    if which.size == 0:
+        return which, np.empty(0, dtype=x.dtype)
+    middle = x[which, a : s - a, b : s - b].reshape(which.size, -1)
+    # The middle's background level: its quartile on the ground's side, as a
+    # bold digit can cover half of the middle (never three quarters of it).
+    q = middle.shape[-1] // 4 if sides_light else middle.shape[-1] * 3 // 4
+    level = np.partition(middle, q, axis=-1)[:, q]
+    mid = (lo[which] + hi[which]) / 2
+    other = (level < mid) if sides_light else (level > mid)
+    if not sides_light:
+        # Dark sides: and a band's edge, where the columns' mean level steps by
+        # _BAND_STEP of the range between neighbours near a side (fog lightening a
+        # frame's middle does not; it does not darken one).
+        cols = np.diff(x[which].mean(axis=1), axis=-1)
+        step = np.maximum(np.abs(cols[:, : b + 2]).max(axis=-1),
+                          np.abs(cols[:, s - b - 3 :]).max(axis=-1))
+        other &= step >= _BAND_STEP * (hi[which] - lo[which])
+    return which[other], level[other]
 
 
 def levels(x, invert):
