@@ -176,6 +176,37 @@ def without_thin_ink(img, solid):
     return np.where(drop, 0, img).astype(img.dtype, copy=False), solid & ~drop
 
 
+# A digit scaled up to fill its frame (a drawing cropped to its ink and resized to
+# 28x28 by its user) touches the frame's sides as clutter does, but is one piece of
+# solid ink (at least _ONE_PIECE of it), touches the sides in few pixels (at most
+# _FEW_AT_EDGES of the border's: no bars or bands along them) and has at least
+# _SCALED_UP of its solid ink outside the digit box at the centre of the frame
+# (MNIST's digits scaled to fill 28 px: 0.23-0.62, 0.35 typically; a line or zigzag
+# across an MNIST digit, merged with it: 0.16-0.26).
+_ONE_PIECE = 0.95
+_FEW_AT_EDGES = 0.25
+_SCALED_UP = 0.3
+
+
+def fills_the_frame(solid, box):
+    """Whether the solid ink of one frame is a digit scaled up to fill it (see
+    _SCALED_UP), to be sized by the full pipeline rather than left in place."""
+    s = solid.shape[0]
+    lab, n = ndimage.label(solid, structure=_NEAR)
+    if n == 0:
+        return False
+    sizes = np.bincount(lab.ravel())[1:]
+    if sizes.max() < _ONE_PIECE * sizes.sum():
+        return False
+    at_edges = np.count_nonzero(solid[0]) + np.count_nonzero(solid[-1]) + np.count_nonzero(
+        solid[1:-1, 0]) + np.count_nonzero(solid[1:-1, -1])
+    if at_edges > _FEW_AT_EDGES * (4 * s - 4):
+        return False
+    m = round((s - box) / 2)
+    inside = np.count_nonzero(solid[m : s - m, m : s - m])
+    return 1 - inside / sizes.sum() >= _SCALED_UP
+
+
 def digit_fits(ink, solid, border_sides, edge_level, light, box):
     """Whether ink larger than a digit is a digit of the right size with clutter.
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._clutter import STAY, digit_fits, digit_shift, size_range
+from skdigits.preprocessing._clutter import (
+    STAY, digit_fits, digit_shift, fills_the_frame, size_range,
+)
 from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._levels import count, levels
@@ -341,6 +343,13 @@ def light_path(x, invert, center, min_contrast, box=20):
     for i in np.flatnonzero(taken & ~fits):
         fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
                              np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box)
+    # A digit scaled up to fill the frame touches its sides as clutter does: it is
+    # sized by the full pipeline, unless it is a digit with clutter after all.
+    for i in np.flatnonzero(taken & (extent > largest) & (sides >= 2)):
+        if fills_the_frame(solid[i], box):
+            fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
+                                 np.split(border[i], starts[1:]), edge_level[i],
+                                 bool(light[i]), box)
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top)
