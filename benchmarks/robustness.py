@@ -228,6 +228,38 @@ def _enlarged(inner):
     return make
 
 
+def _padded(inner):
+    """Variant ``inner``'s 28x28 frames padded: evenly to 32x32 (a LeNet-style input)
+    or set anywhere on a 32-64 px black frame (translated MNIST), either polarity."""
+    def make(digits, rng):
+        out = []
+        for frame in VARIANTS[inner].make(digits, rng):
+            frame = np.asarray(frame)
+            if rng.random() < 0.5:
+                big = np.pad(frame, 2)
+            else:
+                side = int(rng.integers(32, 65))
+                top, left = (int(v) for v in rng.integers(0, side - 27, 2))
+                big = np.zeros((side, side), np.uint8)
+                big[top:top + 28, left:left + 28] = frame
+            out.append(255 - big if rng.random() < 0.5 else big)
+        return out
+    return make
+
+
+def _filling(x, rng):
+    """The digit cropped to its ink and scaled to fill the 28x28 frame: its long side
+    28 px (centred), or stretched to 28x28 -- a user's own resize of a drawing."""
+    c = D.crop_to_ink(x)
+    if rng.random() < 0.5:
+        return D.resize(c, (28, 28))
+    c = D.fit_long_side(x, 28)
+    out = np.zeros((28, 28), np.float32)
+    top, left = (28 - c.shape[0]) // 2, (28 - c.shape[1]) // 2
+    out[top:top + c.shape[0], left:left + c.shape[1]] = c
+    return out
+
+
 def _sklearn_digits_smooth(n, rng):
     """load_digits enlarged smoothly to 32-128 px, either polarity (what a user who
     scaled a low-resolution scan up before passing it gives)."""
@@ -282,6 +314,10 @@ VARIANTS = {
                                    "gaussian_noise"),
     "dark_on_light_lighting": Variant(_invert("lighting"), "dark on light + shading gradient",
                                       "lighting"),
+    "side_bands_dark": Variant(_invert("side_bands"), "dark on light, the 5-8 columns at the "
+                               "sides inverted (dark bands)", "side_bands"),
+    "fill_frame": Variant(_each28(_filling), "the digit scaled to fill the 28x28 frame (long side "
+                          "28 px, or stretched to 28x28)"),
     "transparent_28": Variant(_each(_transparent(28, 20)), "RGBA 28x28, background alpha 0",
                               "clean"),
     "transparent_canvas": Variant(_each(_transparent(280, 200)), "RGBA 280x280, digit 200 px",
@@ -336,6 +372,11 @@ VARIANTS = {
                                "enlarged the same way", "line_zigzag", max_n=200),
     "enlarged_impulse": Variant(_enlarged("impulse_noise"), "the impulse-noise variant's "
                                 "frames enlarged the same way", "impulse_noise", max_n=200),
+    "padded_zigzag": Variant(_padded("line_zigzag"), "the zigzag variant's frames padded to "
+                             "32x32, or set anywhere on a 32-64 px black frame, either polarity",
+                             "line_zigzag"),
+    "padded_noise": Variant(_padded("gaussian_noise"), "the Gaussian-noise variant's frames "
+                            "padded the same way", "gaussian_noise"),
     "thumb_photo": Variant(_each(S.thumb_photo), "photo of a digit on paper with the thumb "
                            "holding the sheet in view, reaching in from a side (a skin-toned "
                            "ellipse 20-40 % of the short side across), RGB 300-600 px, JPEG",
