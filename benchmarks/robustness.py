@@ -247,6 +247,13 @@ def _padded(inner):
     return make
 
 
+def _faint_noiseless(x, rng):
+    """Faint ink (a peak of 0.04-0.1) on a background of one level exactly, black or
+    white: a program's canvas drawn with a light pen."""
+    y = x * rng.uniform(0.04, 0.1)
+    return 1 - y if rng.random() < 0.5 else y
+
+
 def _filling(x, rng):
     """The digit cropped to its ink and scaled to fill the 28x28 frame: its long side
     28 px (centred), or stretched to 28x28 -- a user's own resize of a drawing."""
@@ -316,6 +323,8 @@ VARIANTS = {
                                       "lighting"),
     "side_bands_dark": Variant(_invert("side_bands"), "dark on light, the 5-8 columns at the "
                                "sides inverted (dark bands)", "side_bands"),
+    "faint_noiseless": Variant(_each28(_faint_noiseless), "faint ink, peak 0.04-0.1, on a "
+                               "noiseless black or white background", "clean"),
     "fill_frame": Variant(_each28(_filling), "the digit scaled to fill the 28x28 frame (long side "
                           "28 px, or stretched to 28x28)"),
     "transparent_28": Variant(_each(_transparent(28, 20)), "RGBA 28x28, background alpha 0",

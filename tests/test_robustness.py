@@ -55,6 +55,7 @@ DIGIT_VARIANTS = {
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
     "enlarged_stripes": 60, "enlarged_zigzag": 60, "enlarged_impulse": 60,
     "side_bands_dark": N, "fill_frame": N, "padded_noise": 60, "padded_zigzag": 60,
+    "faint_noiseless": N,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",

@@ -27,6 +27,7 @@ from skdigits.preprocessing._clutter import (
 from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._levels import count, levels
+from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._strokes import MIN_STROKE
 
 # Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
@@ -274,6 +275,10 @@ def light_path(x, invert, center, min_contrast, box=20):
     border, light, bg, top, solid = levels(x, invert)
     contrast = np.abs(top - bg)
     taken = contrast >= min_contrast
+    # Fainter ink on a background of one level exactly (no noise there) counts too.
+    faint = np.flatnonzero(~taken & (contrast >= NOISELESS_CONTRAST * min_contrast))
+    if faint.size:
+        taken[faint] = noiseless(x[faint], bg[faint])
     # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
     # Noise would show on the border too: images with a clean border skip it.
     # (Its upper quartile, not its median: noise clipped at the background's

@@ -6,7 +6,8 @@
 * :func:`clipped_noise` -- noise clipped at the background's level (a dark sensor
   frame), which both other measures understate;
 * :func:`spread_off_ink` -- the background's spread away from the candidate ink;
-* :func:`without_periodic` -- an image without a printed grid's periodic texture.
+* :func:`without_periodic` -- an image without a printed grid's periodic texture;
+* :func:`noiseless` -- a background of one level exactly, which no noise reaches.
 """
 
 from __future__ import annotations
@@ -137,3 +138,28 @@ def without_periodic(r):
     surround = np.where(fy <= 1, along_x, along_y)
     f[peaks] *= np.sqrt(surround[peaks] / np.maximum(power[peaks], 1e-12))
     return (np.fft.irfft2(f, s=r.shape) + r.mean()).astype(np.float32)
+
+
+# A background of one level exactly -- at least _NOISELESS_SHARE of the pixels, and
+# _RING_SHARE of the image's outer ring, within half an 8-bit step of the
+# background's level -- was made by a program (a canvas, a frame drawn or padded),
+# not photographed or scanned: no noise lies there to pass for ink, and ink fainter
+# than ``min_contrast`` counts, down to NOISELESS_CONTRAST of it. (MNIST's digits at
+# a peak of 0.04-0.08 on black or white were all blank. The ring: a JPEG keeps flat
+# paper exact in most of its blocks, but a scan's margins or a photo's lighting
+# reach its edges.)
+_EXACT = 0.5 / 255
+_NOISELESS_SHARE = 0.5
+_RING_SHARE = 0.9
+NOISELESS_CONTRAST = 1 / 3
+
+
+def noiseless(x, level):
+    """Which (n, h, w) images have a background of one level exactly, ``level`` (n,)
+    (see NOISELESS_CONTRAST)."""
+    n = len(x)
+    level = np.asarray(level, dtype=x.dtype).reshape(n, 1, 1)
+    near = np.abs(x - level) <= _EXACT
+    ring = np.concatenate([near[:, 0], near[:, -1], near[:, 1:-1, 0], near[:, 1:-1, -1]], axis=1)
+    return ((np.count_nonzero(near.reshape(n, -1), axis=1) >= _NOISELESS_SHARE * near[0].size)
+            & (np.count_nonzero(ring, axis=1) >= _RING_SHARE * ring.shape[1]))

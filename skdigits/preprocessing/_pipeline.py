@@ -22,6 +22,7 @@ from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pi
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small
 from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank, is_dash
 
@@ -324,6 +325,9 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         # a textured surface (which the light path does not take either).
         raise Blank("it is a textured surface: faint grains spread over the frame, "
                     "no stroke")
+    if noiseless(dec.image[None], [median(dec.image)])[0]:
+        # A background of one level exactly: no noise there, fainter ink counts.
+        settings = replace(settings, min_contrast=NOISELESS_CONTRAST * settings.min_contrast)
     blank = None
     try:
         y = find_digit(dec, settings, trace)
