@@ -12,11 +12,12 @@ import numpy as np
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import thin_side
 
-# Dark bands at the sides of a light frame: the columns' mean level steps by at
-# least _BAND_STEP of the frame's range at a band's edge (MNIST's frames with their
-# 5-8 side columns inverted: 0.26-1, 2 of 200 under 0.35; 200 fogged frames: 0.26
-# at most, 0.21 but for one).
-_BAND_STEP = 0.3
+# Dark bands at the sides of a light frame: a band's edge near a side runs down the
+# frame -- neighbouring columns step by half the frame's range in at least
+# _BAND_EDGE of its rows (MNIST's frames with their 5-8 side columns inverted:
+# 0.71-1; MNIST's digits 0.61 at most, with light bars along the top and bottom
+# 0.64 of 2,000; fogged frames 0.25).
+_BAND_EDGE = 0.7
 # A frame's clear majority: more than _CLEAR_MAJORITY beyond half of its pixels
 # on one side of the middle level (see _polarity).
 _CLEAR_MAJORITY = 0.15
@@ -129,13 +130,13 @@ def _sides_only(x, which, lo, hi, sides_light):
     mid = (lo[which] + hi[which]) / 2
     other = (level < mid) if sides_light else (level > mid)
     if not sides_light:
-        # Dark sides: and a band's edge, where the columns' mean level steps by
-        # _BAND_STEP of the range between neighbours near a side (fog lightening a
-        # frame's middle does not; it does not darken one).
-        cols = np.diff(x[which].mean(axis=1), axis=-1)
-        step = np.maximum(np.abs(cols[:, : b + 2]).max(axis=-1),
-                          np.abs(cols[:, s - b - 3 :]).max(axis=-1))
-        other &= step >= _BAND_STEP * (hi[which] - lo[which])
+        # Dark sides: and a band's edge near a side, running down the frame (see
+        # _BAND_EDGE).
+        steps = np.abs(np.diff(x[which], axis=2)) >= (
+            0.5 * (hi[which] - lo[which]))[:, None, None]
+        rows = steps.mean(axis=1)
+        edge = np.maximum(rows[:, : b + 2].max(axis=-1), rows[:, s - b - 3 :].max(axis=-1))
+        other &= edge >= _BAND_EDGE
     return which[other], level[other]
 
 
