@@ -12,11 +12,12 @@ import numpy as np
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import thin_side
 
-# Dark bands at the sides of a light frame: a band's edge near a side runs down the
-# frame -- neighbouring columns step by half the frame's range in at least
-# _BAND_EDGE of its rows (MNIST's frames with their 5-8 side columns inverted:
-# 0.71-1; MNIST's digits 0.61 at most, with light bars along the top and bottom
-# 0.64 of 2,000; fogged frames 0.25).
+# Dark bands at the sides of a light frame: a band's edge, a seventh of the frame
+# or more in from a side, runs down the frame -- neighbouring columns step by half
+# the frame's range in at least _BAND_EDGE of its rows (MNIST's frames with their
+# 5-8 side columns inverted: 0.71-1; MNIST's digits 0.61 at most, with light bars
+# along the top and bottom 0.64 of 2,000; fogged frames 0.25; a gray frame printed
+# around a digit, 1-3 px wide, steps closer to the side).
 _BAND_EDGE = 0.7
 # A frame's clear majority: more than _CLEAR_MAJORITY beyond half of its pixels
 # on one side of the middle level (see _polarity).
@@ -134,8 +135,9 @@ def _sides_only(x, which, lo, hi, sides_light):
         # _BAND_EDGE).
         steps = np.abs(np.diff(x[which], axis=2)) >= (
             0.5 * (hi[which] - lo[which]))[:, None, None]
-        rows = steps.mean(axis=1)
-        edge = np.maximum(rows[:, : b + 2].max(axis=-1), rows[:, s - b - 3 :].max(axis=-1))
+        rows = steps.mean(axis=1)  # (between columns c and c + 1)
+        edge = np.maximum(rows[:, a : b + 2].max(axis=-1),
+                          rows[:, s - b - 3 : s - 1 - a].max(axis=-1))
         other &= edge >= _BAND_EDGE
     return which[other], level[other]
 
