@@ -261,7 +261,8 @@ def light_path(x, invert, center, min_contrast, box=20):
     reaching two sides splits it and it lies mostly at the centre), or more if
     the ink touches two or more sides of the frame, or one side in places
     spread along it (bars, lines, noise: the crop could not tell them from the
-    digit), if the digit's own pieces -- with or without thin ink (a 1-px line
+    digit; not a digit scaled up to fill the frame,
+    :func:`~._clutter.fills_the_frame`), if the digit's own pieces -- with or without thin ink (a 1-px line
     or zigzag, dots) -- have a digit's size, or if a line is drawn across the
     digit (:func:`~._clutter.digit_fits`). Images whose ink spans more than
     23/20 of the box are left in place (their centre is a guess); centring the
@@ -345,16 +346,14 @@ def light_path(x, invert, center, min_contrast, box=20):
         big_enough[split] = _outside_the_box(solid[split], box) < 1 - _CENTRE_SHARE
     taken &= big_enough
     fits = (extent <= largest) | (sides >= 2)
-    for i in np.flatnonzero(taken & ~fits):
-        fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
-                             np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box)
+    ask = taken & ~fits
     # A digit scaled up to fill the frame touches its sides as clutter does: it is
     # sized by the full pipeline, unless it is a digit with clutter after all.
-    for i in np.flatnonzero(taken & (extent > largest) & (sides >= 2)):
-        if fills_the_frame(solid[i], box):
-            fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
-                                 np.split(border[i], starts[1:]), edge_level[i],
-                                 bool(light[i]), box)
+    for i in np.flatnonzero(taken & fits & (extent > largest)):
+        ask[i] = fills_the_frame(solid[i], box)
+    for i in np.flatnonzero(ask):
+        fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
+                             np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box)
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top)
