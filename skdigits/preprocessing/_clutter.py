@@ -179,7 +179,8 @@ def without_thin_ink(img, solid):
 # A digit scaled up to fill its frame (a drawing cropped to its ink and resized to
 # 28x28 by its user) touches the frame's sides as clutter does, but is one piece of
 # solid ink (at least _ONE_PIECE of it), touches the sides in few pixels (at most
-# _FEW_AT_EDGES of the border's: no bars or bands along them) and has at least
+# _FEW_AT_EDGES of the border's: no bands along them), holds no row or column of
+# solid ink from edge to edge (a bar joined to the digit) and has at least
 # _SCALED_UP of its solid ink outside the digit box at the centre of the frame
 # (MNIST's digits scaled to fill 28 px: 0.23-0.62, 0.35 typically; a line or zigzag
 # across an MNIST digit, merged with it: 0.16-0.26).
@@ -202,6 +203,8 @@ def fills_the_frame(solid, box):
         solid[1:-1, 0]) + np.count_nonzero(solid[1:-1, -1])
     if at_edges > _FEW_AT_EDGES * (4 * s - 4):
         return False
+    if max(np.count_nonzero(solid, axis=0).max(), np.count_nonzero(solid, axis=1).max()) >= s - 2:
+        return False  # (a bar from edge to edge, joined to the digit)
     m = round((s - box) / 2)
     inside = np.count_nonzero(solid[m : s - m, m : s - m])
     return 1 - inside / sizes.sum() >= _SCALED_UP
