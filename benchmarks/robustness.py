@@ -257,14 +257,10 @@ def _faint_noiseless(x, rng):
 def _filling(x, rng):
     """The digit cropped to its ink and scaled to fill the 28x28 frame: its long side
     28 px (centred), or stretched to 28x28 -- a user's own resize of a drawing."""
-    c = D.crop_to_ink(x)
     if rng.random() < 0.5:
-        return D.resize(c, (28, 28))
+        return D.resize(D.crop_to_ink(x), (28, 28))
     c = D.fit_long_side(x, 28)
-    out = np.zeros((28, 28), np.float32)
-    top, left = (28 - c.shape[0]) // 2, (28 - c.shape[1]) // 2
-    out[top:top + c.shape[0], left:left + c.shape[1]] = c
-    return out
+    return D.paste((28, 28), c, (28 - c.shape[0]) // 2, (28 - c.shape[1]) // 2)
 
 
 def _sklearn_digits_smooth(n, rng):

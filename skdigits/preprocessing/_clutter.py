@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from skdigits._pixels import border
 from skdigits.preprocessing._geometry import crossing_line, mass_shift, whole_pixels
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
@@ -199,9 +200,8 @@ def fills_the_frame(solid, box):
     sizes = np.bincount(lab.ravel())[1:]
     if sizes.max() < _ONE_PIECE * sizes.sum():
         return False
-    at_edges = np.count_nonzero(solid[0]) + np.count_nonzero(solid[-1]) + np.count_nonzero(
-        solid[1:-1, 0]) + np.count_nonzero(solid[1:-1, -1])
-    if at_edges > _FEW_AT_EDGES * (4 * s - 4):
+    edge = border(solid)
+    if np.count_nonzero(edge) > _FEW_AT_EDGES * edge.size:
         return False
     if max(np.count_nonzero(solid, axis=0).max(), np.count_nonzero(solid, axis=1).max()) >= s - 2:
         return False  # (a bar from edge to edge, joined to the digit)

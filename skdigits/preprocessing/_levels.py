@@ -35,8 +35,8 @@ def count(mask):
     return flat.sum(axis=1, dtype=np.int64)
 
 
-def _border(x):
-    """The border pixels of each (n, s, s) image: top, bottom, left and right sides."""
+def borders(x):
+    """The border pixels of each (n, h, w) image: top, bottom, left and right sides."""
     return np.concatenate([x[:, 0, :], x[:, -1, :], x[:, 1:-1, 0], x[:, 1:-1, -1]], axis=1)
 
 
@@ -102,25 +102,25 @@ def _polarity(x, border, invert, lo, hi):
     # border's level (bands at the sides inverted), and the middle's level is
     # the background.
     light = (bg - lo) > (hi - bg)
-    for sides_light in (True, False):
-        which = np.flatnonzero(light == sides_light)
-        which, level = _sides_only(x, which, lo, hi, sides_light)
+    # (Both kinds of frames are picked before either is turned.)
+    for sides_light, which in ((True, np.flatnonzero(light)), (False, np.flatnonzero(~light))):
+        which, level = _sides_only(x, which, lo, hi, mid, sides_light)
         light[which] = not sides_light
         bg[which] = level
     return light, bg
 
 
-def _sides_only(x, which, lo, hi, sides_light):
+def _sides_only(x, which, lo, hi, mid, sides_light):
     """Which of the frames ``which``, whose border is mostly light (``sides_light``) or
     dark, have the other level in the middle and above and below it: only their
-    sides are of the border's level. Returns those and their middle's level."""
+    sides are of the border's level. Returns those and their middle's level
+    (``lo``, ``hi``, ``mid``: every frame's darkest, lightest and middle level)."""
     s = x.shape[1]
     a, b = s // 7, 2 * s // 7
     # (Above and below first: MNIST's frames, dark there, need no more.)
     above_below = median(np.concatenate([x[which, 0, b : s - b], x[which, -1, b : s - b]],
                                         axis=1), axis=-1)
-    mid = (lo[which] + hi[which]) / 2
-    which = which[(above_below < mid) if sides_light else (above_below > mid)]
+    which = which[(above_below < mid[which]) if sides_light else (above_below > mid[which])]
     if which.size == 0:
         return which, np.empty(0, dtype=x.dtype)
     middle = x[which, a : s - a, b : s - b].reshape(which.size, -1)
@@ -128,8 +128,7 @@ def _sides_only(x, which, lo, hi, sides_light):
     # bold digit can cover half of the middle (never three quarters of it).
     q = middle.shape[-1] // 4 if sides_light else middle.shape[-1] * 3 // 4
     level = np.partition(middle, q, axis=-1)[:, q]
-    mid = (lo[which] + hi[which]) / 2
-    other = (level < mid) if sides_light else (level > mid)
+    other = (level < mid[which]) if sides_light else (level > mid[which])
     if not sides_light:
         # Dark sides: and a band's edge near a side, running down the frame (see
         # _BAND_EDGE).
@@ -152,7 +151,7 @@ def levels(x, invert):
     one to the other (light-background images compared flipped, not modified).
     """
     n, s, _ = x.shape
-    border = _border(x)
+    border = borders(x)
     flat = x.reshape(n, s * s)
     lo, hi = flat.min(axis=1), flat.max(axis=1)
     light, bg = _polarity(x, border, invert, lo, hi)

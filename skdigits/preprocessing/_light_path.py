@@ -262,9 +262,9 @@ def light_path(x, invert, center, min_contrast, box=20):
     the ink touches two or more sides of the frame, or one side in places
     spread along it (bars, lines, noise: the crop could not tell them from the
     digit; not a digit scaled up to fill the frame,
-    :func:`~._clutter.fills_the_frame`), if the digit's own pieces -- with or without thin ink (a 1-px line
-    or zigzag, dots) -- have a digit's size, or if a line is drawn across the
-    digit (:func:`~._clutter.digit_fits`). Images whose ink spans more than
+    :func:`~._clutter.fills_the_frame`), if the digit's own pieces -- with or
+    without thin ink (a 1-px line or zigzag, dots) -- have a digit's size, or
+    if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images whose ink spans more than
     23/20 of the box are left in place (their centre is a guess); centring the
     others follows neither thin ink nor a line across the frame
     (:func:`~._clutter.digit_shift`).

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, special
 
+from skdigits.preprocessing._levels import borders
 from skdigits.preprocessing._stats import median, otsu, percentile
 
 # Otsu's separability (between-class over total variance) above which the
@@ -160,6 +161,6 @@ def noiseless(x, level):
     n = len(x)
     level = np.asarray(level, dtype=x.dtype).reshape(n, 1, 1)
     near = np.abs(x - level) <= _EXACT
-    ring = np.concatenate([near[:, 0], near[:, -1], near[:, 1:-1, 0], near[:, 1:-1, -1]], axis=1)
+    ring = borders(near)
     return ((np.count_nonzero(near.reshape(n, -1), axis=1) >= _NOISELESS_SHARE * near[0].size)
             & (np.count_nonzero(ring, axis=1) >= _RING_SHARE * ring.shape[1]))
