@@ -317,6 +317,7 @@ VARIANTS = {
                                    "gaussian_noise"),
     "dark_on_light_lighting": Variant(_invert("lighting"), "dark on light + shading gradient",
                                       "lighting"),
+    "dark_on_light_fog": Variant(_invert("fog"), "dark on light + fog", "fog"),
     "side_bands_dark": Variant(_invert("side_bands"), "dark on light, the 5-8 columns at the "
                                "sides inverted (dark bands)", "side_bands"),
     "faint_noiseless": Variant(_each28(_faint_noiseless), "faint ink, peak 0.04-0.1, on a "
@@ -377,6 +378,8 @@ VARIANTS = {
                                "enlarged the same way", "line_zigzag", max_n=200),
     "enlarged_impulse": Variant(_enlarged("impulse_noise"), "the impulse-noise variant's "
                                 "frames enlarged the same way", "impulse_noise", max_n=200),
+    "enlarged_blur": Variant(_enlarged("motion_blur"), "the motion-blur variant's frames "
+                             "enlarged the same way", "motion_blur", max_n=200),
     "padded_zigzag": Variant(_padded("line_zigzag"), "the zigzag variant's frames padded to "
                              "32x32, or set anywhere on a 32-64 px black frame, either polarity",
                              "line_zigzag"),

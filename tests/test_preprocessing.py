@@ -1161,6 +1161,21 @@ def test_blocky_enlargement_of_a_low_resolution_digit_reads_as_the_digit(mnist_t
     np.testing.assert_allclose(a, b, atol=1e-6)
 
 
+def test_a_blurred_frame_enlarged_reads_as_the_frame(mnist_test):
+    """MNIST digits blurred, then enlarged for viewing: as smooth as a low-resolution
+    scan enlarged, but their digit has MNIST's size in its frame, so they read as the
+    frames they are -- not at their size, where the blur reads as soft spots (blank)."""
+    X = mnist_test[0][:30].astype(np.float32) / 255
+    blur = np.stack([ndimage.gaussian_filter(x, 1.2) for x in X])
+    frames = (255 * blur / blur.max(axis=(1, 2), keepdims=True)).round().astype(np.uint8)
+    big = [np.asarray(Image.fromarray(f).resize((112, 112), Image.Resampling.BILINEAR))
+           for f in frames]
+    a = DigitImagePreprocessor().fit_transform(list(frames))
+    b = DigitImagePreprocessor().fit_transform(big)
+    # (the levels fitted back to the frame differ by rounding, snapped at the ends)
+    np.testing.assert_allclose(a, b, atol=0.05)
+
+
 def test_digits_drawn_as_outlines_become_solid_strokes(mnist_test):
     """The outline of each stroke (edge detection, hollow lettering) is filled, not
     thickened into a blob with holes: closer to the digit itself than without it."""

@@ -12,12 +12,17 @@ import numpy as np
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import thin_side
 
-# Dark bands at the sides of a light frame: a band's edge, a seventh of the frame
-# or more in from a side, runs down the frame -- neighbouring columns step by half
-# the frame's range in at least _BAND_EDGE of its rows (MNIST's frames with their
-# 5-8 side columns inverted: 0.71-1; MNIST's digits 0.61 at most, with light bars
-# along the top and bottom 0.64 of 2,000; fogged frames 0.25; a gray frame printed
-# around a digit, 1-3 px wide, steps closer to the side).
+# Bands at the sides of a frame: a band's edge runs down the frame near a side --
+# neighbouring columns step by half the frame's range in at least _BAND_EDGE of its
+# rows -- a seventh of the frame or more in from the side for dark bands on a light
+# frame (a gray frame printed around a digit, 1-3 px wide, steps closer to the
+# side), anywhere from the side itself for light bars on a dark one. MNIST's frames
+# with their 5-8 side columns inverted: 0.71-1; MNIST's digits 0.61 at most, with
+# light bars along the top and bottom 0.64 of 2,000; fogged frames 0.25. Without
+# the edge, fog darker in the middle of a dark-on-light frame than along its sides
+# read as light bands there, and the frame was turned (500 fogged MNIST digits
+# dark on light: 90.6 % right, 93.2 % with the edge; the same frames light on dark
+# 94.0 and 93.2 %; the classifier alone 93.4 %).
 _BAND_EDGE = 0.7
 # A frame's clear majority: more than _CLEAR_MAJORITY beyond half of its pixels
 # on one side of the middle level (see _polarity).
@@ -112,8 +117,9 @@ def _polarity(x, border, invert, lo, hi):
 
 def _sides_only(x, which, lo, hi, mid, sides_light):
     """Which of the frames ``which``, whose border is mostly light (``sides_light``) or
-    dark, have the other level in the middle and above and below it: only their
-    sides are of the border's level. Returns those and their middle's level
+    dark, have the other level in the middle and above and below it, and a band's
+    edge near a side (see _BAND_EDGE): only their sides are of the border's level.
+    Returns those and their middle's level
     (``lo``, ``hi``, ``mid``: every frame's darkest, lightest and middle level)."""
     s = x.shape[1]
     a, b = s // 7, 2 * s // 7
@@ -129,15 +135,14 @@ def _sides_only(x, which, lo, hi, mid, sides_light):
     q = middle.shape[-1] // 4 if sides_light else middle.shape[-1] * 3 // 4
     level = np.partition(middle, q, axis=-1)[:, q]
     other = (level < mid[which]) if sides_light else (level > mid[which])
-    if not sides_light:
-        # Dark sides: and a band's edge near a side, running down the frame (see
-        # _BAND_EDGE).
-        steps = np.abs(np.diff(x[which], axis=2)) >= (
-            0.5 * (hi[which] - lo[which]))[:, None, None]
-        rows = steps.mean(axis=1)  # (between columns c and c + 1)
-        edge = np.maximum(rows[:, a : b + 2].max(axis=-1),
-                          rows[:, s - b - 3 : s - 1 - a].max(axis=-1))
-        other &= edge >= _BAND_EDGE
+    # And a band's edge near a side, running down the frame (see _BAND_EDGE);
+    # light bars may lie at the very side.
+    steps = np.abs(np.diff(x[which], axis=2)) >= (0.5 * (hi[which] - lo[which]))[:, None, None]
+    rows = steps.mean(axis=1)  # (between columns c and c + 1)
+    near = 0 if sides_light else a
+    edge = np.maximum(rows[:, near : b + 2].max(axis=-1),
+                      rows[:, s - b - 3 : s - 1 - near].max(axis=-1))
+    other &= edge >= _BAND_EDGE
     return which[other], level[other]
 
 

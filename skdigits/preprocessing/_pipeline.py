@@ -17,6 +17,7 @@ from scipy import ndimage
 from skdigits.preprocessing import (
     _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
+from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
@@ -281,7 +282,7 @@ def _frame(dec, settings):
     frame = padded_frame(dec, size)
     if frame is not None:
         return frame, "frame"
-    frame = enlarged_frame(dec, size)
+    frame = enlarged_frame(dec, size, size_range(settings.digit_box)[1])
     return (frame, "native pixels") if frame is not None else (None, None)
 
 
