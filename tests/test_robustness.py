@@ -222,10 +222,11 @@ def test_fogged_digits_are_not_declared_blank(suite, mnist):
 
 
 def test_fogged_digits_read_the_same_in_either_polarity(suite, mnist):
-    # Fog darker in the middle of a dark-on-light frame than along its sides is no
-    # pair of bands at the sides: the frame is not turned light on dark for it.
-    # Before bands needed an edge running down the frame, 15 of these 200 differed
-    # (and dark on light, 90.6 vs 94.0 % of the benchmark's 500 fogged digits).
+    # Fog over a frame can give its border either level: the frame is turned only
+    # for bands at its sides (an edge running down the frame) or if its ink is
+    # thinner that way. When light sides turned a frame without more, 15 of these
+    # 200 differed (and of the benchmark's 500 fogged digits 94.0 % were right
+    # light on dark, 90.6 % dark on light).
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(3)
