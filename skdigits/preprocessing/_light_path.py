@@ -231,9 +231,6 @@ def _place(x, solid, taken, extent, center, box):
         # Only images that would move (none of MNIST's 60,000 training digits
         # by more than a pixel) are looked at closer, one by one.
         for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~in_place):
-            if __import__("os").environ.get("XNOSHIFT") == "1" and extent[i] > box:
-                dy[i], dx[i] = 0, 0
-                continue
             dy[i], dx[i] = digit_shift(x[i], solid[i], box, extent[i] > box)
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r
