@@ -117,8 +117,8 @@ def _fit(dec, size):
 
 
 def _solid_span(frame):
-    """The span (px) of a frame's solid ink, as the light path sees it (its rows or
-    its columns, whichever are more)."""
+    """The span (px) of a frame's solid ink (as the light path finds it), down its
+    rows or across its columns, whichever is longer."""
     solid = levels(frame[None], "auto")[-1][0]
     rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
     if rows.size == 0:
@@ -128,9 +128,11 @@ def _solid_span(frame):
 
 def enlarged_frame(dec, size, largest):
     """The ``size`` x ``size`` frame the decoded image ``dec`` is an enlargement of (see
-    _EXACT), as gray levels in [0, 1]; None if it is none, or if it may also be one of
-    a low-resolution scan (see _SCAN_SPAN) and its solid ink spans more than
-    ``largest`` px (a digit's largest size in the frame)."""
+    _EXACT), as gray levels in [0, 1]; None if it is none, if it is a blocky
+    enlargement of a low-resolution scan (:func:`native_grid`), or if it may be a
+    smooth one (it holds no detail at its own scale, or a scan's size fits it too)
+    and its solid ink spans more than ``largest`` px (a digit's largest size in the
+    frame; a scan's digit fills its frame)."""
     frame = _fit(dec, size)
     if frame is None or native_grid(dec.image) is not None:
         return None  # (none, or the blocks of a scan's pixels: see native_grid)
