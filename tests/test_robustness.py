@@ -78,12 +78,6 @@ KNOWN_MISSES = {
                      "at its size and takes the zigzag for ink (52.0 vs 89.6 % of 500 with "
                      "the benchmark's classic CNN; 48.6 % before padded frames were looked "
                      "for, session 28)",
-    "enlarged_impulse": "46 vs 52 of 60 salt-and-pepper frames enlarged to 56-560 px: "
-                        "enlarged bicubic or Lanczos, their impulses clip so much that no "
-                        "enlargement fits them and the full pipeline reads them at their "
-                        "size (90.5 vs 96.0 % of 200 in the benchmark at 56d5cf3; "
-                        "69.5 % of 200 with the classic CNN before enlarged frames were "
-                        "recognised, session 27)",
     "spots_empty": "2 of 50 empty pages under spots of light and shade read as a digit "
                    "(4 before soft spots of any shape and level dashes were judged, "
                    "session 26; 8 before soft-edged ink read through a grain was, 16 "

@@ -51,7 +51,11 @@ _MIN_RANGE = 0.5
 # as decoding reduced it), differs from it by at most _EXACT of its range, root
 # mean square (what rounding to 8 bits and clipping the filters' overshoot
 # leave) -- is read as that frame: an MNIST-like digit, clutter and all, scaled
-# up for viewing is the digit it was.
+# up for viewing is the digit it was. The overshoot is clipped once at the end (a
+# float image) or, as Pillow enlarges 8-bit images, after each of its two passes
+# (along the rows, then down the columns; see _clipped_fit): salt-and-pepper
+# frames enlarged bicubic or Lanczos left 0.8-2 times _EXACT with one clipping, 0.4
+# at most with two (30 of 30 fitted against 5 of 30 with Lanczos).
 _EXACT = 0.01
 _CLIP_ROUNDS = 4
 # Before those rounds a fit that leaves more than _CLIPPED times _EXACT is no
@@ -111,9 +115,34 @@ def _fit(dec, size):
             frame = p @ target @ p.T
             again = a @ frame @ a.T
             rms = float(np.sqrt(np.mean(np.square(again - target))))
+        if rms > _EXACT * (hi - lo):
+            # (Not clipped once at the end, as a float image is: in each of Pillow's
+            # two passes, as an 8-bit image is.)
+            frame, rms = _clipped_fit(img, a, p, lo, hi)
         if rms < best_rms:
             best, best_rms = frame, rms
     return best if best_rms <= _EXACT * (hi - lo) else None
+
+
+def _clipped_fit(img, a, p, lo, hi):
+    """``(frame, rms)``: the frame whose enlargement by ``a`` comes closest to ``img``, and
+    the root mean square of what it leaves. Pillow enlarges in two passes, along the
+    rows first, and clips each to the range (``lo``, ``hi``) of 8-bit levels: where an
+    image sits at an end of its range, either pass may have overshot it."""
+    low, high = img <= lo, img >= hi
+    rows = p @ img  # (the first pass's output: the frame's rows, the image's columns)
+    for _ in range(_CLIP_ROUNDS):
+        again = a @ rows
+        rows = p @ np.where(low & (again < lo) | high & (again > hi), again, img)
+    rows = np.clip(rows, lo, hi)
+    tol = _SNAP * (hi - lo)
+    low, high = rows <= lo + tol, rows >= hi - tol
+    frame = rows @ p.T
+    for _ in range(_CLIP_ROUNDS):
+        again = frame @ a.T
+        frame = np.where(low & (again < lo) | high & (again > hi), again, rows) @ p.T
+    again = np.clip(a @ np.clip(frame @ a.T, lo, hi), lo, hi)
+    return frame, float(np.sqrt(np.mean(np.square(again - img))))
 
 
 def _solid_span(frame):
