@@ -171,9 +171,10 @@ def enlarged_frame(dec, size, largest):
     # digit fills its frame; one of a digit's size is MNIST-like, only blurred.
     # (Solid ink spanning 24-28 px in the 28 px frames fitted to 1,100 scans
     # enlarged to 64-128 px -- the suite's low-resolution kinds and scikit-learn's
-    # digits --, 19-24 px in 900 blurred MNIST frames: the light path's largest
-    # digit is 23 px. Motion-blurred frames enlarged, read at their size before:
-    # 87-88 % right and 4.7 % blank of 300 against 93.7 % for the frames.)
+    # digits --, at most 24 px in 900 blurred MNIST frames (medians 19-20 px by
+    # kind of blur): the light path's largest digit is 23 px. Motion-blurred
+    # frames enlarged, read at their size before: 87-88 % right and 4.7 % blank of
+    # 300 against 93.7 % for the frames.)
     if _solid_span(frame) > largest and (
             _lost(frame, scale_to(frame, size // 2)) <= _SMOOTH
             or any(_fit(dec, n) is not None for n in _SCANS)):
