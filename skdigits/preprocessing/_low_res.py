@@ -21,7 +21,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from skdigits.preprocessing._geometry import resize_bicubic, scale_to
+from skdigits.preprocessing._geometry import bbox, resize_bicubic, scale_to
 from skdigits.preprocessing._levels import levels
 
 # Inputs whose long side is below SMALL pixels are low-resolution scans,
@@ -111,7 +111,7 @@ def _fit(dec, size):
         if rms > _CLIPPED * _EXACT * (hi - lo):
             continue  # (more than clipping leaves: no such enlargement)
         for _ in range(_CLIP_ROUNDS):
-            target = np.where(low & (again < lo) | high & (again > hi), again, img)
+            target = _unclipped(img, again, low, high, lo, hi)
             frame = p @ target @ p.T
             again = a @ frame @ a.T
             rms = float(np.sqrt(np.mean(np.square(again - target))))
@@ -124,6 +124,12 @@ def _fit(dec, size):
     return best if best_rms <= _EXACT * (hi - lo) else None
 
 
+def _unclipped(img, again, low, high, lo, hi):
+    """``img`` with the fit ``again`` where ``img`` sits at an end of its range
+    (``low``, ``high``) and the fit lies beyond it: the overshoot that was clipped."""
+    return np.where(low & (again < lo) | high & (again > hi), again, img)
+
+
 def _clipped_fit(img, a, p, lo, hi):
     """``(frame, rms)``: the frame whose enlargement by ``a`` comes closest to ``img``, and
     the root mean square of what it leaves. Pillow enlarges in two passes, along the
@@ -132,15 +138,13 @@ def _clipped_fit(img, a, p, lo, hi):
     low, high = img <= lo, img >= hi
     rows = p @ img  # (the first pass's output: the frame's rows, the image's columns)
     for _ in range(_CLIP_ROUNDS):
-        again = a @ rows
-        rows = p @ np.where(low & (again < lo) | high & (again > hi), again, img)
+        rows = p @ _unclipped(img, a @ rows, low, high, lo, hi)
     rows = np.clip(rows, lo, hi)
     tol = _SNAP * (hi - lo)
     low, high = rows <= lo + tol, rows >= hi - tol
     frame = rows @ p.T
     for _ in range(_CLIP_ROUNDS):
-        again = frame @ a.T
-        frame = np.where(low & (again < lo) | high & (again > hi), again, rows) @ p.T
+        frame = _unclipped(rows, frame @ a.T, low, high, lo, hi) @ p.T
     again = np.clip(a @ np.clip(frame @ a.T, lo, hi), lo, hi)
     return frame, float(np.sqrt(np.mean(np.square(again - img))))
 
@@ -148,11 +152,8 @@ def _clipped_fit(img, a, p, lo, hi):
 def _solid_span(frame):
     """The span (px) of a frame's solid ink (as the light path finds it), down its
     rows or across its columns, whichever is longer."""
-    solid = levels(frame[None], "auto")[-1][0]
-    rows, cols = np.flatnonzero(solid.any(axis=1)), np.flatnonzero(solid.any(axis=0))
-    if rows.size == 0:
-        return 0
-    return max(rows[-1] + 1 - rows[0], cols[-1] + 1 - cols[0])
+    box = bbox(levels(frame[None], "auto")[-1][0])
+    return 0 if box is None else max(box[1] - box[0], box[3] - box[2])
 
 
 def enlarged_frame(dec, size, largest):
@@ -162,9 +163,11 @@ def enlarged_frame(dec, size, largest):
     smooth one (it holds no detail at its own scale, or a scan's size fits it too)
     and its solid ink spans more than ``largest`` px (a digit's largest size in the
     frame; a scan's digit fills its frame)."""
+    if native_grid(dec.image) is not None:
+        return None  # (the blocks of a scan's pixels)
     frame = _fit(dec, size)
-    if frame is None or native_grid(dec.image) is not None:
-        return None  # (none, or the blocks of a scan's pixels: see native_grid)
+    if frame is None:
+        return None
     frame = np.clip(frame, 0, 1).astype(np.float32)
     # A frame that holds no detail at its own scale may itself be an enlargement
     # of something smaller: a low-resolution scan (or light and shade). A scan's
