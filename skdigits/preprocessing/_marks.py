@@ -281,6 +281,8 @@ def is_soft_spots(y):
 _BAND_LONG = 3.0
 _BAND_STRAIGHT = 0.75
 _BAND_MASS = 0.9
+# ... and the component's ink lies within _BAND_REACH px of the edge there.
+_BAND_REACH = 2
 _FRAME_LONG = 1.5
 _FRAME_ANGLE = np.deg2rad(30)
 
@@ -347,7 +349,20 @@ def _crosses(y, lab, boxes, i):
         if abs(axis[k]) > 1e-9:
             a, b = sorted(((0 - centre[k]) / axis[k], (side - centre[k]) / axis[k]))
             low, high = max(low, a), min(high, b)
-    return along.min() <= low + thickness and along.max() >= high - thickness
+    if along.min() > low + thickness or along.max() < high - thickness:
+        return False
+    # The component's ink reaches the image's edge where the axis leaves it, at
+    # both ends (a bold stroke inside the frame's margin, a 1 of MNIST's 4 px
+    # from the edges, comes within its thickness of them; a band runs on to the
+    # page's edge).
+    rows, cols = np.nonzero(lab[rs, cs] == i + 1)
+    rows, cols = rows + rs.start, cols + cs.start
+    ring = np.minimum(np.minimum(rows, h - 1 - rows), np.minimum(cols, w - 1 - cols))
+    at_edge = np.stack([rows, cols], axis=1)[ring < _BAND_REACH] + 0.5
+    if at_edge.size == 0:
+        return False
+    return all(np.hypot(*(at_edge - (centre + end * axis)).T).min() <= thickness + _BAND_REACH
+               for end in (low, high))
 
 
 # An edge of the ink: its pixels between _EDGE_LOW and _EDGE_HIGH of the ink's
