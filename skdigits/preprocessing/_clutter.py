@@ -69,6 +69,9 @@ STAY = 0.8
 # and shrink the digit. A large digit touches a side in one place (drawn-dev's
 # 28x28 canvases: one run of up to 13 px).
 _ALONG = 0.35
+# ... in _SCALED_UP_PLACES places or more if the frame looks like a digit scaled
+# up to fill it (see fills_the_frame), which touches a side in two at most.
+_SCALED_UP_PLACES = 3
 
 
 def size_range(box):
@@ -83,14 +86,14 @@ def weak_line(solid, beyond=None):
     return crossing_line(solid, clear=_NEAR_CLEAR, thick=_BOLD_LINE, beyond=beyond)
 
 
-def along_an_edge(sides, level, light, s):
+def along_an_edge(sides, level, light, s, places=2):
     """Whether the ink touches a side of the ``s`` x ``s`` frame (``sides``: its four rows
-    or columns of border pixels) in two or more places spread over ``_ALONG`` of it or
-    more."""
+    or columns of border pixels) in ``places`` places or more, spread over ``_ALONG``
+    of it or more."""
     for side in sides:
         touch = np.flatnonzero(side < level if light else side > level)
         if touch.size >= 2 and touch[-1] - touch[0] + 1 >= _ALONG * s and (
-                np.diff(touch).max() > 1):
+                np.count_nonzero(np.diff(touch) > 1) + 1 >= places):
             return True
     return False
 
@@ -210,7 +213,7 @@ def fills_the_frame(solid, box):
     return 1 - inside / sizes.sum() >= _SCALED_UP
 
 
-def digit_fits(ink, solid, border_sides, edge_level, light, box):
+def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False):
     """Whether ink larger than a digit is a digit of the right size with clutter.
 
     ``ink`` is the frame with its ink high (light-background frames flipped),
@@ -220,8 +223,10 @@ def digit_fits(ink, solid, border_sides, edge_level, light, box):
     (a thin line or zigzag merged with the digit), have a digit's size; when a
     line crosses the frame, even one that comes close to the digit
     (:func:`weak_line`); or when a line runs along an edge
-    (:func:`along_an_edge`). The crop would take such clutter for part of the
-    digit and shrink the digit; the frame is better left as it is.
+    (:func:`along_an_edge`; in three places or more where the frame looks like a
+    digit scaled up to fill it, ``scaled_up``, see :func:`fills_the_frame`: its
+    own strokes touch a side in two). The crop would take such clutter for part
+    of the digit and shrink the digit; the frame is better left as it is.
     """
     smallest, largest = size_range(box)
     for strokes_only in (False, True):
@@ -231,7 +236,12 @@ def digit_fits(ink, solid, border_sides, edge_level, light, box):
             size = max(pieces[1] - pieces[0], pieces[3] - pieces[2])
             if smallest <= size <= largest:
                 return True
-    return weak_line(solid) or along_an_edge(border_sides, edge_level, light, ink.shape[0])
+    # A digit scaled up to fill its frame touches a side in two places at most
+    # (a 3's ends); a zigzag along the edge touches it at peak after peak.
+    # (Touching a side in two places kept 8 of the suite's 200 fill_frame digits
+    # at their size, all 8 misread.)
+    return weak_line(solid) or along_an_edge(border_sides, edge_level, light, ink.shape[0],
+                                             places=_SCALED_UP_PLACES if scaled_up else 2)
 
 
 def digit_shift(img, solid, box, beyond_box):

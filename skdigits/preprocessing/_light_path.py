@@ -349,11 +349,13 @@ def light_path(x, invert, center, min_contrast, box=20):
     ask = taken & ~fits
     # A digit scaled up to fill the frame touches its sides as clutter does: it is
     # sized by the full pipeline, unless it is a digit with clutter after all.
+    scaled_up = np.zeros(n, dtype=bool)
     for i in np.flatnonzero(taken & fits & (extent > largest)):
-        ask[i] = fills_the_frame(solid[i], box)
+        ask[i] = scaled_up[i] = fills_the_frame(solid[i], box)
     for i in np.flatnonzero(ask):
         fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
-                             np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box)
+                             np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box,
+                             scaled_up=bool(scaled_up[i]))
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top)
