@@ -1173,3 +1173,18 @@ def test_the_suite_is_seeded_and_renders_what_it_claims(digits):
     for im in R.render("scattered_dots", d, None)[0]:
         labels, n = ndimage.label(np.asarray(im) < 128)
         assert 90 <= n <= 200 and np.bincount(labels.ravel())[1:].max() <= 4
+
+
+def test_a_flat_0_is_no_dash(mnist):
+    # A 0 squashed flat -- MNIST's test digit 1191, at 0.7 of its size (MNIST-C's
+    # scale) -- is as long and straight as a dash by its solid ink, and lies level:
+    # it was declared blank as "a dash or a rule". A dash encloses nothing; a loop
+    # is a digit's.
+    from scipy import ndimage
+
+    from skdigits import DigitImagePreprocessor
+
+    x = mnist[1][0][1191] / 255.0
+    small = ndimage.affine_transform(x, np.eye(2) / 0.7, offset=13.5 - 13.5 / 0.7, order=1)
+    out = DigitImagePreprocessor(on_blank="nan").fit_transform(small[None].astype(np.float32))
+    assert not np.isnan(out).any()
