@@ -26,7 +26,7 @@ from skdigits.preprocessing._clutter import (
 )
 from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
-from skdigits.preprocessing._levels import count, levels
+from skdigits.preprocessing._levels import count, levels, side_bands, turn_back
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._strokes import MIN_STROKE
 
@@ -267,11 +267,19 @@ def light_path(x, invert, center, min_contrast, box=20):
     if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images whose ink spans more than
     23/20 of the box are left in place (their centre is a guess); centring the
     others follows neither thin ink nor a line across the frame
-    (:func:`~._clutter.digit_shift`).
+    (:func:`~._clutter.digit_shift`). Bands turned over at the frame's sides
+    (:func:`~._levels.side_bands`: MNIST-C's stripe) are turned back before
+    all this; in the images not taken they stay as they came.
     """
     n, s, _ = x.shape
     smallest, largest = size_range(box)
-    # The decision is taken on the unmodified images (those not taken are
+    # Bands turned over at the sides (MNIST-C's stripe) are turned back first;
+    # frames that the path does not take get them back as they came.
+    left, right = side_bands(x)
+    banded = np.flatnonzero((left > 0) | (right > 0))
+    came = x[banded].copy()
+    turn_back(x, banded, left, right)
+    # The decision is taken on the images so far unmodified (those not taken are
     # left as they are): ink is what lies beyond the background level.
     border, light, bg, top, solid = levels(x, invert)
     contrast = np.abs(top - bg)
@@ -360,4 +368,6 @@ def light_path(x, invert, center, min_contrast, box=20):
     if taken.any():
         _normalise(x, taken, light, bg, top)
         _place(x, solid, taken, extent, center, box)
+    declined = ~taken[banded]
+    x[banded[declined]] = came[declined]
     return x, taken
