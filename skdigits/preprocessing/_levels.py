@@ -202,6 +202,10 @@ _MARGIN = 4
 _BAND_ROWS = 0.8
 _BEYOND_ROWS = 3 / 8
 _SIDE_EDGE = 0.6
+# On the other level: beyond _BAND_LEVEL of the way from the frame's own level to
+# it (a band turned over lies at the other end of the range; bars of a middle
+# gray along an edge do not, and turned over would stay gray).
+_BAND_LEVEL = 0.75
 _MIN_BAND, _MAX_BAND = 3, 10
 
 
@@ -220,7 +224,8 @@ def side_bands(x):
     margin = x[:, np.r_[0:_MARGIN, s - _MARGIN : s], :]
     left, right = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
     for own_dark in (True, False):
-        other = margin > mid[:, None, None] if own_dark else margin < mid[:, None, None]
+        other = (margin > (lo + _BAND_LEVEL * (hi - lo))[:, None, None] if own_dark
+                 else margin < (hi - _BAND_LEVEL * (hi - lo))[:, None, None])
         share = other.mean(axis=1)  # (n, s): per column, the margin rows on the other level
         fits = [_band_widths(share), _band_widths(share[:, ::-1])]  # (n, widths) each
         for i in np.flatnonzero((fits[0].any(axis=1) | fits[1].any(axis=1)) & (hi > lo)):
