@@ -1211,3 +1211,20 @@ def test_a_flat_0_is_no_dash(mnist):
     small = ndimage.affine_transform(x, np.eye(2) / 0.7, offset=13.5 - 13.5 / 0.7, order=1)
     out = DigitImagePreprocessor(on_blank="nan").fit_transform(small[None].astype(np.float32))
     assert not np.isnan(out).any()
+
+
+def test_a_small_bold_digit_on_a_huge_dark_canvas_is_read_finer(mnist):
+    # MNIST's test digit 4418 (a 2) at 30 px, light on a 1200 px black canvas: reduced
+    # 5 times while decoding it is a bold speck, broad for its few pixels -- which
+    # looked like a lamp's glare taken for light ink, so the canvas was read the
+    # other way, and what that left at the part's edge was declared a dash. A
+    # speck small enough to be read again finer is read again finer first.
+    from PIL import Image
+
+    from skdigits import DigitImagePreprocessor
+
+    x = np.asarray(Image.fromarray(mnist[1][0][4418]).resize((30, 30), Image.Resampling.LANCZOS))
+    canvas = np.zeros((1200, 1200), np.uint8)
+    canvas[545:575, 1044:1074] = x
+    out = DigitImagePreprocessor(on_blank="nan").fit_transform([canvas])
+    assert not np.isnan(out).any()

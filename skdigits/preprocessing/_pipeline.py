@@ -21,7 +21,7 @@ from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
-from skdigits.preprocessing._reread import read_finer, reread_small
+from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
@@ -97,9 +97,11 @@ def find_digit(dec, settings, trace=None):
     except Blank as exc:
         y, blank = None, exc
     flip = settings.invert == "auto" and not dec.is_ink and not low_res
-    if blank is not None and blank.ink is not None and flip and _marks.is_surface(blank.ink):
+    if (blank is not None and blank.ink is not None and flip and _marks.is_surface(blank.ink)
+            and not small_in_reduced(dec, blank.ink)):
         # The "ink" found is a broad blob and no stroke (a lamp's glare taken for
-        # light ink): the strokes may be the other way.
+        # light ink): the strokes may be the other way. (Not a speck in a reduced
+        # image: a small digit, bold at a few pixels, is read again finer below.)
         y = _other_way(image, blank.ink, settings, trace)
         if y is not None:
             blank = None

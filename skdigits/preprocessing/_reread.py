@@ -58,6 +58,15 @@ def _legible(y):
     return box is not None and max(box[1] - box[0], box[3] - box[2]) >= _LEGIBLE
 
 
+def small_in_reduced(dec, y):
+    """Whether the ink ``y`` of the decoded image ``dec`` is small enough to be read
+    again finer (see _REREAD): the image was reduced while decoding and its ink
+    spans less than _REREAD px."""
+    box = _core_box(y > 0, y)
+    return (dec.region is not None and box is not None
+            and max(box[1] - box[0], box[3] - box[2]) < _REREAD)
+
+
 def reread_small(dec, y, found, settings, trace):
     """The digit's ink map read again, finer, if it is small in a reduced image.
 
