@@ -231,7 +231,7 @@ def side_bands(x):
                         for cols in (slice(0, _MIN_BAND), slice(s - _MIN_BAND, s))], axis=0)]
     if near.size == 0:
         return left, right
-    x = x[near]
+    x = x[near]  # (each with a range: its top rows have a spread)
     margin = x[:, np.r_[0:_MARGIN, s - _MARGIN : s], :]
     flat = x.reshape(len(near), s * s)
     lo, hi = flat.min(axis=1), flat.max(axis=1)
@@ -241,7 +241,7 @@ def side_bands(x):
                  else margin < (hi - _BAND_LEVEL * (hi - lo))[:, None, None])
         share = other.mean(axis=1)  # (n, s): per column, the margin rows on the other level
         fits = [_band_widths(share), _band_widths(share[:, ::-1])]  # (n, widths) each
-        for i in np.flatnonzero((fits[0].any(axis=1) | fits[1].any(axis=1)) & (hi > lo)):
+        for i in np.flatnonzero(fits[0].any(axis=1) | fits[1].any(axis=1)):
             if left[near[i]] or right[near[i]]:
                 continue
             half = (hi[i] - lo[i]) / 2
