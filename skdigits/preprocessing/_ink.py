@@ -91,10 +91,10 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         _record(trace, "flattened", r)
         if invert == "auto":
             # Otsu's threshold splits ink from paper; the class covering most
-            # of the border is the background (the whole image if ambiguous).
+            # of the border is the background (the whole image if ambiguous;
+            # the ring inside a frame line round the image, see _border_light).
             t = otsu(r.ravel())
-            border = _pixels.border(r, max(1, round(0.02 * min(r.shape))))
-            light = float(np.mean(border > t))
+            light = _border_light(r, t)
             if 0.35 < light < 0.65:
                 light = float(np.mean(r > t))
             if 0.35 < light < 0.65:
@@ -132,6 +132,27 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             return _grained_ink(r, min_contrast, trace)
         except Blank:
             raise exc from None
+
+
+# The border's class: the pixels within _RING of the image's short side from its
+# edges. Where a frame line runs round the image (a canvas's border in a
+# screenshot, a box scanned with the digit), that ring is the frame: the class of
+# the ring just inside it, twice as deep, is the background's when the two rings
+# are each at least _DECIDED of one class, and of different classes.
+_RING = 0.02
+_DECIDED = 0.65
+
+
+def _border_light(r, t):
+    """Share of the border's pixels above ``t`` (the light class) -- of the ring just
+    inside a frame line running round the image, if there is one (see _RING)."""
+    depth = max(1, round(_RING * min(r.shape)))
+    outer = float(np.mean(_pixels.border(r, depth) > t))
+    if min(r.shape) <= 6 * depth:
+        return outer
+    inner = float(np.mean(_pixels.border(r[depth:-depth, depth:-depth], 2 * depth) > t))
+    frame = min(outer, 1 - outer) <= 1 - _DECIDED and min(inner, 1 - inner) <= 1 - _DECIDED
+    return inner if frame and (outer > 0.5) != (inner > 0.5) else outer
 
 
 class _Uneven(Blank):
