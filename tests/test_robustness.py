@@ -1268,3 +1268,31 @@ def test_a_frame_line_round_the_image_is_no_background(mnist, digit_pipeline, ki
     same = clf.predict(a) == clf.predict(b)
     assert same.sum() >= 59, np.flatnonzero(~same)
 
+
+def test_a_loop_drawn_round_the_digit_is_left_out(mnist, digit_pipeline):
+    # A digit circled on a sheet (a 2-6 px ring or oval round it, not touching it):
+    # the crop took the ring in and the digit shrank inside what read as a 0 (7 of
+    # 100 MNIST test digits right with the benchmark's classic CNN; 98 now). No digit
+    # holds a separate piece of ink of a stroke's size inside one of its loops.
+    from PIL import Image, ImageDraw
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(3)
+    plain, circled = [], []
+    for x in mnist[1][0][:40]:
+        page = np.full((300, 300), 255, np.uint8)
+        page[65:235, 65:235] = 255 - np.asarray(
+            Image.fromarray(x).resize((170, 170), Image.Resampling.BILINEAR))
+        plain.append(page)
+        im = Image.fromarray(page)
+        radius, squash = rng.uniform(100, 140), rng.uniform(0.9, 1.1)
+        cx, cy = 150 + rng.normal(0, 5, 2)
+        ImageDraw.Draw(im).ellipse(
+            [cx - radius, cy - radius * squash, cx + radius, cy + radius * squash],
+            outline=int(rng.integers(0, 80)), width=int(rng.integers(2, 7)))
+        circled.append(np.asarray(im))
+    pre, clf = clone(digit_pipeline[0]).set_params(on_blank="nan"), digit_pipeline[-1]
+    a, b = pre.fit_transform(plain), pre.fit_transform(circled)
+    assert not np.isnan(b).any()
+    same = clf.predict(a) == clf.predict(b)
+    assert same.sum() >= 38, np.flatnonzero(~same)

@@ -24,6 +24,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._loops import enclosing_loops
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
 # for vertical ones and the height), within a band of _BAND rows that may slope by
@@ -51,7 +52,8 @@ def printed_lines(cand, loose):
     lower threshold, faint ink may join a box to the digit) with their rim in
     ``loose``, and rules across the image, found in ``loose`` (a faint rule that a
     reduction spreads over two rows falls below the candidates' threshold in
-    places)."""
+    places); and loops drawn round the digit (:mod:`._loops`), found in ``cand``
+    with their rim in ``loose``."""
     printed = printed_boxes(cand)
     if printed is not None:
         printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
@@ -61,6 +63,10 @@ def printed_lines(cand, loose):
     crossing = straight_lines(loose if printed is None else loose & ~printed)
     if crossing is not None:
         printed = crossing if printed is None else printed | crossing
+    loops = enclosing_loops(cand if printed is None else cand & ~printed)
+    if loops is not None:
+        loops = ndimage.binary_dilation(loops, np.ones((3, 3), dtype=bool)) & loose
+        printed = loops if printed is None else printed | loops
     return printed
 
 
