@@ -17,7 +17,8 @@ from scipy import ndimage
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._noise import (
-    background_class, clipped_noise, pixel_noise, spread_off_ink, without_periodic,
+    background_class, clipped_floor, clipped_noise, pixel_noise, spread_off_ink,
+    without_periodic,
 )
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank, remove_specks
@@ -110,7 +111,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
             r = -r
             if background is not None:
                 r *= _lighting.light_factor(img, bg, light)
-        clipped = img >= img.max() if light_background else img <= img.min()
+        clipped = clipped_floor(img, light_background)
         _record(trace, "oriented", r)
     if grain:
         return _grained_ink(r, min_contrast, trace)

@@ -6,7 +6,7 @@ take it in: the digit shrinks inside a ring that reads as a 0. No digit holds a
 separate piece of ink of a stroke's size inside one of its loops -- a 0's is
 empty; a 6's, an 8's and a 9's are closed by strokes of the same piece --, so a
 piece of ink whose holes hold other pieces, together a share of the ink and
-spread across much of the hole, is a loop round the digit, which
+one of them spread across much of the hole, is a loop round the digit, which
 :func:`enclosing_loops` finds for the ink map to leave out (see
 :func:`._rules.printed_lines`). A loop that touches the digit is one piece with
 it, and stays.
@@ -20,10 +20,15 @@ from scipy import ndimage
 from skdigits.preprocessing._geometry import bbox
 
 # The pieces inside the loop's holes hold at least _INSIDE of all the ink (a dot
-# written inside a 0 holds less), and span at least _SPREAD of the hole's long
-# side one way or the other (specks of noise inside a 0 do not).
+# written inside a 0 holds less), and the largest of them spans at least _SPREAD
+# of the hole's long side one way or the other (specks of noise inside a 0, however
+# many, do not).
 _INSIDE = 0.15
 _SPREAD = 0.3
+# A loop is a stroke round a hole: the hole covers at least _HOLLOW times the
+# loop's own pixels (a ring of radius R and width w: R / 2w; the paper round a
+# light digit, read as dark ink, is a surface with holes).
+_HOLLOW = 2
 # Only the largest pieces are looked at, in images whose long side has at least
 # _MIN_SIDE pixels (in a small frame the digit's own outline fills it).
 _LARGEST = 3
@@ -49,7 +54,7 @@ def enclosing_loops(ink):
         part = lab[r0:r1, c0:c1]
         loop = part == k
         hole = ndimage.binary_fill_holes(loop) & ~loop
-        if not hole.any():
+        if np.count_nonzero(hole) < _HOLLOW * size[k]:
             continue
         # The pieces lying wholly inside the hole.
         held = np.bincount(part[hole], minlength=n + 1)
@@ -57,7 +62,7 @@ def enclosing_loops(ink):
         inside = np.flatnonzero((held > 0) & (held == size))
         if inside.size == 0 or size[inside].sum() < _INSIDE * total:
             continue
-        spread = bbox(np.isin(part, inside))
+        spread = bbox(part == inside[np.argmax(size[inside])])
         reach = bbox(hole)
         if max(spread[1] - spread[0], spread[3] - spread[2]) < _SPREAD * max(
                 reach[1] - reach[0], reach[3] - reach[2]):

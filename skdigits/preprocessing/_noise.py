@@ -45,6 +45,38 @@ def background_class(sample, force=False):
 # many floor/off-floor neighbours as independent pixels would have (0.9-1.05 of
 # it in frames of dark noise). A floor cut by a grid's lines has about half.
 _SCATTERED = 0.7
+# Noise clipped at the floor spreads the pixels above it over many levels: at most
+# a few per cent of them on any one 8-bit level (within _STEP of it) once their
+# lower quartile lies _QUANTUM or more above the floor (a spread of 13 levels or
+# more: 6 % at most). Impulse noise averaged in blocks while decoding
+# (salt-and-pepper on a large image) lies on a few levels, a block's share of an
+# impulse apart, with the floor at the blocks that no impulse of the ink's
+# polarity reached: _ONE_LEVEL of the pixels above the floor or more on the level
+# of their lower quartile (a quarter at least, with nothing between it and the
+# floor). That is no clipped noise.
+_STEP = 0.5 / 255
+_QUANTUM = 4 / 255
+_ONE_LEVEL = 0.2
+# (An impulse averaged in a block is a part of its level, under _PART of the
+# image's range; a level at its far end is the ink's, saturated: a clean canvas.)
+_PART = 0.5
+
+
+def clipped_floor(img, light):
+    """Mask of the pixels of ``img`` at its floor -- its brightest level on a
+    ``light`` background, its darkest on a dark one -- where noise may be clipped
+    (see :func:`clipped_noise`); none where the other pixels lie on a few levels
+    (impulses averaged in blocks, see _ONE_LEVEL)."""
+    floor = img.max() if light else img.min()
+    at = img == floor
+    step = max(1, img.shape[0] // 200)
+    off = np.abs(img[::step][~at[::step]] - floor)
+    if off.size:
+        q = float(percentile(off, 25))
+        if (_QUANTUM < q < _PART * float(img.max() - img.min())
+                and np.mean(np.abs(off - q) <= _STEP) >= _ONE_LEVEL):
+            return np.zeros_like(at)
+    return at
 
 
 def clipped_noise(r, clipped):
