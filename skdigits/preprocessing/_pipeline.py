@@ -18,6 +18,7 @@ from skdigits.preprocessing import (
     _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._clutter import size_range
+from skdigits.preprocessing._crossing import digit_box
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
@@ -217,7 +218,7 @@ def _other_way(image, ink, settings, trace):
 
 def normalise_digit(y, settings, trace=None):
     """Crop, stroke width, scale and placement of an ink map -> the output frame."""
-    r0, r1, c0, c1 = _geometry.bbox(y > 0)
+    r0, r1, c0, c1 = digit_box(y)
     if settings.crop:
         y = y[r0:r1, c0:c1]
         _record(trace, "cropped", y)
