@@ -1269,28 +1269,40 @@ def test_a_frame_line_round_the_image_is_no_background(mnist, digit_pipeline, ki
     assert same.sum() >= 59, np.flatnonzero(~same)
 
 
+def _pages(digits, side, size, seed, draw):
+    """``(plain, marked)``: each MNIST digit of ``digits``, ``size`` px and dark, at the
+    centre of a white page of ``side`` px, as it is and with ``draw(ImageDraw, rng)``
+    drawn over it."""
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    plain, marked = [], []
+    for x in digits:
+        page = np.full((side, side), 255, np.uint8)
+        at = (side - size) // 2
+        page[at:at + size, at:at + size] = 255 - np.asarray(
+            Image.fromarray(x).resize((size, size), Image.Resampling.BILINEAR))
+        plain.append(page)
+        im = Image.fromarray(page)
+        draw(ImageDraw.Draw(im), rng)
+        marked.append(np.asarray(im))
+    return plain, marked
+
+
 def test_a_loop_drawn_round_the_digit_is_left_out(mnist, digit_pipeline):
     # A digit circled on a sheet (a 2-6 px ring or oval round it, not touching it):
     # the crop took the ring in and the digit shrank inside what read as a 0 (7 of
     # 100 MNIST test digits right with the benchmark's classic CNN; 98 now). No digit
     # holds a separate piece of ink of a stroke's size inside one of its loops.
-    from PIL import Image, ImageDraw
     from sklearn.base import clone
 
-    rng = np.random.default_rng(3)
-    plain, circled = [], []
-    for x in mnist[1][0][:40]:
-        page = np.full((300, 300), 255, np.uint8)
-        page[65:235, 65:235] = 255 - np.asarray(
-            Image.fromarray(x).resize((170, 170), Image.Resampling.BILINEAR))
-        plain.append(page)
-        im = Image.fromarray(page)
+    def circle(draw, rng):
         radius, squash = rng.uniform(100, 140), rng.uniform(0.9, 1.1)
         cx, cy = 150 + rng.normal(0, 5, 2)
-        ImageDraw.Draw(im).ellipse(
-            [cx - radius, cy - radius * squash, cx + radius, cy + radius * squash],
-            outline=int(rng.integers(0, 80)), width=int(rng.integers(2, 7)))
-        circled.append(np.asarray(im))
+        draw.ellipse([cx - radius, cy - radius * squash, cx + radius, cy + radius * squash],
+                     outline=int(rng.integers(0, 80)), width=int(rng.integers(2, 7)))
+
+    plain, circled = _pages(mnist[1][0][:40], 300, 170, 3, circle)
     pre, clf = clone(digit_pipeline[0]).set_params(on_blank="nan"), digit_pipeline[-1]
     a, b = pre.fit_transform(plain), pre.fit_transform(circled)
     assert not np.isnan(b).any()
@@ -1332,22 +1344,14 @@ def test_a_bold_line_across_the_page_leaves_the_digit_its_size(mnist):
     # run or none -- are cropped away: the digit is sized as it is without the line
     # (73 of those 100 right), here 32 of 40 within 2 px of its height without the
     # line (4 before).
-    from PIL import Image, ImageDraw
-
     from skdigits import DigitImagePreprocessor
 
-    rng = np.random.default_rng(2)
-    plain, lined = [], []
-    for x in mnist[1][0][:40]:
-        page = np.full((280, 280), 255, np.uint8)
-        page[40:240, 40:240] = 255 - np.asarray(
-            Image.fromarray(x).resize((200, 200), Image.Resampling.BILINEAR))
-        plain.append(page)
-        im = Image.fromarray(page)
+    def line(draw, rng):
         y0, y1 = rng.uniform(90, 190, 2)
-        ImageDraw.Draw(im).line([(-5, y0), (285, y1)], fill=int(rng.integers(0, 60)),
-                                width=int(rng.integers(10, 26)))
-        lined.append(np.asarray(im))
+        draw.line([(-5, y0), (285, y1)], fill=int(rng.integers(0, 60)),
+                  width=int(rng.integers(10, 26)))
+
+    plain, lined = _pages(mnist[1][0][:40], 280, 200, 2, line)
     pre = DigitImagePreprocessor(on_blank="nan").fit(np.zeros((1, 28, 28)))
 
     def height(out):
@@ -1357,3 +1361,39 @@ def test_a_bold_line_across_the_page_leaves_the_digit_its_size(mnist):
     a = [height(o) for o in pre.transform(plain)]
     b = [height(o) for o in pre.transform(lined)]
     assert np.sum(np.abs(np.subtract(a, b)) <= 2) >= 30, (a, b)
+
+
+def test_a_small_digit_on_a_photographed_page_is_no_step_in_the_lighting(mnist):
+    # Photos of a gray page (300-700 px, smooth light, blurred, JPEG) with a digit a
+    # quarter to 60 % of the page wide: 2 of 100 were declared blank as "a step in
+    # the lighting". Read again against a background at a stroke's scale, the digit
+    # was too few of that reading's candidate pixels to set their level (contrast
+    # 0.025), and so "too faint"; its own strokes stand 0.35-0.49 above that
+    # background. A first reading that stands min_contrast above it is kept.
+    import io
+
+    from PIL import Image, ImageFilter
+
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(12)
+    X, _ = mnist[1]
+    r = np.random.default_rng(5)
+    images = []
+    for i in rng.choice(len(X), 100, replace=False):
+        side = int(r.integers(300, 700))
+        size = int(side * r.uniform(0.25, 0.6))
+        page = np.full((side, side), r.uniform(0.55, 0.9))
+        page += ndimage.gaussian_filter(r.normal(0, 1, (side, side)), side / 6) * 8
+        ink = np.asarray(Image.fromarray(X[i]).resize((size, size), Image.Resampling.BILINEAR))
+        top, left = r.integers(0, side - size, 2)
+        page[top:top + size, left:left + size] *= 1 - 0.8 * ink / 255
+        page += r.normal(0, 0.03, page.shape)
+        im = Image.fromarray((np.clip(page, 0, 1) * 255).astype(np.uint8))
+        im = im.filter(ImageFilter.GaussianBlur(r.uniform(0.5, 2)))
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", quality=int(r.integers(30, 90)))
+        buf.seek(0)
+        images.append(Image.open(buf))
+    out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
+    assert not np.isnan(out).any(axis=1).any()

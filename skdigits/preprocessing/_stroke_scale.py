@@ -22,6 +22,7 @@ from scipy import ndimage
 from skdigits import _pixels
 from skdigits.preprocessing import _geometry, _ink, _lighting, _marks
 from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank
 from skdigits.preprocessing._stats import median
 
@@ -44,6 +45,9 @@ _FILLS = 0.85
 # (a shadow's side may be faint beside the ink).
 _SOLID = 3.0
 _SOLID_INK = 0.2
+# Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
+# _PRINTED of its pixels is no digit, however far it stands above its paper.
+_PRINTED = 0.9
 
 
 def darker(image, y):
@@ -187,6 +191,27 @@ def checked_ink(image, y, settings, trace=None):
             return y
         _record(trace, "read at a stroke's scale", again)
         return again
-    if not found and (surface or faint or is_solid(y)):
+    if not found and (surface or is_solid(y) or (faint and not _stands(image, y, dark, stroke,
+                                                                      settings.min_contrast))):
         raise Blank("its only ink is a step in the lighting (a shadow's edge), no stroke")
     return y
+
+
+def _stands(image, y, dark, stroke, min_contrast):
+    """Whether the solid ink of ``y`` stands ``min_contrast`` above its background
+    at a stroke's scale (relative to it; a step in the lighting does not: that
+    background follows it), and is not printed lines (see _PRINTED). A small digit on
+    a large page may be too few of the second reading's candidate pixels to set their
+    level (see :func:`checked_ink`)."""
+    solid = y > 0.5
+    if not solid.any():
+        return False
+    ink = y > 0
+    printed = printed_lines(ink, ink)
+    if printed is not None and np.count_nonzero(printed) >= _PRINTED * np.count_nonzero(ink):
+        return False  # (printed lines the first reading kept: a box, no digit)
+    bg = _lighting.stroke_scale_background(image, dark, stroke)
+    if not dark:
+        return float(median((image - bg)[solid])) >= min_contrast
+    # (dark ink relative to its paper's light, as in _nothing_beside)
+    return float(median((bg - image)[solid])) >= min_contrast * max(float(median(bg)), 0.05)
