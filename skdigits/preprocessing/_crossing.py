@@ -6,15 +6,15 @@ out of the ink (:func:`._rules.straight_lines`); a bold one, a zigzag or a dotte
 line stays, and the crop, taking it in, widens the digit's box to the whole
 image: the digit shrinks to a part of its size. Beyond the digit such a line is
 all the ink there is: each column holds one short run of ink or none.
-:func:`digit_box` crops such tails away at both ends of a line across: the line
-is left crossing the digit, as a classifier sees it on the image as it came.
+:func:`without_line_tails` leaves such tails out of the ink map at both ends of a
+line across, and the crop keeps the digit's span: the line is left crossing the
+digit, as a classifier sees it on the image as it came. (Not on low-resolution
+scans, whose digit fills its frame: see :func:`._pipeline.find_digit`.)
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from skdigits.preprocessing._geometry import bbox
 
 # Only images whose short side has _MIN_SIDE pixels or more (in a frame of MNIST's
 # size, a digit fitted to its long side reaches both sides with its own strokes).
@@ -85,20 +85,20 @@ def _across(m, ink):
     return start, stop
 
 
-def digit_box(y):
-    """``(r0, r1, c0, c1)`` of the ink map ``y``'s digit: its bounding box, without
-    the tails of a line across the whole image from side to side (see the module's
-    docs; lines down it are not looked for: a digit drawn as tall as its canvas runs
-    on alone to the top and bottom with its own strokes, a 6's hook, a 9's stem)."""
-    ink = y > 0
+def without_line_tails(y):
+    """The ink map ``y`` without the tails of a line across the whole image from side
+    to side (see the module's docs), or ``y`` itself if it has none. (Lines down it
+    are not looked for: a digit drawn as tall as its canvas runs on alone to the top
+    and bottom with its own strokes, a 6's hook, a 9's stem.)"""
+    if min(y.shape) < _MIN_SIDE:
+        return y
     solid = y > 0.5
-    box = bbox(ink)
-    if box is None or not solid.any() or min(y.shape) < _MIN_SIDE:
-        return box
-    r0, r1, c0, c1 = box
-    cut = _across(solid, ink)
-    if cut is not None:
-        c0, c1 = cut
-        rows = np.flatnonzero(ink[:, c0:c1].any(axis=1))
-        return rows[0], rows[-1] + 1, c0, c1
-    return box
+    if not solid.any():
+        return y
+    cut = _across(solid, y > 0)
+    if cut is None:
+        return y
+    out = y.copy()
+    out[:, : cut[0]] = 0
+    out[:, cut[1] :] = 0
+    return out

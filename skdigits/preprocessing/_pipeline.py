@@ -18,7 +18,7 @@ from skdigits.preprocessing import (
     _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._clutter import size_range
-from skdigits.preprocessing._crossing import digit_box
+from skdigits.preprocessing._crossing import without_line_tails
 from skdigits.preprocessing._light_path import light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
@@ -135,7 +135,10 @@ def find_digit(dec, settings, trace=None):
         raise Blank("its ink is the dark margins along the image's edges, no stroke")
     if is_dash(y):
         raise Blank("its ink is one straight stroke lying level: a dash or a rule, no digit")
-    return y if low_res else _past_lighting(image if here else None, y, settings, trace, flip)
+    if low_res:
+        return y
+    # (A line across the whole page through the digit: its tails are no ink.)
+    return without_line_tails(_past_lighting(image if here else None, y, settings, trace, flip))
 
 
 # A page lit: the median level of the image's paper (all but the ink) is at least
@@ -218,7 +221,7 @@ def _other_way(image, ink, settings, trace):
 
 def normalise_digit(y, settings, trace=None):
     """Crop, stroke width, scale and placement of an ink map -> the output frame."""
-    r0, r1, c0, c1 = digit_box(y)
+    r0, r1, c0, c1 = _geometry.bbox(y > 0)
     if settings.crop:
         y = y[r0:r1, c0:c1]
         _record(trace, "cropped", y)
