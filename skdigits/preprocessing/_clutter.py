@@ -14,7 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits._pixels import border
-from skdigits.preprocessing._geometry import crossing_line, mass_shift, whole_pixels
+from skdigits.preprocessing._geometry import crossing_line, long_side, mass_shift, whole_pixels
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
 # digit box (MNIST: 15 to 23 px: 20 px and its anti-aliased rim).
@@ -233,7 +233,7 @@ def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False
         _, pieces = digit_pieces(*(without_thin_ink(ink, solid) if strokes_only
                                    else (ink, solid)), box)
         if pieces is not None:
-            size = max(pieces[1] - pieces[0], pieces[3] - pieces[2])
+            size = long_side(pieces)
             if smallest <= size <= largest:
                 return True
     # A digit scaled up to fill its frame touches a side in two places at most
@@ -256,7 +256,7 @@ def digit_shift(img, solid, box, beyond_box):
     s = img.shape[0]
     ink, strokes = without_thin_ink(img, solid) if beyond_box else (img, solid)
     digit, pieces = digit_pieces(ink, strokes, box)
-    if digit is None or max(pieces[1] - pieces[0], pieces[3] - pieces[2]) > size_range(box)[1]:
+    if digit is None or long_side(pieces) > size_range(box)[1]:
         # No digit apart from the clutter, or clutter joined to it (its pieces
         # span more than a digit): where the digit's centre is cannot be told.
         return 0, 0

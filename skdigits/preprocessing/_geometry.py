@@ -70,6 +70,11 @@ def bbox(mask):
     return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
 
 
+def long_side(box):
+    """The longer side (px) of a box ``(r0, r1, c0, c1)`` (stop exclusive)."""
+    return max(box[1] - box[0], box[3] - box[2])
+
+
 def inside_distance(solid):
     """Euclidean distance of each solid pixel to the nearest background pixel.
 

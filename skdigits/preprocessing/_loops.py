@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._geometry import bbox, long_side
 
 # The pieces inside the loop's holes hold at least _INSIDE of all the ink (a dot
 # written inside a 0 holds less), and the largest of them spans at least _SPREAD
@@ -64,8 +64,7 @@ def enclosing_loops(ink):
             continue
         spread = bbox(part == inside[np.argmax(size[inside])])
         reach = bbox(hole)
-        if max(spread[1] - spread[0], spread[3] - spread[2]) < _SPREAD * max(
-                reach[1] - reach[0], reach[3] - reach[2]):
+        if long_side(spread) < _SPREAD * long_side(reach):
             continue
         if found is None:
             found = np.zeros_like(ink)

@@ -21,7 +21,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from skdigits.preprocessing._geometry import bbox, resize_bicubic, scale_to
+from skdigits.preprocessing._geometry import bbox, long_side, resize_bicubic, scale_to
 from skdigits.preprocessing._levels import levels
 
 # Inputs whose long side is below SMALL pixels are low-resolution scans,
@@ -153,7 +153,7 @@ def _solid_span(frame):
     """The span (px) of a frame's solid ink (as the light path finds it), down its
     rows or across its columns, whichever is longer."""
     box = bbox(levels(frame[None], "auto")[-1][0])
-    return 0 if box is None else max(box[1] - box[0], box[3] - box[2])
+    return 0 if box is None else long_side(box)
 
 
 def enlarged_frame(dec, size, largest):

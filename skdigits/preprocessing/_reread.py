@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._geometry import bbox, long_side
 from skdigits.preprocessing._ink import _record, digit_ink
 from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._strokes import Blank, stands_out
@@ -55,7 +55,7 @@ def _legible(y):
     """Whether the ink map ``y``, read at the finest resolution there is, holds ink
     of a legible digit's size (see _LEGIBLE)."""
     box = _core_box(y > 0, y)
-    return box is not None and max(box[1] - box[0], box[3] - box[2]) >= _LEGIBLE
+    return box is not None and long_side(box) >= _LEGIBLE
 
 
 def small_in_reduced(dec, y):
@@ -64,7 +64,7 @@ def small_in_reduced(dec, y):
     spans less than _REREAD px."""
     box = _core_box(y > 0, y)
     return (dec.region is not None and box is not None
-            and max(box[1] - box[0], box[3] - box[2]) < _REREAD)
+            and long_side(box) < _REREAD)
 
 
 def reread_small(dec, y, found, settings, trace):
@@ -90,7 +90,7 @@ def reread_small(dec, y, found, settings, trace):
             return None  # one speck among many: a field of dots, no digit
         box = _core_box(lab == heaviest + 1, y)
     r0, r1, c0, c1 = box
-    size = max(r1 - r0, c1 - c0)
+    size = long_side(box)
     if size >= _REREAD:
         return None
     h, w = dec.image.shape
@@ -146,7 +146,7 @@ def read_finer(dec, find, settings, work_size, trace=None):
         return None
     box = bbox(y > 0)
     h, w = y.shape
-    if (box is None or max(box[1] - box[0], box[3] - box[2]) >= _REREAD * scale
+    if (box is None or long_side(box) >= _REREAD * scale
             or min(box[0], box[2]) == 0 or box[1] == h or box[3] == w):
         return None
     return y
