@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from skdigits.preprocessing._rules import _runs
+
 # Only images whose short side has _MIN_SIDE pixels or more (in a frame of MNIST's
 # size, a digit fitted to its long side reaches both sides with its own strokes).
 _MIN_SIDE = 48
@@ -40,15 +42,9 @@ _ACROSS = 0.85
 
 def _runs_per_line(m):
     """Number of runs of True, and the longest, in each column of ``m``."""
-    starts = m & ~np.vstack([np.zeros((1, m.shape[1]), dtype=bool), m[:-1]])
-    n = starts.sum(axis=0)
-    longest = np.zeros(m.shape[1], dtype=int)
-    for j in np.flatnonzero(n):
-        col = np.flatnonzero(m[:, j])
-        breaks = np.flatnonzero(np.diff(col) > 1)
-        edges = np.concatenate([[0], breaks + 1, [col.size]])
-        longest[j] = int(np.diff(edges).max())
-    return n, longest
+    runs = [[stop - start for start, stop in _runs(m[:, j])] for j in range(m.shape[1])]
+    return (np.array([len(r) for r in runs], dtype=int),
+            np.array([max(r, default=0) for r in runs], dtype=int))
 
 
 def _tail(n, longest, width):
