@@ -191,18 +191,18 @@ def checked_ink(image, y, settings, trace=None):
             return y
         _record(trace, "read at a stroke's scale", again)
         return again
-    if not found and (surface or is_solid(y) or (faint and not _stands(image, y, dark, stroke,
-                                                                      settings.min_contrast))):
+    if not found and (surface or is_solid(y) or (faint and not _stands(
+            image, y, dark, backgrounds.get(dark), stroke, settings.min_contrast))):
         raise Blank("its only ink is a step in the lighting (a shadow's edge), no stroke")
     return y
 
 
-def _stands(image, y, dark, stroke, min_contrast):
+def _stands(image, y, dark, bg, stroke, min_contrast):
     """Whether the solid ink of ``y`` stands ``min_contrast`` above its background
     at a stroke's scale (relative to it; a step in the lighting does not: that
     background follows it), and is not printed lines (see _PRINTED). A small digit on
     a large page may be too few of the second reading's candidate pixels to set their
-    level (see :func:`checked_ink`)."""
+    level (see :func:`checked_ink`). ``bg``: that background if read already, or None."""
     solid = y > 0.5
     if not solid.any():
         return False
@@ -210,7 +210,8 @@ def _stands(image, y, dark, stroke, min_contrast):
     printed = printed_lines(ink, ink)
     if printed is not None and np.count_nonzero(printed) >= _PRINTED * np.count_nonzero(ink):
         return False  # (printed lines the first reading kept: a box, no digit)
-    bg = _lighting.stroke_scale_background(image, dark, stroke)
+    if bg is None:
+        bg = _lighting.stroke_scale_background(image, dark, stroke)
     if not dark:
         return float(median((image - bg)[solid])) >= min_contrast
     # (dark ink relative to its paper's light, as in _nothing_beside)
