@@ -1397,3 +1397,36 @@ def test_a_small_digit_on_a_photographed_page_is_no_step_in_the_lighting(mnist):
         images.append(Image.open(buf))
     out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
     assert not np.isnan(out).any(axis=1).any()
+
+
+def test_light_strokes_on_gray_paper_are_not_the_paper_between_them(mnist, digit_pipeline):
+    # Light ink on gray paper (contrast 0.12-0.35, noise, a lighting gradient):
+    # read again against a background at a stroke's scale, closed as for dark ink,
+    # the paper inside loops and narrow gaps took the strokes' light and read as
+    # thin dark "strokes", which replaced the digit (90-91 of 100 MNIST test digits
+    # right with the benchmark's classic CNN, 98-100 now). Sharp light strokes that
+    # their own reading finds again are the ink.
+    from PIL import Image
+    from sklearn.base import clone
+
+    rng = np.random.default_rng(4)
+    pages, flat = [], []
+    for x in mnist[1][0][:40]:
+        side, size = 300, int(rng.integers(120, 220))
+        ink = np.zeros((side, side))
+        top, left = rng.integers(0, side - size, 2)
+        ink[top:top + size, left:left + size] = np.asarray(
+            Image.fromarray(x).resize((size, size), Image.Resampling.BILINEAR)) / 255
+        yy, xx = np.mgrid[0:side, 0:side] / side
+        turn = rng.uniform(0, 2 * np.pi)
+        paper = rng.uniform(0.3, 0.5) + rng.uniform(0, 0.3) * (
+            np.cos(turn) * xx + np.sin(turn) * yy)
+        contrast = rng.uniform(0.12, 0.35)
+        page = paper + contrast * ink + rng.normal(0, 0.02, ink.shape)
+        pages.append((np.clip(page, 0, 1) * 255).astype(np.uint8))
+        flat.append((np.clip(0.4 + contrast * ink, 0, 1) * 255).astype(np.uint8))
+    pre, clf = clone(digit_pipeline[0]).set_params(on_blank="nan"), digit_pipeline[-1]
+    a, b = pre.fit_transform(flat), pre.fit_transform(pages)
+    assert not np.isnan(b).any()
+    same = clf.predict(a) == clf.predict(b)
+    assert same.sum() >= 38, np.flatnonzero(~same)

@@ -45,6 +45,18 @@ _FILLS = 0.85
 # (a shadow's side may be faint beside the ink).
 _SOLID = 3.0
 _SOLID_INK = 0.2
+# Light strokes on a lit paper: closed at a stroke's scale, the paper between
+# them (inside a loop, in a narrow gap, the grain of chalk) takes their light and
+# reads as dark "ink" -- thin, as a dark digit's strokes are. Where the light ink
+# is sharp strokes (their typical edge climbs _SHARP of their level per pixel,
+# see _marks.edge_step: light digits on gray paper 0.35-0.47, grainy chalk read
+# through its grain 0.21-0.30; a lamp's glare read as light ink 0.09-0.12, bands
+# of light 0.11-0.24) that their own reading at a stroke's scale finds again, and
+# _BETWEEN of the dark reading's ink lies in the gaps that closing them fills
+# (light digits on gray paper 0.79-1, chalk 0.76-1; the dark digits under those
+# bands of light sharper than _SHARP 0.27-0.33), the light strokes are the ink.
+_SHARP = 0.2
+_BETWEEN = 0.75
 # Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
 # _PRINTED of its pixels is no digit, however far it stands above its paper.
 _PRINTED = 0.9
@@ -126,7 +138,8 @@ def checked_ink(image, y, settings, trace=None):
     a desk), or when it holds ink beside the second reading's strokes (a band, a
     wedge of shadow) and the second reading nothing beside its own, and, where
     light was added to the paper (a glare, see :func:`._lighting.light_exponent`),
-    by the second reading of the same ink, whose strokes it evens out. Raises
+    by the second reading of the same ink, whose strokes it evens out. Sharp light
+    strokes found again in their own polarity stand (see _SHARP). Raises
     :class:`Blank` when no reading finds ink and ``y`` is a surface, solid, or
     stands less than half ``min_contrast`` above its background at a stroke's
     scale: the only "ink" was a step in the lighting.
@@ -148,16 +161,28 @@ def checked_ink(image, y, settings, trace=None):
         order = (settings.invert,)
     else:
         order = (True,) if dark else (True, False)
+    readings = {}
+
+    def read(dark_ink):
+        if dark_ink not in readings:
+            try:
+                bg = backgrounds.get(dark_ink)
+                if bg is None:
+                    bg = _lighting.stroke_scale_background(image, dark_ink, stroke)
+                readings[dark_ink] = _ink.digit_ink(
+                    image, False, settings, dark_ink, background=bg,
+                    light=light if dark_ink in backgrounds else None)
+            except Blank as exc:
+                readings[dark_ink] = exc
+        return readings[dark_ink]
+
+    if not dark and not surface and False in order and _between_strokes(image, y, stroke, read):
+        return y
     found = faint = False
     for dark_ink in order:
-        try:
-            bg = backgrounds.get(dark_ink)
-            if bg is None:
-                bg = _lighting.stroke_scale_background(image, dark_ink, stroke)
-            again = _ink.digit_ink(image, False, settings, dark_ink, background=bg,
-                                   light=light if dark_ink in backgrounds else None)
-        except Blank as exc:
-            faint |= exc.contrast is not None and exc.contrast < settings.min_contrast / 2
+        again = read(dark_ink)
+        if isinstance(again, Blank):
+            faint |= again.contrast is not None and again.contrast < settings.min_contrast / 2
             continue
         found = True
         extra, missing = _beside(y, again), _beside(again, y, _FADED)
@@ -195,6 +220,25 @@ def checked_ink(image, y, settings, trace=None):
             image, y, dark, backgrounds.get(dark), stroke, settings.min_contrast))):
         raise Blank("its only ink is a step in the lighting (a shadow's edge), no stroke")
     return y
+
+
+def _between_strokes(image, y, stroke, read):
+    """Whether the light ink ``y`` is sharp strokes, the dark "ink" read at a stroke's
+    scale only the paper between them (see _SHARP, _BETWEEN). ``read(dark_ink)``: the
+    reading at a stroke's scale in that polarity (an ink map, or the Blank raised)."""
+    if _marks.edge_step(y) < _SHARP:
+        return False
+    again = read(False)
+    if (isinstance(again, Blank) or _beside(y, again) > _BESIDE
+            or _beside(again, y, _FADED) > _BESIDE):
+        return False  # (not the same strokes again)
+    dark = read(True)
+    if isinstance(dark, Blank):
+        return True
+    size = _lighting.stroke_scale_size(image.shape, stroke)
+    gaps = ndimage.binary_closing(np.pad(y > 0, size), np.ones((size, size), bool))
+    gaps = gaps[size:-size, size:-size]
+    return float(dark[gaps].sum()) >= _BETWEEN * float(dark.sum())
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
