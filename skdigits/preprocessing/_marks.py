@@ -54,13 +54,8 @@ def _own_solid(y, lab, boxes, i):
 _SURFACE_SHARE = 0.1
 
 
-def is_surface(y):
-    """True if the "ink" holds a broad solid region, or a large one on the border.
-
-    That is what a photo of a sheet of paper lying on a darker surface looks
-    like when the surface (or the sheet) is taken for ink. Strokes are thin:
-    even MNIST's boldest are less than a fifth of the digit's size across.
-    """
+def is_broad(y):
+    """True if the "ink" holds a solid region broader than a fifth of its size."""
     solid = y > 0.5
     box = bbox(solid)
     if box is None:
@@ -68,8 +63,20 @@ def is_surface(y):
     r0, r1, c0, c1 = box
     # All pixels outside the ink's box are background, so the distance
     # transform of the box alone is exact -- and far smaller on a canvas.
-    if inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0):
+    return bool(inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0))
+
+
+def is_surface(y):
+    """True if the "ink" holds a broad solid region, or a large one on the border.
+
+    That is what a photo of a sheet of paper lying on a darker surface looks
+    like when the surface (or the sheet) is taken for ink. Strokes are thin:
+    even MNIST's boldest are less than a fifth of the digit's size across.
+    """
+    if is_broad(y):
         return True
+    solid = y > 0.5
+    r0, r1, c0, c1 = bbox(solid)
     h, w = solid.shape
     if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
         return False  # no ink touches the border

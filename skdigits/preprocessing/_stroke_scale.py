@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
+from scipy.spatial import ConvexHull, QhullError
 
 from skdigits import _pixels
 from skdigits.preprocessing import _geometry, _ink, _lighting, _marks
@@ -57,6 +58,12 @@ _SOLID_INK = 0.2
 # bands of light sharper than _SHARP 0.27-0.33), the light strokes are the ink.
 _SHARP = 0.2
 _BETWEEN = 0.75
+# A sheet of paper photographed empty on a darker table reads as light "ink": a
+# surface, one broad region. Read again at a stroke's scale -- set by its own
+# width -- it comes back the same. Such a reading, convex (at least _CONVEX of its
+# convex hull) and without holes, is a surface again and no stroke (a bold digit
+# read as a surface is neither: of the suite's, one bold 3 is broad).
+_CONVEX = 0.93
 # Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
 # _PRINTED of its pixels is no digit, however far it stands above its paper.
 _PRINTED = 0.9
@@ -184,6 +191,8 @@ def checked_ink(image, y, settings, trace=None):
         if isinstance(again, Blank):
             faint |= again.contrast is not None and again.contrast < settings.min_contrast / 2
             continue
+        if surface and _plain_region(again):
+            continue  # (a sheet found again, as broad: its width set the scale)
         found = True
         extra, missing = _beside(y, again), _beside(again, y, _FADED)
         if extra <= _BESIDE and missing <= _BESIDE:
@@ -239,6 +248,23 @@ def _between_strokes(image, y, stroke, read):
     gaps = ndimage.binary_closing(np.pad(y > 0, size), np.ones((size, size), bool))
     gaps = gaps[size:-size, size:-size]
     return float(dark[gaps].sum()) >= _BETWEEN * float(dark.sum())
+
+
+def _plain_region(y):
+    """Whether the ink ``y`` is one broad region, convex and without holes (see
+    _CONVEX)."""
+    if not _marks.is_broad(y):
+        return False
+    solid = y > 0.5
+    filled = ndimage.binary_fill_holes(solid)
+    if np.count_nonzero(filled & ~solid):
+        return False
+    edge = np.argwhere(filled & ~ndimage.binary_erosion(filled)).astype(np.float64)
+    try:
+        hull = ConvexHull(edge).volume  # (the area, for 2-D points)
+    except QhullError:
+        return False
+    return bool(np.count_nonzero(filled) >= _CONVEX * hull)
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
