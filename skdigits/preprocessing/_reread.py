@@ -105,9 +105,14 @@ def reread_small(dec, y, found, settings, trace):
     _record(trace, "read again, finer", part.image)
     try:
         again = digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
-    except Blank:
+    except Blank as exc:
+        if found and exc.ink is not None:
+            # (Ink there, but read finer no stroke: the digit found was a dot.)
+            raise Blank("read finer, its ink is a dot or specks, no stroke") from None
         return None
     if not _legible(again):
+        if found:
+            raise Blank("read finer, its ink is a dot, no digit")
         return None  # (read finer, a dot stays a dot)
     # The part reaches a digit's size beyond the candidate on every side: a digit
     # fills none of it, so thin lines ruled across it are printed rules at any size
