@@ -1476,3 +1476,26 @@ def test_one_dot_tapped_on_a_canvas_is_blank():
     out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
     assert np.isnan(out).any(axis=1).all(), np.flatnonzero(~np.isnan(out).any(axis=1))
 
+
+def test_a_printed_box_cut_by_the_image_edge_is_no_digit():
+    # An empty box of a form (1-3 px lines) cut by one or two edges of the image:
+    # with a side missing it was no box, and read as a digit. The image's edge is its
+    # side there.
+    from PIL import Image, ImageDraw
+
+    from skdigits import DigitImagePreprocessor
+
+    r = np.random.default_rng(3)
+    images = []
+    for _ in range(60):
+        im = Image.new("L", (300, 300), int(r.integers(220, 256)))
+        w, h = (int(v) for v in r.integers(80, 200, 2))
+        left = -int(r.integers(5, 40)) if r.random() < 0.5 else 300 - w + int(r.integers(5, 40))
+        top = -int(r.integers(5, 40)) if r.random() < 0.5 else int(r.integers(10, 300 - h))
+        ImageDraw.Draw(im).rectangle([left, top, left + w, top + h], outline=int(r.integers(0, 90)),
+                                     width=int(r.integers(1, 4)))
+        page = np.asarray(im, float) + r.normal(0, 3, (300, 300))
+        images.append(np.clip(page, 0, 255).astype(np.uint8))
+    out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
+    blank = np.isnan(out).any(axis=1)
+    assert blank.mean() >= 0.98, np.flatnonzero(~blank)

@@ -304,12 +304,33 @@ def printed_boxes(ink):
     # (Four sides of _MIN_BOX px, _BOX_SIDES covered, hold this many pixels at least.)
     big = [k for k in np.argsort(-size)[:10] if size[k] >= 4 * _BOX_SIDES * _MIN_BOX]
     found = np.zeros_like(ink)
+    h, w = ink.shape
     for k in big:
         r0, r1, c0, c1 = bbox(lab == k)
-        box = _box_pixels(lab[r0:r1, c0:c1] == k)
+        piece = lab[r0:r1, c0:c1] == k
+        box = _box_pixels(piece)
+        if box is None:
+            # (A box cut by the image's edge: the edge is its side there.)
+            box = _cut_box(piece, (r0 == 0, r1 == h, c0 == 0, c1 == w))
         if box is not None:
             found[r0:r1, c0:c1] |= box
     return found if found.any() else None
+
+
+def _cut_box(piece, cut):
+    """The printed boxes in ``piece`` (see :func:`_box_pixels`) that the image's edge
+    cuts where ``cut`` says (top, bottom, left, right): the piece closed there by a
+    line one pixel thick along the edge is boxes. None if it is not cut, or no box."""
+    if not any(cut):
+        return None
+    top, bottom, left, right = (int(c) for c in cut)
+    closed = np.pad(piece, ((top, bottom), (left, right)))
+    closed[:top], closed[closed.shape[0] - bottom:] = True, True
+    closed[:, :left], closed[:, closed.shape[1] - right:] = True, True
+    box = _box_pixels(closed)
+    if box is None:
+        return None
+    return box[top:box.shape[0] - bottom, left:box.shape[1] - right] & piece
 
 
 def _inner_side(cover, length, thick):
