@@ -1499,3 +1499,37 @@ def test_a_printed_box_cut_by_the_image_edge_is_no_digit():
     out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
     blank = np.isnan(out).any(axis=1)
     assert blank.mean() >= 0.98, np.flatnonzero(~blank)
+
+
+
+def test_bold_marker_digits_on_photos_are_never_blank(mnist):
+    # Digits in a bold marker (strokes 12-20 % of the digit) photographed on paper:
+    # a small bold 6 whose loop had closed up was one broad convex region, which the
+    # rule for empty sheets took for a sheet read again as itself. An empty sheet is
+    # a rectangle; a digit's blob is round.
+    import io
+
+    from PIL import Image
+
+    from skdigits import DigitImagePreprocessor
+
+    r = np.random.default_rng(5)
+    X = mnist[1][0]
+    images = []
+    for i in r.choice(len(X), 150, replace=False):
+        side = int(r.integers(300, 600))
+        size = int(side * r.uniform(0.15, 0.5))
+        big = np.asarray(Image.fromarray(X[i]).resize((size, size), Image.Resampling.BICUBIC)) > 128
+        bold = ndimage.binary_dilation(big, iterations=max(1, int(size * r.uniform(0.03, 0.07))))
+        page = np.full((side, side), r.uniform(0.8, 0.95))
+        top, left = r.integers(0, side - size, 2)
+        page[top:top + size, left:left + size] -= r.uniform(0.5, 0.8) * ndimage.gaussian_filter(
+            bold.astype(float), 1)
+        buf = io.BytesIO()
+        Image.fromarray((np.clip(page + r.normal(0, 0.012, page.shape), 0, 1) * 255)
+                        .astype(np.uint8)).save(buf, "JPEG", quality=int(r.integers(60, 92)))
+        images.append(np.asarray(Image.open(buf)))
+    blank = np.isnan(DigitImagePreprocessor(on_blank="nan").fit_transform(images)).any(axis=1)
+    # (One 8 of the 150 is bold enough for both its loops to close up: a round blob.)
+    assert blank.sum() <= 1, np.flatnonzero(blank)
+

@@ -224,7 +224,7 @@ _RECTANGLE = 0.9
 _RECTANGLE_INK = 0.4
 
 
-def _rectangle_area(points):
+def rectangle_area(points):
     """Area of the smallest rectangle holding the convex polygon ``points`` (in order)."""
     edges = np.diff(np.vstack([points, points[:1]]), axis=0)
     angles = np.arctan2(edges[:, 1], edges[:, 0])
@@ -276,7 +276,7 @@ def _paper_region(img, rectangle=False):
         return None
     if area < 0.93 * hull.volume:  # (the area, for 2-D points)
         return None
-    square = area >= _RECTANGLE * _rectangle_area(points[hull.vertices])
+    square = area >= _RECTANGLE * rectangle_area(points[hull.vertices])
     if (rectangle or area < _SMALL_SHEET * h * w) and not square:
         return None
     ink = int((filled & ~light).sum())  # dark pixels inside the sheet

@@ -60,9 +60,10 @@ _SHARP = 0.2
 _BETWEEN = 0.75
 # A sheet of paper photographed empty on a darker table reads as light "ink": a
 # surface, one broad region. Read again at a stroke's scale -- set by its own
-# width -- it comes back the same. Such a reading, convex (at least _CONVEX of its
-# convex hull) and without holes, is a surface again and no stroke (a bold digit
-# read as a surface is neither: of the suite's, one bold 3 is broad).
+# width -- it comes back the same. Such a reading, a rectangle (at least _CONVEX of
+# its convex hull and of the smallest rectangle around it) without holes, is a
+# surface again and no stroke. (A bold digit read as a surface is not: of the
+# suite's, one bold 3 is broad; a bold 6 whose loop closed up is convex, but round.)
 _CONVEX = 0.93
 # Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
 # _PRINTED of its pixels is no digit, however far it stands above its paper.
@@ -251,8 +252,7 @@ def _between_strokes(image, y, stroke, read):
 
 
 def _plain_region(y):
-    """Whether the ink ``y`` is one broad region, convex and without holes (see
-    _CONVEX)."""
+    """Whether the ink ``y`` is one broad rectangle without holes (see _CONVEX)."""
     if not _marks.is_broad(y):
         return False
     solid = y > 0.5
@@ -261,10 +261,12 @@ def _plain_region(y):
         return False
     edge = np.argwhere(filled & ~ndimage.binary_erosion(filled)).astype(np.float64)
     try:
-        hull = ConvexHull(edge).volume  # (the area, for 2-D points)
+        hull = ConvexHull(edge)
     except QhullError:
         return False
-    return bool(np.count_nonzero(filled) >= _CONVEX * hull)
+    area = np.count_nonzero(filled)
+    return bool(area >= _CONVEX * hull.volume  # (the area, for 2-D points)
+                and area >= _CONVEX * _lighting.rectangle_area(edge[hull.vertices]))
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
