@@ -210,8 +210,10 @@ def _pil_item(im, what, work_size, max_pixels, own=False, path=None):
     mode = im.mode
     try:
         im, scale = _upright_and_plain(im)
-        # Whatever the JPEG decoder's scaling left of the reduction.
-        f = -(-max(im.size) * f // max(w, h))
+        # Whatever the JPEG decoder's scaling left of the reduction, to the nearest
+        # whole factor (rounded up, a draft to 137 px of a 549 px photo meant to be
+        # read at 110 px was read at 69).
+        f = max(1, round(max(im.size) * f / max(w, h)))
         drafted = max(im.size) < max(w, h)
         region = None
         # (32-bit images' range is read off the whole image: no parts of them)

@@ -1533,3 +1533,36 @@ def test_bold_marker_digits_on_photos_are_never_blank(mnist):
     # (One 8 of the 150 is bold enough for both its loops to close up: a round blob.)
     assert blank.sum() <= 1, np.flatnonzero(blank)
 
+
+def test_a_jpeg_file_reads_as_its_pixels(tmp_path, mnist, digit_pipeline):
+    # Photos saved as JPEG files are decoded at a reduced scale (the decoder's 1/2-1/8)
+    # and reduced further to the working size: a 549 px photo was read at 69 px, not
+    # 110 (the remaining factor rounded up), and the reduced background, quantized
+    # flat but for JPEG's ringing, had no spread, so its ink read "too faint".
+    from PIL import Image
+    from sklearn.base import clone
+
+    r = np.random.default_rng(7)
+    X = mnist[1][0]
+    paths, arrays = [], []
+    for k, i in enumerate(r.choice(len(X), 40, replace=False)):
+        side = int(r.integers(400, 700))
+        size = int(side * r.uniform(0.3, 0.6))
+        page = np.full((side, side), r.uniform(0.75, 0.95))
+        yy, xx = np.mgrid[0:side, 0:side]
+        glare = r.uniform(0.2, 0.5) * np.exp(-((yy - side / 2) ** 2 + (xx - side / 2) ** 2)
+                                              / (2 * (side * r.uniform(0.05, 0.2)) ** 2))
+        top, left = r.integers(0, side - size, 2)
+        page[top:top + size, left:left + size] -= 0.7 * np.asarray(
+            Image.fromarray(X[i]).resize((size, size), Image.Resampling.BILINEAR)) / 255
+        page = np.clip(page + glare + r.normal(0, 0.012, page.shape), 0, 1)
+        path = tmp_path / f"{k}.jpg"
+        Image.fromarray((page * 255).astype(np.uint8)).save(path, quality=int(r.integers(60, 92)))
+        paths.append(str(path))
+        arrays.append(np.asarray(Image.open(path)))
+    pre, clf = clone(digit_pipeline[0]).set_params(on_blank="nan"), digit_pipeline[-1]
+    a, b = pre.fit_transform(arrays), pre.fit_transform(paths)
+    assert not np.isnan(b).any()
+    same = clf.predict(a) == clf.predict(b)
+    assert same.sum() >= 38, np.flatnonzero(~same)
+

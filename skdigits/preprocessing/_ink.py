@@ -227,6 +227,13 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
     """
     clipped_sd = 0.0 if low_res else clipped_noise(r, clipped)
     med, sigma, cand, level, printed = _ink_level(r, low_res, clipped_sd)
+    if level < min_contrast and sigma == 0 and not low_res:
+        # Most of the background on one level exactly (a JPEG decoded at a reduced
+        # scale, flat but for its ringing): its spread is that of the pixels off it.
+        off = _off_level_spread(r, med)
+        if off > clipped_sd:
+            clipped_sd = off
+            med, sigma, cand, level, printed = _ink_level(r, low_res, clipped_sd)
     if level < min_contrast:
         # The level is that of most of the candidate ink. A small digit on a large
         # sheet under uneven lighting is a few of those pixels among many that the
@@ -264,6 +271,13 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
         except Blank:
             pass
     return _rescaled(r, med, sigma, level, printed)
+
+
+def _off_level_spread(r, med):
+    """Robust spread (about ``med``) of the background's pixels off the level ``med``."""
+    sample = background_class(r.ravel()[:: max(1, r.size // 40000)])
+    off = sample[sample != med]
+    return 1.4826 * float(median(np.abs(off - med))) if off.size else 0.0
 
 
 def _rescaled(r, med, sigma, level, printed):
