@@ -76,7 +76,8 @@ def reread_small(dec, y, found, settings, trace):
     is the candidate, if it stands out from the rest of the ink as a digit does
     (:func:`._strokes.stands_out`: one speck among many is a field of dots). Returns
     None when there is nothing to read again (see _REREAD) or the finer part
-    holds no digit either.
+    holds no digit either; raises :class:`~._strokes.Blank` when the digit found,
+    read finer, is a dot (ink there but no stroke, or none of a legible size).
     """
     if found:
         box = _core_box(y > 0, y)
