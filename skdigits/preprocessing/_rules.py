@@ -320,10 +320,12 @@ def printed_boxes(ink):
 def _cut_box(piece, cut):
     """The printed boxes in ``piece`` (see :func:`_box_pixels`) that the image's edge
     cuts where ``cut`` says (top, bottom, left, right): the piece closed there by a
-    line one pixel thick along the edge is boxes. None if it is not cut, or no box."""
-    if not any(cut):
-        return None
+    line one pixel thick along the edge is boxes. None if it is not cut, or no box --
+    or cut on two opposite sides: lines across the whole image are rules (see
+    :func:`ruled_lines`), which closed at both ends would pass for boxes."""
     top, bottom, left, right = (int(c) for c in cut)
+    if not any(cut) or (top and bottom) or (left and right):
+        return None
     closed = np.pad(piece, ((top, bottom), (left, right)))
     closed[:top], closed[closed.shape[0] - bottom:] = True, True
     closed[:, :left], closed[:, closed.shape[1] - right:] = True, True

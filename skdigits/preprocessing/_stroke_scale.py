@@ -233,11 +233,12 @@ def checked_ink(image, y, settings, trace=None):
 
 
 def _between_strokes(image, y, stroke, read):
-    """Whether the light ink ``y`` is sharp strokes, the dark "ink" read at a stroke's
-    scale only the paper between them (see _SHARP, _BETWEEN). ``read(dark_ink)``: the
+    """Whether the light ink ``y`` is sharp strokes (none broad, see
+    :func:`._marks.is_broad`), the dark "ink" read at a stroke's scale only the paper
+    between them (see _SHARP, _BETWEEN). ``read(dark_ink)``: the
     reading at a stroke's scale in that polarity (an ink map, or the Blank raised)."""
-    if _marks.edge_step(y) < _SHARP:
-        return False
+    if _marks.is_broad(y) or _marks.edge_step(y) < _SHARP:
+        return False  # (a light region -- a sticky note round dark strokes -- or soft)
     again = read(False)
     if (isinstance(again, Blank) or _beside(y, again) > _BESIDE
             or _beside(again, y, _FADED) > _BESIDE):
