@@ -58,6 +58,9 @@ _SOLID_INK = 0.2
 # bands of light sharper than _SHARP 0.27-0.33), the light strokes are the ink.
 _SHARP = 0.2
 _BETWEEN = 0.75
+# Strokes fill little of their box: light ink filling more than _FILLED of it is a
+# region round dark strokes (a sticky note whose digit cuts it: 0.6).
+_FILLED = 0.5
 # A sheet of paper photographed empty on a darker table reads as light "ink": a
 # surface, one broad region. Read again at a stroke's scale -- set by its own
 # width -- it comes back the same. Such a reading, a rectangle (at least _CONVEX of
@@ -237,7 +240,10 @@ def _between_strokes(image, y, stroke, read):
     :func:`._marks.is_broad`), the dark "ink" read at a stroke's scale only the paper
     between them (see _SHARP, _BETWEEN). ``read(dark_ink)``: the
     reading at a stroke's scale in that polarity (an ink map, or the Blank raised)."""
-    if _marks.is_broad(y) or _marks.edge_step(y) < _SHARP:
+    solid = y > 0.5
+    box = _geometry.bbox(solid)
+    if (box is None or _marks.is_broad(y) or _marks.edge_step(y) < _SHARP
+            or np.count_nonzero(solid) > _FILLED * (box[1] - box[0]) * (box[3] - box[2])):
         return False  # (a light region -- a sticky note round dark strokes -- or soft)
     again = read(False)
     if (isinstance(again, Blank) or _beside(y, again) > _BESIDE
