@@ -224,7 +224,19 @@ _RECTANGLE = 0.9
 _RECTANGLE_INK = 0.4
 
 
-def rectangle_area(points):
+def hull_and_rectangle(filled):
+    """``(hull, rectangle)``: the areas of the convex hull of the boolean region
+    ``filled`` (its outline's pixels) and of the smallest rectangle around that hull;
+    None if the outline is degenerate (collinear)."""
+    points = np.argwhere(filled & ~ndimage.binary_erosion(filled)).astype(np.float64)
+    try:
+        hull = ConvexHull(points)
+    except Exception:  # degenerate (collinear) outline
+        return None
+    return hull.volume, _rectangle_area(points[hull.vertices])  # (volume: the area in 2-D)
+
+
+def _rectangle_area(points):
     """Area of the smallest rectangle holding the convex polygon ``points`` (in order)."""
     edges = np.diff(np.vstack([points, points[:1]]), axis=0)
     angles = np.arctan2(edges[:, 1], edges[:, 0])
@@ -268,15 +280,10 @@ def _paper_region(img, rectangle=False):
         return None
     r0, r1, c0, c1 = bbox(filled)
     # A sheet is convex, even tilted; bold digits are not.
-    edge = filled & ~ndimage.binary_erosion(filled)
-    points = np.argwhere(edge).astype(np.float64)
-    try:
-        hull = ConvexHull(points)
-    except Exception:  # degenerate (collinear) outline
+    outline = hull_and_rectangle(filled)
+    if outline is None or area < 0.93 * outline[0]:
         return None
-    if area < 0.93 * hull.volume:  # (the area, for 2-D points)
-        return None
-    square = area >= _RECTANGLE * rectangle_area(points[hull.vertices])
+    square = area >= _RECTANGLE * outline[1]
     if (rectangle or area < _SMALL_SHEET * h * w) and not square:
         return None
     ink = int((filled & ~light).sum())  # dark pixels inside the sheet

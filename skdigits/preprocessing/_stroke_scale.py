@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import ConvexHull, QhullError
 
 from skdigits import _pixels
 from skdigits.preprocessing import _geometry, _ink, _lighting, _marks
@@ -266,14 +265,9 @@ def _plain_region(y):
     filled = ndimage.binary_fill_holes(solid)
     if np.count_nonzero(filled & ~solid):
         return False
-    edge = np.argwhere(filled & ~ndimage.binary_erosion(filled)).astype(np.float64)
-    try:
-        hull = ConvexHull(edge)
-    except QhullError:
-        return False
+    outline = _lighting.hull_and_rectangle(filled)
     area = np.count_nonzero(filled)
-    return bool(area >= _CONVEX * hull.volume  # (the area, for 2-D points)
-                and area >= _CONVEX * _lighting.rectangle_area(edge[hull.vertices]))
+    return outline is not None and bool(area >= _CONVEX * max(outline))
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
