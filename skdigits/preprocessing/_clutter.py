@@ -86,6 +86,21 @@ def weak_line(solid, beyond=None):
     return crossing_line(solid, clear=_NEAR_CLEAR, thick=_BOLD_LINE, beyond=beyond)
 
 
+def digit_apart(ink, solid, box):
+    """Whether clutter shows beside a digit in a frame whose ink spans it exactly one
+    way only (a frame set in flat padding, or a digit drawn as tall as it): the
+    digit's own pieces, clutter apart (:func:`digit_pieces`; its thin ink kept, a
+    digit's own fine strokes may be that thin), have a digit's size. The other
+    tests of :func:`digit_fits` -- thin ink set apart, a line across the frame,
+    ink along an edge -- hold for a digit drawn as tall as the frame too: its
+    stem crosses it, its ends touch its sides."""
+    _, pieces = digit_pieces(ink, solid, box)
+    if pieces is None:
+        return False
+    smallest, largest = size_range(box)
+    return smallest <= long_side(pieces) <= largest
+
+
 def along_an_edge(sides, level, light, s, places=2):
     """Whether the ink touches a side of the ``s`` x ``s`` frame (``sides``: its four rows
     or columns of border pixels) in ``places`` places or more, spread over ``_ALONG``
