@@ -10,21 +10,20 @@ pipeline at its size, the clutter (stripes, lines across, noise) would be
 taken for ink.
 
 A frame whose clutter reaches two opposite sides only (bars or a band down one
-side, a dotted line across) stands out of the padding as exactly the output
-size one way and less the other. So does a digit drawn on a small canvas
-exactly as tall (or wide) as the frame, which the full pipeline sizes and
-centres: kept at its size by the light path, it fills the frame and is misread
-(digits of 22-28 px on 40-128 px canvases: 98.6 % right through the full
-pipeline, 96.6 % if every such content were read as a frame; of 500 digits
-exactly 28 px tall, 15 were taken when a line across the frame counted as
-clutter -- their own stems -- and 1 now). Such content is read as a frame only
-when clutter shows beside the digit: its own pieces, the clutter apart, have
-a digit's size (:func:`._clutter.digit_apart`), or a bar of one level runs
-down the frame at the content's side. A line merged with the digit (a zigzag, a
-bold line) cannot be told from a stem: such frames go through the full
-pipeline. The frame's place the other way is the centred one if it holds all
-the content (padded evenly, as to 32x32), else the one that centres the
-digit's own ink (MNIST's frames centre their digit's mass, at index 14 of 28).
+side, a line across) stands out of the padding as exactly the output size one
+way and less the other. So does a digit drawn on a small canvas exactly as tall
+(or wide) as the frame, which the full pipeline sizes and centres: kept at its
+size by the light path, it fills the frame and is misread (digits of 22-28 px
+on 40-128 px canvases: 98.6 % right through the full pipeline, 96.6 % if every
+such content were read as a frame). Such content is read as a frame only when
+clutter shows beside the digit (:func:`._clutter.digit_apart`: the digit's own
+pieces have a digit's size, or a line across runs well past it at both ends --
+a digit's stems run past the rest of it by a few pixels), or a bar of one level
+runs down the frame at the content's side. Its polarity is the padding's (a
+digit as tall as the frame fills the frame's border). The frame's place the
+other way is the centred one if it holds all the content (padded evenly, as to
+32x32), else the one that centres the digit's own ink (MNIST's frames centre
+their digit's mass, at index 14 of 28).
 
 A frame whose digit lies alone on the padding's level is not looked for: it
 cannot be told from a digit drawn on a small canvas.
@@ -36,7 +35,6 @@ import numpy as np
 
 from skdigits._pixels import border
 from skdigits.preprocessing._clutter import digit_apart, digit_pieces, without_thin_ink
-from skdigits.preprocessing._levels import levels
 
 # The padding's level: the median of the image's outer ring, where at least
 # _PADDED of its pixels lie within _FLAT of it (half a step of 8-bit levels: the
@@ -46,23 +44,22 @@ _FLAT = 0.5 / 255
 _PADDED = 0.5
 # A bar along the frame's side: the content's first or last line along the frame
 # holds ink of one level (above _BAR_INK of the contrast) in all but _BAR_OFF of
-# its pixels (a bar of even ink, or a band turned over, the digit touching it in
-# a pixel or two), and the content spans more than _BESIDE lines across it (a bar
-# beside a digit). A digit's own stem drawn as tall as the frame, however straight,
-# is never one level from end to end (its rim anti-aliased, its ink uneven).
+# its pixels and none fainter (a bar of even ink, or a band turned over, which a
+# digit crossing it can only darken in a pixel or two), and the content spans more
+# than _BESIDE lines across it (a bar beside a digit). A digit's own stem drawn as
+# tall as the frame, however straight, fades at its ends (its rim anti-aliased).
 _BAR_INK = 0.25
 _BAR_OFF = 3
 _BESIDE = 15
 
 
-def _frame_ink(frame, invert):
-    """``(ink, level, solid)`` of one frame: its ink high (a light background flipped),
-    that ink from 0 at the background to 1 at its extreme, and its solid ink."""
-    x = frame[None].astype(np.float32)
-    _, light, bg, top, solid = levels(x, invert)
-    ink = 1 - x[0] if light[0] else x[0]
-    base, peak = (1 - bg[0], 1 - top[0]) if light[0] else (bg[0], top[0])
-    return ink, np.clip((ink - base) / max(peak - base, 1e-6), 0, 1), solid[0]
+def _frame_ink(frame, pad):
+    """``(ink, level, solid)`` of one frame set in padding of level ``pad``: its ink
+    (the distance from that level), that ink from 0 to 1 at its extreme, and its
+    solid ink (above half of it)."""
+    ink = np.abs(frame - pad).astype(np.float32)
+    level = ink / max(float(ink.max()), 1e-6)
+    return ink, level, level > 0.5
 
 
 def _bar_at_side(ink, level, tall):
@@ -74,23 +71,25 @@ def _bar_at_side(ink, level, tall):
     if inked.size == 0 or inked[-1] - inked[0] < _BESIDE:
         return False  # (bars and bands lie beside a digit: no "1" as tall as the frame)
     for j in (inked[0], inked[-1]):
-        even = np.abs(ink[:, j] - np.median(ink[:, j])) <= _FLAT
-        if np.median(level[:, j]) > _BAR_INK and np.count_nonzero(even) >= s - _BAR_OFF:
+        line = ink[:, j]
+        bar = np.median(line)
+        if (np.median(level[:, j]) > _BAR_INK and np.all(line >= bar - _FLAT)
+                and np.count_nonzero(line <= bar + _FLAT) >= s - _BAR_OFF):
             return True
     return False
 
 
-def _clutter_shows(frame, tall, invert, box):
+def _clutter_shows(frame, pad, tall, box):
     """Whether a frame whose content spans it exactly one way only (``tall``: down
     its rows) holds clutter beside its digit (see the module's docs)."""
-    ink, level, solid = _frame_ink(frame, invert)
+    ink, level, solid = _frame_ink(frame, pad)
     return _bar_at_side(ink, level, tall) or bool(digit_apart(ink, solid, box))
 
 
-def _digit_centre(frame, invert, box):
+def _digit_centre(frame, pad, box):
     """Row and column (in ``frame``) of the centre of mass of its digit's own ink,
     clutter apart (see :func:`._clutter.digit_pieces`), or None."""
-    _, level, solid = _frame_ink(frame, invert)
+    _, level, solid = _frame_ink(frame, pad)
     digit, _ = digit_pieces(*without_thin_ink(level, solid), box)
     if digit is None or not digit.any():
         return None
@@ -99,7 +98,7 @@ def _digit_centre(frame, invert, box):
     return float(digit.sum(axis=1) @ idx / mass), float(digit.sum(axis=0) @ idx / mass)
 
 
-def padded_frame(dec, size, invert="auto", box=20):
+def padded_frame(dec, size, box=20):
     """The ``size`` x ``size`` frame that the decoded image ``dec`` holds in flat
     padding, or None.
 
@@ -107,8 +106,7 @@ def padded_frame(dec, size, invert="auto", box=20):
     while decoding), its outer ring mostly of one level (see _FLAT), and its
     pixels off that level must span exactly ``size`` pixels one way and at most
     that the other -- exactly ``size`` both ways, or clutter showing (see the
-    module's docs). ``invert`` is the polarity setting (False for an ink map),
-    ``box`` the digit box (px).
+    module's docs). ``box`` is the digit box (px).
     """
     img = dec.image
     h, w = img.shape
@@ -135,14 +133,14 @@ def padded_frame(dec, size, invert="auto", box=20):
         # Set anywhere: centre the content, then the digit's own ink in it.
         start = min(max(first - (size - span) // 2, 0), length - size)
         centre = _digit_centre(_cut(img, rows[0] if tall else start,
-                                    start if tall else cols[0], size), invert, box)
+                                    start if tall else cols[0], size), level, box)
         if centre is not None:
             at = start + centre[1 if tall else 0]
             start = int(round(at - size / 2))  # (MNIST: mass at index 14 of 28)
             start = min(max(start, last - size, 0), first, length - size)
     top, left = (rows[0], start) if tall else (start, cols[0])
     frame = _cut(img, top, left, size)
-    return frame if _clutter_shows(frame, tall, invert, box) else None
+    return frame if _clutter_shows(frame, level, tall, box) else None
 
 
 def _cut(a, top, left, size):

@@ -285,7 +285,7 @@ def _frame(dec, settings):
     if _output_sized(dec, settings):
         return dec.image, None
     size = settings.output_size
-    frame = padded_frame(dec, size, False if dec.is_ink else settings.invert, settings.digit_box)
+    frame = padded_frame(dec, size, settings.digit_box)
     if frame is not None:
         return frame, "frame"
     frame = enlarged_frame(dec, size, size_range(settings.digit_box)[1])
