@@ -119,11 +119,22 @@ def reread_small(dec, y, found, settings, trace):
     # fills none of it, so thin lines ruled across it are printed rules at any size
     # of the part (the ink map looks for them only from _rules._MIN_SIDE px on, a
     # size a small part lacks): if nothing legible is left without them, the ink
-    # was a ruled page's rules. What was read stands.
+    # was a ruled page's rules, and what was read stands. If a digit is left inside
+    # the part, it is read without them (squared paper's grid, read finer).
     rules = ruled_lines(again > 0, small=True)
-    if rules is not None and not _legible(np.where(rules, 0, again)):
+    if rules is None:
+        return again
+    left = np.where(rules, 0, again)
+    if not _legible(left):
         return None
-    return again
+    return left if _inside(left) else again
+
+
+def _inside(y):
+    """Whether the ink of ``y`` keeps clear of its edges (see :func:`reread_small`:
+    what ends at an edge of the part is the rest of a line, not a digit)."""
+    r0, r1, c0, c1 = bbox(y > 0)
+    return r0 > 0 and c0 > 0 and r1 < y.shape[0] and c1 < y.shape[1]
 
 
 def read_finer(dec, find, settings, work_size, trace=None):
@@ -131,15 +142,18 @@ def read_finer(dec, find, settings, work_size, trace=None):
 
     ``dec`` was decoded at ``work_size`` and ``find(dec, settings, trace)`` found
     no digit in it (it raised :class:`~._strokes.Blank`): if ``dec`` was reduced
-    while decoding, read it again at _FINER times that size and ``find`` the
-    digit there (no part of that is read again, finer still), keeping it only if
-    it is small at the working size and inside the image (see _FINER).
+    while decoding, read it again at _FINER times the size it was read at (a large
+    image is reduced by at most 5x, and so read at more than ``work_size``; asked
+    for twice ``work_size`` only, a 943 px photo read at 189 px came back at 236,
+    not finer enough to be read) and ``find`` the digit there (no part of that is
+    read again, finer still), keeping it only if it is small at the working size
+    and inside the image (see _FINER).
     """
     shown = max(dec.image.shape)
     if dec.region is None or max(dec.original_shape) < _FINER * shown:
         return None
     try:
-        fine = dec.region(0, 1, 0, 1, size=_FINER * work_size)
+        fine = dec.region(0, 1, 0, 1, size=_FINER * max(work_size, shown))
     except ValueError:  # (a file that can no longer be decoded)
         return None
     scale = max(fine.image.shape) / shown
