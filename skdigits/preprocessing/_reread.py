@@ -145,7 +145,8 @@ def read_finer(dec, find, settings, work_size, trace=None):
     while decoding, read it again at _FINER times the size it was read at (a large
     image is reduced by at most 5x, and so read at more than ``work_size``; asked
     for twice ``work_size`` only, a 943 px photo read at 189 px came back at 236,
-    not finer enough to be read) and ``find`` the digit there (no part of that is
+    not finer enough to be read, and no image longer than 768 px was read again)
+    and ``find`` the digit there (no part of that is
     read again, finer still), keeping it only if it is small at the working size
     and inside the image (see _FINER).
     """
