@@ -54,7 +54,7 @@ _BEYOND = 2
 # has stems that run past the rest of it by 2-4 px at both ends (a 4's, a 7's): a
 # line across runs past the digit by _PAST px at least (of 2,500 MNIST digits
 # drawn exactly 28 px tall on 40-128 px canvases, 1 is then taken for a frame and
-# misread by the classic CNN, 5 with 3 px; frames of MNIST with a straight line
+# misread by the classic CNN; with 3 px, 5 of the first 1,500; frames of MNIST with a straight line
 # across, padded: 61.4 -> 79.4 %).
 _PAST = 5
 # A digit whose ink spans more than the digit box moves at most _BOX_SLACK px
