@@ -54,16 +54,18 @@ def _own_solid(y, lab, boxes, i):
 _SURFACE_SHARE = 0.1
 
 
+def _broad(solid, box):
+    """Whether ``solid`` holds a region broader than a fifth of its ``box``'s long side."""
+    r0, r1, c0, c1 = box
+    # (Outside the box all is background: its distance transform alone is exact.)
+    return bool(inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0))
+
+
 def is_broad(y):
     """True if the "ink" holds a solid region broader than a fifth of its size."""
     solid = y > 0.5
     box = bbox(solid)
-    if box is None:
-        return False
-    r0, r1, c0, c1 = box
-    # All pixels outside the ink's box are background, so the distance
-    # transform of the box alone is exact -- and far smaller on a canvas.
-    return bool(inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0))
+    return box is not None and _broad(solid, box)
 
 
 def is_surface(y):
@@ -73,10 +75,13 @@ def is_surface(y):
     like when the surface (or the sheet) is taken for ink. Strokes are thin:
     even MNIST's boldest are less than a fifth of the digit's size across.
     """
-    if is_broad(y):
-        return True
     solid = y > 0.5
-    r0, r1, c0, c1 = bbox(solid)
+    box = bbox(solid)
+    if box is None:
+        return False
+    if _broad(solid, box):
+        return True
+    r0, r1, c0, c1 = box
     h, w = solid.shape
     if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
         return False  # no ink touches the border

@@ -53,17 +53,15 @@ _BAR_OFF = 3
 _BESIDE = 15
 
 
-def _frame_ink(frame, pad):
-    """``(ink, level, solid)`` of one frame set in padding of level ``pad``: its ink
-    (the distance from that level), that ink from 0 to 1 at its extreme, and its
-    solid ink (above half of it)."""
-    ink = np.abs(frame - pad).astype(np.float32)
+def _scaled(ink):
+    """``(level, solid)`` of a frame's ``ink`` (its distance from the padding's level):
+    that ink from 0 to 1 at its extreme, and its solid ink (above half of it)."""
     level = ink / max(float(ink.max()), 1e-6)
-    return ink, level, level > 0.5
+    return level, level > 0.5
 
 
 def _bar_at_side(ink, level, tall):
-    """Whether a frame (its ``ink`` and ink ``level``, see :func:`_frame_ink`) has a bar
+    """Whether a frame (its ``ink`` and ink ``level``, see :func:`_scaled`) has a bar
     or band down a side of its full span (``tall``: down its rows), see _BAR_INK."""
     ink, level = (ink, level) if tall else (ink.T, level.T)
     s = ink.shape[0]
@@ -79,21 +77,23 @@ def _bar_at_side(ink, level, tall):
     return False
 
 
-def _clutter_shows(frame, pad, tall, box):
-    """Whether a frame whose content spans it exactly one way only (``tall``: down
-    its rows) holds clutter beside its digit (see the module's docs)."""
-    ink, level, solid = _frame_ink(frame, pad)
+def _clutter_shows(ink, tall, box):
+    """Whether a frame (``ink``: its distance from the padding's level) whose content
+    spans it exactly one way only (``tall``: down its rows) holds clutter beside its
+    digit (see the module's docs)."""
+    level, solid = _scaled(ink)
     return _bar_at_side(ink, level, tall) or bool(digit_apart(ink, solid, box))
 
 
-def _digit_centre(frame, pad, box):
-    """Row and column (in ``frame``) of the centre of mass of its digit's own ink,
-    clutter apart (see :func:`._clutter.digit_pieces`), or None."""
-    _, level, solid = _frame_ink(frame, pad)
+def _digit_centre(ink, box):
+    """Row and column (in the frame) of the centre of mass of its digit's own ink
+    (``ink``: the frame's distance from the padding's level), clutter apart (see
+    :func:`._clutter.digit_pieces`), or None."""
+    level, solid = _scaled(ink)
     digit, _ = digit_pieces(*without_thin_ink(level, solid), box)
     if digit is None or not digit.any():
         return None
-    idx = np.arange(frame.shape[0])
+    idx = np.arange(ink.shape[0])
     mass = digit.sum()
     return float(digit.sum(axis=1) @ idx / mass), float(digit.sum(axis=0) @ idx / mass)
 
@@ -116,7 +116,8 @@ def padded_frame(dec, size, box=20):
     level = float(np.median(ring))
     if np.mean(np.abs(ring - level) <= _FLAT) < _PADDED:
         return None
-    off = np.abs(img - level) > _FLAT
+    dist = np.abs(img - level).astype(np.float32)
+    off = dist > _FLAT
     rows, cols = np.flatnonzero(off.any(axis=1)), np.flatnonzero(off.any(axis=0))
     if rows.size == 0:
         return None
@@ -132,15 +133,15 @@ def padded_frame(dec, size, box=20):
     if not start <= first <= last <= start + size:
         # Set anywhere: centre the content, then the digit's own ink in it.
         start = min(max(first - (size - span) // 2, 0), length - size)
-        centre = _digit_centre(_cut(img, rows[0] if tall else start,
-                                    start if tall else cols[0], size), level, box)
+        centre = _digit_centre(_cut(dist, rows[0] if tall else start,
+                                    start if tall else cols[0], size), box)
         if centre is not None:
             at = start + centre[1 if tall else 0]
             start = int(round(at - size / 2))  # (MNIST: mass at index 14 of 28)
             start = min(max(start, last - size, 0), first, length - size)
     top, left = (rows[0], start) if tall else (start, cols[0])
-    frame = _cut(img, top, left, size)
-    return frame if _clutter_shows(frame, level, tall, box) else None
+    return _cut(img, top, left, size) if _clutter_shows(_cut(dist, top, left, size), tall,
+                                                         box) else None
 
 
 def _cut(a, top, left, size):

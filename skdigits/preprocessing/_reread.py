@@ -131,8 +131,8 @@ def reread_small(dec, y, found, settings, trace):
 
 
 def _inside(y):
-    """Whether the ink of ``y`` keeps clear of its edges (see :func:`reread_small`:
-    what ends at an edge of the part is the rest of a line, not a digit)."""
+    """Whether the ink of ``y`` keeps clear of its edges (what ends at an edge is the
+    rest of a line, a rule's or a page's, not a digit)."""
     r0, r1, c0, c1 = bbox(y > 0)
     return r0 > 0 and c0 > 0 and r1 < y.shape[0] and c1 < y.shape[1]
 
@@ -166,8 +166,6 @@ def read_finer(dec, find, settings, work_size, trace=None):
     except Blank:
         return None
     box = bbox(y > 0)
-    h, w = y.shape
-    if (box is None or long_side(box) >= _REREAD * scale
-            or min(box[0], box[2]) == 0 or box[1] == h or box[3] == w):
+    if box is None or long_side(box) >= _REREAD * scale or not _inside(y):
         return None
     return y
