@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skdigits.preprocessing._rules import _runs
+from skdigits.preprocessing._rules import runs
 
 # Only images whose short side has _MIN_SIDE pixels or more (in a frame of MNIST's
 # size, a digit fitted to its long side reaches both sides with its own strokes).
@@ -42,9 +42,9 @@ _ACROSS = 0.85
 
 def _runs_per_line(m):
     """Number of runs of True, and the longest, in each column of ``m``."""
-    runs = [[stop - start for start, stop in _runs(m[:, j])] for j in range(m.shape[1])]
-    return (np.array([len(r) for r in runs], dtype=int),
-            np.array([max(r, default=0) for r in runs], dtype=int))
+    lengths = [[stop - start for start, stop in runs(m[:, j])] for j in range(m.shape[1])]
+    return (np.array([len(r) for r in lengths], dtype=int),
+            np.array([max(r, default=0) for r in lengths], dtype=int))
 
 
 def _tail(n, longest, width):

@@ -219,6 +219,9 @@ def light_factor(img, bg, a=None):
 _MIN_SHEET = 0.05
 _SMALL_SHEET = 0.3
 _RECTANGLE = 0.9
+# A sheet is convex, even tilted: it fills at least CONVEX of its convex hull (bold
+# digits do not).
+CONVEX = 0.93
 # A sheet holds at most 15 % of its area of ink (the holes of a bold light digit
 # are more); a rectangle, up to _RECTANGLE_INK (a bold digit on a small note).
 _RECTANGLE_INK = 0.4
@@ -279,9 +282,8 @@ def _paper_region(img, rectangle=False):
     if _pixels.border(surface).mean() < 0.4:
         return None
     r0, r1, c0, c1 = bbox(filled)
-    # A sheet is convex, even tilted; bold digits are not.
     outline = hull_and_rectangle(filled)
-    if outline is None or area < 0.93 * outline[0]:
+    if outline is None or area < CONVEX * outline[0]:
         return None
     square = area >= _RECTANGLE * outline[1]
     if (rectangle or area < _SMALL_SHEET * h * w) and not square:

@@ -54,18 +54,12 @@ def _own_solid(y, lab, boxes, i):
 _SURFACE_SHARE = 0.1
 
 
-def _broad(solid, box):
-    """Whether ``solid`` holds a region broader than a fifth of its ``box``'s long side."""
+def broad(solid, box):
+    """Whether the solid ink ``solid`` (a boolean mask; ``box``, its bounding box) holds a
+    region broader than a fifth of the box's long side: no stroke is."""
     r0, r1, c0, c1 = box
     # (Outside the box all is background: its distance transform alone is exact.)
     return bool(inside_distance(solid[r0:r1, c0:c1]).max() > 0.2 * max(r1 - r0, c1 - c0))
-
-
-def is_broad(y):
-    """True if the "ink" holds a solid region broader than a fifth of its size."""
-    solid = y > 0.5
-    box = bbox(solid)
-    return box is not None and _broad(solid, box)
 
 
 def is_surface(y):
@@ -79,7 +73,7 @@ def is_surface(y):
     box = bbox(solid)
     if box is None:
         return False
-    if _broad(solid, box):
+    if broad(solid, box):
         return True
     r0, r1, c0, c1 = box
     h, w = solid.shape

@@ -55,6 +55,10 @@ def printed_lines(cand, loose):
     places); and loops drawn round the digit (:mod:`._loops`), found in ``cand``
     with their rim in ``loose``."""
     printed = printed_boxes(cand)
+    faint = printed_boxes(loose if printed is None else loose & ~ndimage.binary_dilation(
+        printed, np.ones((3, 3), dtype=bool)))
+    if faint is not None:
+        printed = faint if printed is None else printed | faint
     if printed is not None:
         printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
     ruled = ruled_lines(loose if printed is None else loose & ~printed)
@@ -117,7 +121,7 @@ def _rules(ink):
         if not (covered & (length == w)).any():
             continue
         share = sheared.sum(axis=1) / np.maximum(length, 1)
-        for start, stop in _runs(covered):
+        for start, stop in runs(covered):
             stop += _BAND - 1
             if stop - start > _THIN:
                 continue
@@ -212,9 +216,9 @@ def _line_ends(ink):
     for k, (side, at) in enumerate(((ink[0], lambda c: (0, c)), (ink[-1], lambda c: (h - 1, c)),
                                     (ink[:, 0], lambda r: (r, 0)),
                                     (ink[:, -1], lambda r: (r, w - 1)))):
-        runs = list(_runs(side))
-        if 0 < len(runs) <= _ENDS and max(b - a for a, b in runs) <= longest:
-            ends += [(k, at((a + b - 1) / 2)) for a, b in runs]
+        found = list(runs(side))
+        if 0 < len(found) <= _ENDS and max(b - a for a, b in found) <= longest:
+            ends += [(k, at((a + b - 1) / 2)) for a, b in found]
     return ends
 
 
@@ -258,7 +262,7 @@ def _line_band(ink, yy, xx, p, q, length):
     return found
 
 
-def _runs(mask):
+def runs(mask):
     """``(start, stop)`` of the runs of True in a 1-D boolean array."""
     edges = np.diff(np.concatenate([[0], mask.view(np.int8), [0]]))
     return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
@@ -359,7 +363,7 @@ def _box_pixels(piece):
         two = ndimage.maximum_filter1d(piece, size=2, axis=1 - axis)
         cover = two.sum(axis=axis)
         full = cover >= _BOX_SIDES * length
-        bands = list(_runs(full))
+        bands = list(runs(full))
         if len(bands) < 2 or bands[0][0] > thick or bands[-1][1] < len(full) - thick:
             return None
         widest = max(b - a for a, b in (bands[0], bands[-1]))

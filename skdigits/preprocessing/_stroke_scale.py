@@ -62,11 +62,10 @@ _BETWEEN = 0.75
 _FILLED = 0.5
 # A sheet of paper photographed empty on a darker table reads as light "ink": a
 # surface, one broad region. Read again at a stroke's scale -- set by its own
-# width -- it comes back the same. Such a reading, a rectangle (at least _CONVEX of
-# its convex hull and of the smallest rectangle around it) without holes, is a
-# surface again and no stroke. (A bold digit read as a surface is not: of the
-# suite's, one bold 3 is broad; a bold 6 whose loop closed up is convex, but round.)
-_CONVEX = 0.93
+# width -- it comes back the same. Such a reading, a rectangle (as convex as a sheet,
+# _lighting.CONVEX, and filling as much of the smallest rectangle around it) without
+# holes, is a surface again and no stroke. (A bold digit read as a surface is not: of
+# the suite's, one bold 3 is broad; a bold 6 whose loop closed up is convex, but round.)
 # Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
 # _PRINTED of its pixels is no digit, however far it stands above its paper.
 _PRINTED = 0.9
@@ -236,12 +235,12 @@ def checked_ink(image, y, settings, trace=None):
 
 def _between_strokes(image, y, stroke, read):
     """Whether the light ink ``y`` is sharp strokes (none broad, see
-    :func:`._marks.is_broad`), the dark "ink" read at a stroke's scale only the paper
+    :func:`._marks.broad`), the dark "ink" read at a stroke's scale only the paper
     between them (see _SHARP, _BETWEEN). ``read(dark_ink)``: the
     reading at a stroke's scale in that polarity (an ink map, or the Blank raised)."""
     solid = y > 0.5
     box = _geometry.bbox(solid)
-    if (box is None or _marks.is_broad(y) or _marks.edge_step(y) < _SHARP
+    if (box is None or _marks.broad(solid, box) or _marks.edge_step(y) < _SHARP
             or np.count_nonzero(solid) > _FILLED * (box[1] - box[0]) * (box[3] - box[2])):
         return False  # (a light region -- a sticky note round dark strokes -- or soft)
     again = read(False)
@@ -258,16 +257,17 @@ def _between_strokes(image, y, stroke, read):
 
 
 def _plain_region(y):
-    """Whether the ink ``y`` is one broad rectangle without holes (see _CONVEX)."""
-    if not _marks.is_broad(y):
-        return False
+    """Whether the ink ``y`` is one broad rectangle without holes (see _lighting.CONVEX)."""
     solid = y > 0.5
+    box = _geometry.bbox(solid)
+    if box is None or not _marks.broad(solid, box):
+        return False
     filled = ndimage.binary_fill_holes(solid)
     if np.count_nonzero(filled & ~solid):
         return False
     outline = _lighting.hull_and_rectangle(filled)
     area = np.count_nonzero(filled)
-    return outline is not None and bool(area >= _CONVEX * max(outline))
+    return outline is not None and bool(area >= _lighting.CONVEX * max(outline))
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
