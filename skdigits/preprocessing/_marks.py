@@ -163,11 +163,12 @@ def _round_thickness(y, lab, boxes, i, surfaces=True):
         return 0.0
     solid = _own_solid(y, lab, boxes, i)
     h, w = y.shape
-    if not surfaces and (min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w):
-        if solid.sum() >= _SURFACE_SHARE * y.size:
+    if min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w:
+        if not surfaces and solid.sum() >= _SURFACE_SHARE * y.size:
             return 0.0
-        # Cut by the image's edge (a thumb at a photo's edge), a blob may be
-        # round only whole: judged also mirrored across the edges it touches.
+        # Cut by the image's edge (a thumb at a photo's edge, a spot half out of
+        # the page), a blob may be round only whole: judged also mirrored across
+        # the edges it touches.
         whole = solid
         if rs.start == 0:
             whole = np.vstack([whole[::-1], whole])
