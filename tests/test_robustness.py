@@ -469,11 +469,14 @@ def test_a_pencil_digit_on_grainy_paper_is_not_blank(suite, mnist):
     # times the paper's spread above it: 9 of these 40 were declared blank ("only
     # noise"; seeds 4, 5: 8 and 12) and others broke into specks. Read through the
     # grain (smoothed at a stroke's scale, one connected piece far larger than any
-    # texture leaves): 3 (1 and 4). The same digits on smooth paper are never blank.
+    # texture leaves): 3 (1 and 4). Where that breaks up, the paper's light and shade
+    # lifting parts of it to the strokes' level, read again at a stroke's scale (the
+    # top-hat) through the grain: 1 (1 and 3; seeds 3-7, 11 -> 7 of 200). The same
+    # digits on smooth paper are never blank.
     photos, twins = _twins(suite, mnist, suite.S.pencil_pair, seed=3)
     blank, alike, corr = _alike(photos, twins)
     assert np.isnan(twins).any(axis=1).sum() == 0
-    assert blank <= 4 and alike >= 26, (blank, corr)
+    assert blank <= 2 and alike >= 27, (blank, corr)
 
 
 def test_a_digit_under_a_lamps_glare_reads_as_without_it(suite, mnist):
@@ -592,6 +595,31 @@ def test_a_round_spot_of_light_or_shade_is_no_digit():
     drawn = pre.transform([np.clip(d + noise, 0, 1) for d in digits])
     assert np.isnan(spots).any(axis=1).all(), np.isnan(spots).any(axis=1)
     assert not np.isnan(drawn).any(axis=1).any(), np.isnan(drawn).any(axis=1)
+
+
+def test_a_spot_half_out_of_the_page_is_no_digit():
+    # A spot of light or shade centred on the page's edge (3-12 % of its short side
+    # wide, +-0.1-0.35): once cut by the edge, it is a half-disc -- twice as long as it
+    # is thick, no round blob -- and was read as a 1 in 2 of these 200 pages (6 of
+    # 200 others saved as 8-bit PNGs). Judged also mirrored across the edges it
+    # touches, as a thumb at a photo's edge already was, it is the round blob it is:
+    # none (3 of the others: what is left is read again finer, inside a part).
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(0)
+    pages = []
+    for _ in range(200):
+        h, w = rng.integers(200, 600, 2)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        side = rng.integers(4)
+        at = [(0, rng.uniform(0.2, 0.8) * w), (h - 1, rng.uniform(0.2, 0.8) * w),
+              (rng.uniform(0.2, 0.8) * h, 0), (rng.uniform(0.2, 0.8) * h, w - 1)][side]
+        width = min(h, w) * rng.uniform(0.03, 0.12)
+        spot = np.exp(-((yy - at[0]) ** 2 + (xx - at[1]) ** 2) / (2 * width**2))
+        page = rng.uniform(0.6, 0.9) + rng.choice([-1, 1]) * rng.uniform(0.1, 0.35) * spot
+        pages.append(np.clip(page + rng.normal(0, 0.01, (h, w)), 0, 1))
+    out = DigitImagePreprocessor(on_blank="nan").fit(pages[:1]).transform(pages)
+    assert not (~np.isnan(out).any(axis=1)).any(), np.flatnonzero(~np.isnan(out).any(axis=1))
 
 
 def test_a_28x28_digit_in_a_gray_frame_keeps_its_polarity(mnist, digit_pipeline):
