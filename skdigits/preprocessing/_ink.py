@@ -48,6 +48,10 @@ _GRAIN = 2.0
 # shadow's soft edge about 0.2); light and shade -- clouds of light, soft spots --
 # climb less (0.06-0.107 on the suite's and other cloudy and spotted pages).
 _SOFT_EDGE = 0.11
+# What a stroke-scale top-hat leaves of cloudy light and shade (its parts narrower
+# than a stroke) climbs faster, 0.11-0.13 on the suite's cloudy pages: the top-hat
+# read through the grain must climb _TOP_EDGE (pencil digits read so 0.17-0.27).
+_TOP_EDGE = 0.15
 _GRAIN_K = 3
 _GRAIN_LOW = 2
 _EVIDENCE = 40
@@ -144,7 +148,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         # Faint pencil under light and shade that lifts parts of the paper to the
         # strokes' level breaks up read through the grain: read the top-hat so.
         try:
-            return _grained_ink(top, min_contrast, trace)
+            return _grained_ink(top, min_contrast, trace, soft_edge=_TOP_EDGE)
         except Blank:
             raise exc from None
 
@@ -317,12 +321,13 @@ def _rescaled(r, med, sigma, level, printed):
     return ink
 
 
-def _grained_ink(r, min_contrast, trace=None):
+def _grained_ink(r, min_contrast, trace=None, soft_edge=_SOFT_EDGE):
     """The ink of an oriented, flattened image ``r`` read through a grain (see _GRAIN).
 
     Raises :class:`Blank` unless the smoothed image holds ink in one connected
     piece of at least _EVIDENCE grains, whose pixels stand ``min_contrast``
-    above the background.
+    above the background; :class:`_Soft` where its edges climb less than
+    ``soft_edge`` (see _SOFT_EDGE).
     """
     if min(r.shape) < _GRAIN_MIN:
         raise Blank("it is too small to read through a grain")
@@ -360,7 +365,7 @@ def _grained_ink(r, min_contrast, trace=None):
     if printed is not None:
         low &= ~printed
     kept = ndimage.binary_dilation(cand, structure=eight, iterations=int(2 * _GRAIN), mask=low)
-    if _edge_slope(s, kept, med, level) < _SOFT_EDGE:
+    if _edge_slope(s, kept, med, level) < soft_edge:
         raise _Soft("its ink has soft edges, no stroke's: light and shade on the paper")
     ink = np.clip((s - floor) / (level - _GRAIN_LOW * sigma), 0, 1)
     return np.where(kept, ink, 0).astype(np.float32)
