@@ -210,8 +210,12 @@ def checked_ink(image, y, settings, trace=None):
         if surface:
             keep = False
         elif dark_ink != dark:
-            # The other polarity: the ink is what is drawn in thin strokes.
-            keep = half_width(again, 0.25) >= half_width(y, 0.25)
+            # The other polarity: the ink is what is drawn in thin strokes -- at
+            # its faint level and at its solid one (a soft band of light around a
+            # dark digit is thin at a quarter of its level, only where its fringes
+            # and the slivers between the digit's strokes are).
+            keep = all(half_width(again, level) >= half_width(y, level)
+                       for level in (0.25, 0.5))
         elif extra <= _BESIDE:
             # The same polarity, more strokes: where a glare faded them. Only the
             # pieces that hold the first map's ink (strokes carried on, not a
