@@ -17,12 +17,12 @@ from scipy import ndimage
 from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._noise import (
-    background_class, clipped_floor, clipped_noise, pixel_noise, spread_off_ink,
-    without_periodic,
+    background_class, beyond_noise, clipped_floor, clipped_noise, pixel_noise,
+    spread_off_ink, without_periodic,
 )
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank, remove_specks
-from skdigits.preprocessing._stats import median, noise_level, otsu, percentile
+from skdigits.preprocessing._stats import median, otsu, percentile
 
 
 def _record(trace, name, image):
@@ -59,13 +59,6 @@ _EVIDENCE = 40
 # above it pixel by pixel (pencil on rough paper: 4.7-7; dots on a clean sheet,
 # which smoothing would merge into blobs: far more).
 _GRAINY = 12
-# Smoothed at a quarter of a stroke's scale, an image keeps at least _COARSE of the
-# spread it has smoothed at _GRAIN where something coarser than its grain shows -- a
-# digit's strokes, light and shade (the suite's pencil digits that reach this test
-# 0.53-0.91, 5th to 95th percentile; cloudy empty pages 0.72-0.93); noise alone
-# keeps far less (white noise: about _GRAIN / that sigma; the suite's uniform noise
-# 0.18-0.40, paper texture 0.20-0.43).
-_COARSE = 0.5
 # Images read through the grain have at least this many pixels on their short
 # side (a 28x28 frame's strokes are a few pixels wide: smoothing would erase them).
 _GRAIN_MIN = 48
@@ -143,7 +136,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         try:
             return _grained_ink(r, min_contrast, trace)
         except Blank:
-            if not _coarse(r, size):
+            if not beyond_noise(r, size, _GRAIN):
                 raise exc from None  # (noise only: the top-hat would reshuffle it)
         # Faint pencil under light and shade that lifts parts of the paper to the
         # strokes' level breaks up read through the grain: read the top-hat so.
@@ -172,19 +165,6 @@ def _border_light(r, t):
     inner = float(np.mean(_pixels.border(r[depth:-depth, depth:-depth], 2 * depth) > t))
     frame = min(outer, 1 - outer) <= 1 - _DECIDED and min(inner, 1 - inner) <= 1 - _DECIDED
     return inner if frame and (outer > 0.5) != (inner > 0.5) else outer
-
-
-def _coarse(r, size):
-    """Whether the oriented, flattened image ``r`` holds more than noise at scales
-    coarser than its grain, up to a stroke's (``size`` px; see _COARSE)."""
-    grain = _spread(ndimage.gaussian_filter(r, _GRAIN))
-    return _spread(ndimage.gaussian_filter(r, size / 4)) >= _COARSE * grain
-
-
-def _spread(a):
-    """Robust spread of the values of ``a`` (a regular sample of large images)."""
-    sample = a.ravel()[:: max(1, a.size // 40000)]
-    return noise_level(sample, median(sample))
 
 
 class _Uneven(Blank):

@@ -274,9 +274,9 @@ def runs(mask):
 # at most _BOX_STRIP of the short side thick (3 px at least), bands run along all
 # four sides (within that much), _BOX_MASS of its ink lies within _BOX_FRINGE px of
 # a band, and two bands (a cell) are _BOX_HOLE times the outer bands' width apart at
-# least (their width as found, less the row that taking two rows together adds). A digit's outline touches its bounding box in a few places (a 0's oval:
-# four); an 8 drawn in straight strokes, two stacked boxes, has holes about as wide
-# as its strokes.
+# least (their width as found, less the row that taking two rows together adds). A
+# digit's outline touches its bounding box in a few places (a 0's oval: four); an 8
+# drawn in straight strokes, two stacked boxes, has holes about as wide as its strokes.
 _BOX_STRIP = 0.1
 _BOX_SIDES = 0.8
 _BOX_MASS = 0.95
