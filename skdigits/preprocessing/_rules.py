@@ -55,10 +55,6 @@ def printed_lines(cand, loose):
     places); and loops drawn round the digit (:mod:`._loops`), found in ``cand``
     with their rim in ``loose``."""
     printed = printed_boxes(cand)
-    faint = printed_boxes(loose if printed is None else loose & ~ndimage.binary_dilation(
-        printed, np.ones((3, 3), dtype=bool)))
-    if faint is not None:
-        printed = faint if printed is None else printed | faint
     if printed is not None:
         printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
     ruled = ruled_lines(loose if printed is None else loose & ~printed)
