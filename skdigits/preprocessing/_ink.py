@@ -22,7 +22,7 @@ from skdigits.preprocessing._noise import (
 )
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank, remove_specks
-from skdigits.preprocessing._stats import median, otsu, percentile
+from skdigits.preprocessing._stats import median, noise_level, otsu, percentile, regular_sample
 
 
 def _record(trace, name, image):
@@ -198,11 +198,9 @@ def _ink_level(r, low_res, clipped_sd=0.0, k=4):
     (:func:`._noise.clipped_noise`), which the spread around the median understates.
     The candidate ink stands ``k`` spreads above the background.
     """
-    # Robust statistics; a regular sample of large images is enough.
-    sample = r.ravel()[:: max(1, r.size // 40000)]
-    sample = background_class(sample, force=low_res)
+    sample = background_class(regular_sample(r), force=low_res)
     med = float(median(sample))
-    sigma = 1.4826 * float(median(np.abs(sample - med)))
+    sigma = noise_level(sample, med)
     above = med + max(k * sigma, k * clipped_sd, 1e-3)
     cand = r > above
     if not cand.any():
@@ -211,7 +209,7 @@ def _ink_level(r, low_res, clipped_sd=0.0, k=4):
         # instead (the noise test below still applies).
         t = otsu(sample)
         med = float(median(sample[sample <= t]))
-        sigma = 1.4826 * float(median(np.abs(sample[sample <= t] - med)))
+        sigma = noise_level(sample[sample <= t], med)
         above = max(t, med + max(4 * sigma, 1e-3))
         cand = r > above
         if not cand.any():
@@ -286,9 +284,9 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
 
 def _off_level_spread(r, med):
     """Robust spread (about ``med``) of the background's pixels off the level ``med``."""
-    sample = background_class(r.ravel()[:: max(1, r.size // 40000)])
+    sample = background_class(regular_sample(r))
     off = sample[sample != med]
-    return 1.4826 * float(median(np.abs(off - med))) if off.size else 0.0
+    return noise_level(off, med) if off.size else 0.0
 
 
 def _rescaled(r, med, sigma, level, printed):

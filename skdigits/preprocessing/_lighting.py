@@ -23,7 +23,7 @@ from scipy.spatial import ConvexHull
 
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox
-from skdigits.preprocessing._stats import median, otsu
+from skdigits.preprocessing._stats import median, noise_level, otsu
 
 
 def _quadratic_terms(rows, cols, h, w):
@@ -171,7 +171,7 @@ def light_exponent(img, bg):
     :func:`light_factor`); 1 (the contrast in proportion to the light) where the
     light does not vary enough under the ink to tell."""
     d = bg - img
-    sigma = 1.4826 * float(median(np.abs(d - median(d))))
+    sigma = noise_level(d, median(d))
     # Ridges: the contrast's maximum across a stroke, one way or the other.
     ridge = d >= np.minimum(ndimage.grey_dilation(d, size=(1, 3)),
                             ndimage.grey_dilation(d, size=(3, 1)))

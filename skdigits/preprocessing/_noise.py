@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage, special
 
 from skdigits.preprocessing._levels import borders
-from skdigits.preprocessing._stats import median, noise_level, otsu, percentile
+from skdigits.preprocessing._stats import median, noise_level, otsu, percentile, regular_sample
 
 # Otsu's separability (between-class over total variance) above which the
 # gray levels are two clear classes, ink and background: the noise is then
@@ -121,7 +121,7 @@ def pixel_noise(r):
     d = np.diff(r[::step], axis=1).ravel()
     if d.size == 0:
         return 0.0
-    return 1.4826 * float(median(np.abs(d - median(d)))) / np.sqrt(2)
+    return noise_level(d, median(d)) / np.sqrt(2)
 
 
 def spread_off_ink(r, cand, sigma):
@@ -134,8 +134,8 @@ def spread_off_ink(r, cand, sigma):
     far = ~ndimage.maximum_filter(cand, size=2 * grow + 1)
     if np.count_nonzero(far) < 0.1 * r.size:
         return sigma
-    v = r[far][:: max(1, np.count_nonzero(far) // 40000)]
-    return min(sigma, 1.4826 * float(median(np.abs(v - median(v)))))
+    v = regular_sample(r[far])
+    return min(sigma, noise_level(v, median(v)))
 
 
 # A printed grid (squared paper) reduced for the analysis is a periodic texture:
@@ -217,5 +217,5 @@ def beyond_noise(r, size, grain):
 
 def _spread(a):
     """Robust spread of the values of ``a`` (a regular sample of large images)."""
-    sample = a.ravel()[:: max(1, a.size // 40000)]
+    sample = regular_sample(a)
     return noise_level(sample, median(sample))

@@ -55,6 +55,13 @@ def percentile(x, q):
     return a + (b - a) * t if t < 0.5 else b - (b - a) * (1 - t)
 
 
+def regular_sample(x, n=40000):
+    """Every k-th value of ``x`` (flattened), k leaving about ``n`` of them: the robust
+    statistics of a large image need no more."""
+    x = x.ravel()
+    return x[:: max(1, x.size // n)]
+
+
 def noise_level(values, centre):
     """Robust standard deviation of ``values`` around ``centre`` (scaled MAD)."""
     return 1.4826 * float(median(np.abs(values - centre)))
