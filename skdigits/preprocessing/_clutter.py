@@ -14,7 +14,8 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits._pixels import border
-from skdigits.preprocessing._geometry import crossing_line, long_side, mass_shift, whole_pixels
+from skdigits.preprocessing._crossing import crossing_line
+from skdigits.preprocessing._geometry import long_side, mass_shift, whole_pixels
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
 # digit box (MNIST: 15 to 23 px: 20 px and its anti-aliased rim).

@@ -1,18 +1,24 @@
-"""A line across the whole image through the digit: the crop keeps the digit's span.
+"""Lines drawn across the digit: found in a frame, and left out of a whole image's crop.
 
-A line drawn or printed across the page -- straight, bold, zigzag or dotted --
-runs through the digit and on to the image's sides. Thin straight lines are left
-out of the ink (:func:`._rules.straight_lines`); a bold one, a zigzag or a dotted
-line stays, and the crop, taking it in, widens the digit's box to the whole
-image: the digit shrinks to a part of its size. Beyond the digit such a line is
-all the ink there is: each column holds one short run of ink or none.
-:func:`without_line_tails` leaves such tails out of the ink map at both ends of a
-line across, and the crop keeps the digit's span: the line is left crossing the
-digit, as a classifier sees it on the image as it came. (Not on low-resolution
-scans, whose digit fills its frame: see :func:`._pipeline.find_digit`.)
+In a frame of the output size, :func:`crossing_line` tells a line across the
+digit from the digit's own strokes (a frame with one is kept as it is, see
+:mod:`._clutter`). In a whole image, a line drawn or printed across the page --
+straight, bold, zigzag or dotted -- runs through the digit and on to the image's
+sides. Thin straight lines are left out of the ink
+(:func:`._rules.straight_lines`); a bold one, a zigzag or a dotted line stays,
+and the crop, taking it in, widens the digit's box to the whole image: the
+digit shrinks to a part of its size. Beyond the digit such a line is all the
+ink there is: each column holds one short run of ink or none.
+:func:`without_line_tails` leaves such tails out of the ink map at both ends of
+a line across, and the crop keeps the digit's span: the line is left crossing
+the digit, as a classifier sees it on the image as it came. (Not on
+low-resolution scans, whose digit fills its frame: see
+:func:`._pipeline.find_digit`.)
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -98,3 +104,184 @@ def without_line_tails(y):
     out[:, : cut[0]] = 0
     out[:, cut[1] :] = 0
     return out
+
+
+# A line crossing the frame: a straight band (up to _BAND px across, wide
+# enough for a zigzag's swing) along which ink runs, with gaps of at most
+# _GAP px (a dotted line's), over at least _CROSSING of the frame's side --
+# longer than any stroke of a digit of MNIST's size -- and holding at most
+# _THICK solid pixels per pixel of its length (a pen line, not a digit's
+# strokes side by side). What the line leaves has a digit's size or less (a
+# part of it may lie under the band), its centroid within _CENTRED px of the
+# frame's centre along the line and _CENTRED_ACROSS px across it (the band
+# takes the part of the digit that the line covers, which moves the centroid
+# of what is left away from the line), and both of the line's ends lie at
+# least _CLEAR px from it (a pixel is weaker evidence: a large digit's long
+# stroke, such as a 0's side, may end a pixel from the rest of the digit).
+_BAND = 7
+_GAP = 3
+_CROSSING = 0.8
+_THICK = 3.0
+_REST = (10 / 28, 23 / 28)
+_CLEAR = 2
+_CENTRED = 1.5
+_CENTRED_ACROSS = 4.0
+_ANGLES = np.deg2rad(np.arange(0, 180, 3))
+# Distinct bands tried, longest first: a band within _NEAR_ANGLE steps of
+# angle and _BAND // 2 px of offset of one already tried is the same band.
+_CANDIDATES = 12
+_NEAR_ANGLE = 2
+
+
+def _running_max(a):
+    """Running maximum down axis 0 (in log2 steps of whole-array maxima: numpy's
+    ``maximum.accumulate`` goes row by row)."""
+    a, b = a.copy(), np.empty_like(a)
+    k = 1
+    while k < a.shape[0]:
+        b[:k] = a[:k]
+        np.maximum(a[k:], a[:-k], out=b[k:])
+        a, b, k = b, a, 2 * k
+    return a
+
+
+def _longest_run(covered, gap):
+    """The longest run of True along the last axis of a 2-D mask, bridging gaps
+    of up to ``gap`` False values: ``(length, start, stop)`` per row (the first
+    such run; ``(0, 0, 0)`` for a row without True)."""
+    n, m = covered.shape
+    c = np.ascontiguousarray(covered.T)  # runs down axis 0, all rows at once
+    small = (m + 1) ** 2 <= np.iinfo(np.int16).max
+    pos = np.arange(1, m + 1, dtype=np.int16 if small else np.int32)[:, None]  # 1-based
+    last = _running_max(c * pos)  # the last True at or before each position (0: none)
+    following = m + 1 - _running_max((c * (m + 1 - pos))[::-1])[::-1]  # m + 1: none
+    # Gaps of up to ``gap`` between two True values filled (nothing beyond the
+    # first and last True of a row).
+    filled = c | ((last > 0) & (following <= m) & (following - last <= gap + 1))
+    run = pos - _running_max(~filled * pos)
+    # The longest run, the first one of that length: the largest run * (m + 1) + m - position.
+    best = (run * (m + 1) + m + 1 - pos).max(axis=0)
+    length = best // (m + 1)
+    stop = np.where(length > 0, m + 1 - best % (m + 1), 0)
+    return np.stack([length, stop - length, stop], axis=1).astype(int)
+
+
+def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
+    """Whether a line crosses the frame over the digit in a square ``solid`` ink mask.
+
+    A line drawn across a digit (straight, zigzag or dotted, as wide as the
+    digit's strokes) merges with it, and no local rule separates them. Its
+    shape does: it runs straight across the frame, over more than any of a
+    digit's strokes, and beyond the rest of the ink at both ends. The band of
+    ``_BAND`` pixels where solid ink runs longest (a Hough transform in which a
+    band scores by the length it covers) is such a line when it runs over
+    ``_CROSSING`` of the frame's side, the ink outside it has a digit's size
+    or less and is centred as MNIST centres its digits, and both its ends
+    stand clear of that ink by ``clear`` px (a large digit's long stroke joins
+    the rest of the digit at one end at least); the band holds at most
+    ``thick`` solid pixels per pixel of its length. With ``beyond`` (px), the
+    band must also run past that ink at both ends by at least as much, measured
+    along the band: a line across the digit, not a stroke along its side. Up to
+    ``_CANDIDATES`` distinct bands are tried, longest first (a band across the
+    digit itself may run longer than the line).
+    """
+    s = solid.shape[0]
+    if np.count_nonzero(solid) < _CROSSING * s:
+        return False
+    # The light path asks up to three times about the same frame (is it a digit
+    # with clutter, and may it move): the bands are found once per mask.
+    ys, xs, rho, along, bands = _line_bands(solid.tobytes(), s)
+    cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
+    return any(_clear_line(ys, xs, rho[:, angle], along[:, angle], mid, start, stop, s,
+                           cos[angle], sin[angle], clear, thick, beyond)
+               for angle, mid, start, stop in bands)
+
+
+@functools.lru_cache(maxsize=8)
+def _line_bands(key, s):
+    """The candidate bands of :func:`crossing_line` in the ``s`` x ``s`` boolean mask
+    whose bytes are ``key``: ``(ys, xs, rho, along, bands)``, the solid pixels, their
+    offsets across and along each angle's bands (read-only arrays, shifted to start
+    at 0) and up to ``_CANDIDATES`` distinct bands ``(angle, mid, start, stop)``
+    whose ink runs over ``_CROSSING`` of the side, longest first."""
+    solid = np.frombuffer(key, dtype=bool).reshape(s, s)
+    ys, xs = np.nonzero(solid)
+    cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
+    centre = (s - 1) / 2
+    r = int(np.ceil(s * 0.75))
+    # Across the band (rho) and along it (t), from the frame's centre.
+    rho = np.rint((xs[:, None] - centre) * cos + (ys[:, None] - centre) * sin).astype(int) + r
+    t = np.rint(-(xs[:, None] - centre) * sin + (ys[:, None] - centre) * cos).astype(int) + r
+    a = np.broadcast_to(np.arange(_ANGLES.size), rho.shape)
+    grid = np.zeros((_ANGLES.size, 2 * r + 1, 2 * r + 1), dtype=bool)
+    grid[a.ravel(), rho.ravel(), t.ravel()] = True
+    # Ink anywhere across a band of _BAND rows of rho, per position along it.
+    half = _BAND // 2
+    padded = np.pad(grid, ((0, 0), (half, half), (0, 0)))
+    bands = padded[:, : 2 * r + 1].copy()
+    for k in range(1, _BAND):
+        bands |= padded[:, k : k + 2 * r + 1]
+    bands = bands.reshape(-1, 2 * r + 1)
+    # Only bands whose ink spans _CROSSING of the side from first to last can hold
+    # a run that long (a tenth of them, or fewer).
+    spans = bands.shape[1] - np.argmax(bands[:, ::-1], axis=1) - np.argmax(bands, axis=1)
+    wide = np.flatnonzero(bands.any(axis=1) & (spans >= _CROSSING * s))
+    runs = np.zeros((bands.shape[0], 3), dtype=int)
+    runs[wide] = _longest_run(bands[wide], _GAP)
+    # Bands long enough, longest first; each one taken rules out the bands near it.
+    long_enough = np.flatnonzero(runs[:, 0] >= _CROSSING * s)
+    order = long_enough[np.argsort(-runs[long_enough, 0], kind="stable")]
+    ruled_out = np.zeros(runs.shape[0], dtype=bool)
+    found = []
+    for k in order:
+        if len(found) == _CANDIDATES:
+            break
+        if ruled_out[k]:
+            continue
+        angle, mid = divmod(int(k), 2 * r + 1)
+        ruled_out |= _same_band(angle, mid, r).ravel()
+        found.append((angle, mid, int(runs[k, 1]), int(runs[k, 2])))
+    for arr in (ys, xs, rho, t):
+        arr.flags.writeable = False
+    return ys, xs, rho, t, tuple(found)
+
+
+def _same_band(angle, mid, r):
+    """Which bands (angle steps x offsets from ``r``) are within _NEAR_ANGLE steps
+    and _BAND // 2 px of the band ``(angle, mid)`` (at 180 degrees, offsets change
+    sign)."""
+    n = _ANGLES.size
+    turn = np.abs(np.arange(n) - angle)[:, None]
+    across = turn > n // 2  # across 0/180 degrees: the same line, offset negated
+    offsets = np.arange(2 * r + 1)[None, :]
+    offsets = np.where(across, 2 * r - offsets, offsets)
+    turn = np.where(across, n - turn, turn)
+    return (turn <= _NEAR_ANGLE) & (np.abs(offsets - mid) <= _BAND // 2)
+
+
+def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick, beyond):
+    """Whether the band ``|rho - mid| <= _BAND // 2``, ``start <= along < stop`` is a
+    line across the rest of the ink (see :func:`crossing_line`)."""
+    inside = (np.abs(rho - mid) <= _BAND // 2) & (along >= start) & (along < stop)
+    rest = ~inside
+    if not rest.any() or np.count_nonzero(inside) > thick * (stop - start):
+        return False
+    if beyond is not None and not (start + beyond <= along[rest].min()
+                                   and along[rest].max() + beyond <= stop - 1):
+        return False
+    size = max(np.ptp(ys[rest]), np.ptp(xs[rest])) + 1
+    if not _REST[0] * s <= size <= _REST[1] * s:
+        return False
+    # ... and is centred as MNIST centres its digits: the line was drawn over one.
+    # Along the line, that is; across it, the band took the part of the digit
+    # that the line covers, which moves what is left of it away from the line.
+    dy, dx = ys[rest].mean() - s / 2, xs[rest].mean() - s / 2
+    if abs(dy * cos - dx * sin) > _CENTRED or abs(dx * cos + dy * sin) > _CENTRED_ACROSS:
+        return False
+    rest_yx = np.stack([ys[rest], xs[rest]], axis=1)
+    for end in (along[inside] < start + 2, along[inside] >= stop - 2):
+        end_yx = np.stack([ys[inside][end], xs[inside][end]], axis=1)
+        gap = np.abs(end_yx[:, None, :] - rest_yx[None, :, :]).max(axis=2).min()
+        if gap < clear:
+            return False
+    return True
