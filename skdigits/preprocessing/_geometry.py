@@ -73,6 +73,33 @@ def long_side(box):
     return max(box[1] - box[0], box[3] - box[2])
 
 
+# The digit is its solid ink (above half its level) and what lies within _RIM of
+# its size (_RIM_MIN px at least) of that ink's box: the strokes' rims, a
+# stroke's fainter end. Fainter ink beyond is none of the digit's -- the edge of
+# a shadow, the halo of a spot of light or shade, left joined to the digit where
+# the lighting was flattened --: the crop would take it in and shrink the digit
+# (on the suite's photos of digits under spots of light and shade, four seeds of
+# 200, 13 digits more right with the classic CNN; under a shadow's edge, 7).
+_SOLID = 0.5
+_RIM = 0.1
+_RIM_MIN = 2
+
+
+def within_rim(y):
+    """The ink map ``y`` without the ink beyond its solid ink's rim (see _RIM)."""
+    solid = bbox(y > _SOLID)
+    if solid is None:
+        return y
+    r0, r1, c0, c1 = solid
+    m = max(_RIM_MIN, round(_RIM * long_side(solid)))
+    r0, c0 = max(0, r0 - m), max(0, c0 - m)
+    inside = y[r0 : r1 + m, c0 : c1 + m]
+    if np.count_nonzero(inside) == np.count_nonzero(y):
+        return y
+    out = np.zeros_like(y)
+    out[r0 : r1 + m, c0 : c1 + m] = inside
+    return out
+
 
 def inside_distance(solid):
     """Euclidean distance of each solid pixel to the nearest background pixel.

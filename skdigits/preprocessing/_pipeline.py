@@ -43,7 +43,9 @@ _UPSCALE = 4
 # MNIST's digit box, as a share of its frame.
 _MNIST_BOX = 20 / 28
 # Images whose short side is at least _STEPS_MIN pixels are checked for steps
-# in their lighting (a 28x28 frame's strokes are too wide for the check).
+# in their lighting (a 28x28 frame's strokes are too wide for the check), and
+# their ink is kept within its strokes' rims (:func:`._geometry.within_rim`; a
+# frame's faint ink is its digit's own anti-aliasing).
 _STEPS_MIN = 48
 
 
@@ -137,8 +139,10 @@ def find_digit(dec, settings, trace=None):
         raise Blank("its ink is one straight stroke lying level: a dash or a rule, no digit")
     if low_res:
         return y
-    # (A line across the whole page through the digit: its tails are no ink.)
-    return without_line_tails(_past_lighting(image if here else None, y, settings, trace, flip))
+    # (A line across the whole page through the digit: its tails are no ink; nor is
+    # faint ink beyond the strokes' rims.)
+    y = without_line_tails(_past_lighting(image if here else None, y, settings, trace, flip))
+    return _geometry.within_rim(y) if min(y.shape) >= _STEPS_MIN else y
 
 
 # A page lit: the median level of the image's paper (all but the ink) is at least
