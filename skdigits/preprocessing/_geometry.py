@@ -79,7 +79,7 @@ def long_side(box):
 # a shadow, the halo of a spot of light or shade, left joined to the digit where
 # the lighting was flattened --: the crop would take it in and shrink the digit
 # (on the suite's photos of digits under spots of light and shade, four seeds of
-# 200, 13 digits more right with the classic CNN; under a shadow's edge, 7).
+# 200, 15 digits more right with the classic CNN; under a shadow's edge, 6).
 _SOLID = 0.5
 _RIM = 0.1
 _RIM_MIN = 2

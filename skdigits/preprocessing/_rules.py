@@ -317,6 +317,14 @@ def printed_boxes(ink):
     return found if found.any() else None
 
 
+def only_boxes(ink):
+    """Whether the boolean ink mask ``ink`` is printed boxes (_BOX_MASS of it at least)
+    and nothing else: a form's empty fields, found again in the final ink where their
+    lines faded unevenly among the candidates (verticals kept, horizontals lost)."""
+    boxes = printed_boxes(ink)
+    return boxes is not None and np.count_nonzero(boxes) >= _BOX_MASS * np.count_nonzero(ink)
+
+
 def _cut_box(piece, cut):
     """The printed boxes in ``piece`` (see :func:`_box_pixels`) that the image's edge
     cuts where ``cut`` says (top, bottom, left, right): the piece closed there by a
