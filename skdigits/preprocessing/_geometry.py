@@ -87,11 +87,11 @@ _RIM_MIN = 2
 
 def within_rim(y):
     """The ink map ``y`` without the ink beyond its solid ink's rim (see _RIM)."""
-    solid = bbox(y > _SOLID)
-    if solid is None:
+    box = bbox(y > _SOLID)
+    if box is None:
         return y
-    r0, r1, c0, c1 = solid
-    m = max(_RIM_MIN, round(_RIM * long_side(solid)))
+    r0, r1, c0, c1 = box
+    m = max(_RIM_MIN, round(_RIM * long_side(box)))
     r0, c0 = max(0, r0 - m), max(0, c0 - m)
     inside = y[r0 : r1 + m, c0 : c1 + m]
     if np.count_nonzero(inside) == np.count_nonzero(y):
