@@ -134,8 +134,13 @@ def spread_off_ink(r, cand, sigma):
     far = ~ndimage.maximum_filter(cand, size=2 * grow + 1)
     if np.count_nonzero(far) < 0.1 * r.size:
         return sigma
-    v = regular_sample(r[far])
-    return min(sigma, noise_level(v, median(v)))
+    return min(sigma, _spread(r[far]))
+
+
+def _spread(a):
+    """Robust spread of the values of ``a`` (a regular sample of large images)."""
+    sample = regular_sample(a)
+    return noise_level(sample, median(sample))
 
 
 # A printed grid (squared paper) reduced for the analysis is a periodic texture:
@@ -213,9 +218,3 @@ def beyond_noise(r, size, grain):
     (``grain`` px, a Gaussian's sigma) up to a stroke's (``size`` px; see _COARSE)."""
     fine = _spread(ndimage.gaussian_filter(r, grain))
     return _spread(ndimage.gaussian_filter(r, size / 4)) >= _COARSE * fine
-
-
-def _spread(a):
-    """Robust spread of the values of ``a`` (a regular sample of large images)."""
-    sample = regular_sample(a)
-    return noise_level(sample, median(sample))
