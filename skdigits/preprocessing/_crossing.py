@@ -22,7 +22,7 @@ import functools
 
 import numpy as np
 
-from skdigits.preprocessing._rules import runs
+from skdigits.preprocessing._geometry import runs
 
 # Only images whose short side has _MIN_SIDE pixels or more (in a frame of MNIST's
 # size, a digit fitted to its long side reaches both sides with its own strokes).

@@ -68,6 +68,12 @@ def bbox(mask):
     return rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
 
 
+def runs(mask):
+    """``(start, stop)`` of the runs of True in a 1-D boolean array."""
+    edges = np.diff(np.concatenate([[0], mask.view(np.int8), [0]]))
+    return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
+
+
 def long_side(box):
     """The longer side (px) of a box ``(r0, r1, c0, c1)`` (stop exclusive)."""
     return max(box[1] - box[0], box[3] - box[2])

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import (
-    _geometry, _ink, _lighting, _margins, _marks, _rules, _stroke_scale,
+    _boxes, _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
 )
 from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._crossing import without_line_tails
@@ -139,7 +139,7 @@ def find_digit(dec, settings, trace=None):
         raise Blank("its ink is one straight stroke lying level: a dash or a rule, no digit")
     if low_res:
         return y
-    if _rules.only_boxes(y > 0):
+    if _boxes.only_boxes(y > 0):
         raise Blank("its ink is printed boxes only: a form's empty fields, no digit")
     # (A line across the whole page through the digit: its tails are no ink; nor is
     # faint ink beyond the strokes' rims.)

@@ -1,6 +1,7 @@
-"""Printed lines: rules across a whole image (notebook rules, a margin, a grid),
-straight lines across it at any angle, and boxes around the digit (the fields of a
-form).
+"""Printed lines: rules across a whole image (notebook rules, a margin, a grid) and
+straight lines across it at any angle -- and, with the boxes around the digit
+(:mod:`._boxes`) and loops drawn round it (:mod:`._loops`), all the printed lines
+that the ink map leaves out (:func:`printed_lines`).
 
 Paper ruled for writing carries thin straight lines from one edge of the sheet
 to the other. In the ink map they are ink like the digit's, and the crop would
@@ -10,10 +11,7 @@ either side of it, so :func:`ruled_lines` finds such lines for the ink map to
 leave out (:func:`printed_lines`, all kinds) -- except where a stroke crosses
 them (ink just above or below the line), which stays the digit's; a line drawn
 across the page at any angle, from side to side and past the digit's ends, is
-no stroke either (:func:`straight_lines`). A box printed
-around the digit (or a row of boxes) is thin straight lines only, along its four
-sides, with a hole far wider than its lines: no digit is that
-(:func:`printed_boxes`).
+no stroke either (:func:`straight_lines`).
 """
 
 from __future__ import annotations
@@ -23,7 +21,8 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._boxes import printed_boxes
+from skdigits.preprocessing._geometry import runs
 from skdigits.preprocessing._loops import enclosing_loops
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
@@ -256,150 +255,3 @@ def _line_band(ink, yy, xx, p, q, length):
     found = np.zeros_like(ink)
     found[yy[on][~crossed], xx[on][~crossed]] = True
     return found
-
-
-def runs(mask):
-    """``(start, stop)`` of the runs of True in a 1-D boolean array."""
-    edges = np.diff(np.concatenate([[0], mask.view(np.int8), [0]]))
-    return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
-
-
-# A printed box (or a row or a column of boxes): a connected piece of ink, at least
-# _MIN_BOX px on its short side, that is straight lines only: rows covering
-# _BOX_SIDES of its width and columns covering _BOX_SIDES of its height come in bands
-# at most _BOX_STRIP of the short side thick (3 px at least), bands run along all
-# four sides (within that much), _BOX_MASS of its ink lies within _BOX_FRINGE px of
-# a band, and two bands (a cell) are _BOX_HOLE times the outer bands' width apart at
-# least (their width as found, less the row that taking two rows together adds). A
-# digit's outline touches its bounding box in a few places (a 0's oval: four); an 8
-# drawn in straight strokes, two stacked boxes, has holes about as wide as its strokes.
-_BOX_STRIP = 0.1
-_BOX_SIDES = 0.8
-_BOX_MASS = 0.95
-_BOX_FRINGE = 2
-_BOX_HOLE = 4
-_MIN_BOX = 12
-# Inside a row of boxes the sides of two neighbours may touch: a band up to twice
-# as thick, each of its rows running across the whole row (_SHARED of it; a digit's
-# bold stroke from one side of its box to the other is not that straight).
-_SHARED = 0.95
-# The cells of a row of boxes are alike: none more than _CELLS times as wide as
-# another. A stroke of a digit joined to its box's sides splits a cell unevenly:
-# a piece whose cells differ more is not all box (its digit is kept).
-_CELLS = 1.5
-
-
-def printed_boxes(ink):
-    """Mask of the boxes printed around the digit in the boolean ink mask ``ink``
-    (see _BOX_STRIP), or None. The ten largest pieces of ink are looked at, in images
-    whose long side is _MIN_SIDE px or more (a digit's outline can fill a small frame
-    as a box would)."""
-    if max(ink.shape) < _MIN_SIDE:
-        return None
-    lab, n = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
-    if n == 0:
-        return None
-    size = np.bincount(lab.ravel(), minlength=n + 1)
-    size[0] = 0
-    # (Four sides of _MIN_BOX px, _BOX_SIDES covered, hold this many pixels at least.)
-    big = [k for k in np.argsort(-size)[:10] if size[k] >= 4 * _BOX_SIDES * _MIN_BOX]
-    found = np.zeros_like(ink)
-    h, w = ink.shape
-    for k in big:
-        r0, r1, c0, c1 = bbox(lab == k)
-        piece = lab[r0:r1, c0:c1] == k
-        box = _box_pixels(piece)
-        if box is None:
-            # (A box cut by the image's edge: the edge is its side there.)
-            box = _cut_box(piece, (r0 == 0, r1 == h, c0 == 0, c1 == w))
-        if box is not None:
-            found[r0:r1, c0:c1] |= box
-    return found if found.any() else None
-
-
-def only_boxes(ink):
-    """Whether the boolean ink mask ``ink`` is printed boxes (_BOX_MASS of it at least)
-    and nothing else: a form's empty fields, found again in the final ink where their
-    lines faded unevenly among the candidates (verticals kept, horizontals lost)."""
-    boxes = printed_boxes(ink)
-    return boxes is not None and np.count_nonzero(boxes) >= _BOX_MASS * np.count_nonzero(ink)
-
-
-def _cut_box(piece, cut):
-    """The printed boxes in ``piece`` (see :func:`_box_pixels`) that the image's edge
-    cuts where ``cut`` says (top, bottom, left, right): the piece closed there by a
-    line one pixel thick along the edge is boxes. None if it is not cut, or no box --
-    or cut on two opposite sides: lines across the whole image are rules (see
-    :func:`ruled_lines`), which closed at both ends would pass for boxes."""
-    top, bottom, left, right = (int(c) for c in cut)
-    if not any(cut) or (top and bottom) or (left and right):
-        return None
-    closed = np.pad(piece, ((top, bottom), (left, right)))
-    closed[:top], closed[closed.shape[0] - bottom:] = True, True
-    closed[:, :left], closed[:, closed.shape[1] - right:] = True, True
-    box = _box_pixels(closed)
-    if box is None:
-        return None
-    return box[top:box.shape[0] - bottom, left:box.shape[1] - right] & piece
-
-
-def _inner_side(cover, length, thick):
-    """Whether a band inside a row of boxes, its rows' (or columns') ``cover`` of
-    ``length``, is a side of them: ``thick`` at most, or up to twice that where it is
-    the sides of two boxes side by side, every row of it running the whole length
-    (see _SHARED)."""
-    return len(cover) <= thick or (len(cover) <= 2 * thick
-                                    and cover.min() >= _SHARED * length)
-
-
-def _box_pixels(piece):
-    """The printed boxes in a piece of ink (a boolean mask cut to its bounding box), as
-    a mask of it: all of it if it is boxes only (with alike cells); the four sides of
-    the box if a digit inside touches or crosses them -- except where its ink runs on
-    inwards, over the two rows past the line; None if the piece is no box."""
-    h, w = piece.shape
-    if min(h, w) < _MIN_BOX:
-        return None
-    thick = max(3, round(_BOX_STRIP * min(h, w)))
-    near, counts, outer, alike = [], [], [], True
-    for axis, length in ((1, w), (0, h)):  # rows across the width, columns down
-        # (A line may run over two rows: a reduction, a slight tilt.)
-        two = ndimage.maximum_filter1d(piece, size=2, axis=1 - axis)
-        cover = two.sum(axis=axis)
-        full = cover >= _BOX_SIDES * length
-        bands = list(runs(full))
-        if len(bands) < 2 or bands[0][0] > thick or bands[-1][1] < len(full) - thick:
-            return None
-        widest = max(b - a for a, b in (bands[0], bands[-1]))
-        if widest > thick or not all(_inner_side(cover[a:b], length, thick)
-                                     for a, b in bands[1:-1]):
-            return None
-        cells = [c - b for (_, b), (c, _) in zip(bands, bands[1:])]
-        # (the two rows taken together widen each band by one)
-        if max(cells) < _BOX_HOLE * max(widest - 1, 1):
-            return None
-        alike &= max(cells) <= _CELLS * min(cells)
-        # (with what JPEG's ringing leaves beside a line, up to _BOX_FRINGE px away)
-        near.append(ndimage.maximum_filter1d(full, size=2 * _BOX_FRINGE + 1))
-        counts.append(len(bands))
-        outer.append((max(bands[0][1] + _BOX_FRINGE, 1), bands[-1][0] - _BOX_FRINGE))
-    if min(counts) > 2:
-        return None  # a grid (a sheet's, across the digit too): see ruled_lines
-    on_lines = piece & (near[0][:, None] | near[1][None, :])
-    if alike and on_lines.sum() >= _BOX_MASS * piece.sum():
-        return piece
-    # A digit joined to the box: rows above ``top`` and below ``bottom``, columns left
-    # of ``left`` and right of ``right`` are the box's sides, but for the ink that runs
-    # on inwards from them (two rows or columns of it) between the corners.
-    (top, bottom), (left, right) = outer
-    if bottom - top < 2 or right - left < 2:
-        return None
-    sides = np.ones_like(piece)
-    sides[top:bottom, left:right] = False
-    inner = slice(left, right)
-    sides[:top, inner] &= ~piece[top : top + 2, inner].all(axis=0)
-    sides[bottom:, inner] &= ~piece[bottom - 2 : bottom, inner].all(axis=0)
-    inner = slice(top, bottom)
-    sides[inner, :left] &= ~piece[inner, left : left + 2].all(axis=1)[:, None]
-    sides[inner, right:] &= ~piece[inner, right - 2 : right].all(axis=1)[:, None]
-    return piece & sides
