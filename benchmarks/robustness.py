@@ -159,6 +159,17 @@ def _tiny(canvas, long_side):
     return fn
 
 
+def _small_canvas(x, rng):
+    """A small digit (9-14 px) anywhere on a small canvas (64-128 px), either polarity:
+    a thumbnail, a cell cut from a scanned sheet. Small enough to be analysed at its
+    own resolution (nothing to read again finer), the digit's strokes are 1 px."""
+    side = int(rng.integers(64, 129))
+    d = D.fit_long_side(x, int(rng.integers(9, 15)))
+    top, left = D.anywhere((side, side), d, rng)
+    cov = D.paste((side, side), d, top, left)
+    return D.u8(cov if rng.random() < 0.3 else 1 - cov)
+
+
 # --------------------------------------------------------------------------- #
 # Low resolution: the digit fills its small frame and touches its border
 # --------------------------------------------------------------------------- #
@@ -396,6 +407,8 @@ VARIANTS = {
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
                          "clean", max_n=40),
+    "small_canvas": Variant(_each(_small_canvas), "a 9-14 px digit anywhere on a 64-128 px "
+                            "canvas, either polarity", "clean"),
     # low resolution: no 28x28 counterpart
     "lowres_8": Variant(_each(_optdigits), "8x8 on-pixel counts of a 32x32 bitmap (optdigits)",
                         None),

@@ -221,6 +221,44 @@ def test_huge_and_tiny_canvases(tmp_path, seven):
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
 
 
+def _small_on_canvas(digit, long_side, side, top, left, dark_on_light):
+    """An MNIST digit cropped to its ink, scaled (bicubic) to ``long_side`` px and
+    set at ``(top, left)`` on a flat ``side`` x ``side`` canvas."""
+    rows, cols = np.nonzero(digit > 0)
+    crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    h, w = crop.shape
+    f = long_side / max(h, w)
+    small = np.asarray(Image.fromarray(crop).resize(
+        (max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BICUBIC))
+    canvas = np.zeros((side, side), np.uint8)
+    canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
+    return 255 - canvas if dark_on_light else canvas
+
+
+def test_small_digits_on_small_canvases_are_read_at_their_own_resolution(mnist_test):
+    # A 9-14 px digit on a flat 64-128 px canvas (a thumbnail, a cell cut from a
+    # scan) is no enlarged low-resolution scan: reduced to a scan's size it loses
+    # all its detail, which its flat canvas averaged away: read as a scan of 23 px,
+    # 7 of these 80 came out blank and the rest partly as blobs (10th percentile
+    # of the correlation with the digit 0.65, against 0.94 now). And a small bold 0
+    # is no printed box: its corners are round (4 of these 20 0s were blank as
+    # boxes once read at their resolution).
+    X, y = mnist_test
+    rng = np.random.RandomState(0)
+    images = []
+    for d in X[:80]:
+        side = rng.randint(64, 129)
+        size = rng.randint(9, 15)
+        images.append(_small_on_canvas(d, size, side, rng.randint(0, side - 15),
+                                       rng.randint(0, side - 15), rng.rand() < 0.7))
+    zeros = [_small_on_canvas(d, 13, 96, 40, 40, True) for d in X[y == 0][:20]]
+    out = transform(images + zeros, on_blank="nan")
+    blank = np.isnan(out.reshape(len(out), -1)).any(axis=1)
+    assert not blank.any(), np.flatnonzero(blank)
+    corrs = [corr(a, b / 255.0) for a, b in zip(out[:80], X[:80])]
+    assert np.median(corrs) > 0.9 and np.percentile(corrs, 10) > 0.8
+
+
 def test_large_rgba_images_ignore_the_colour_of_transparent_pixels(seven):
     # Large images are reduced before analysis, RGBA ones premultiplied by alpha
     # where it matters: the hidden colour of transparent pixels must not bleed in.

@@ -50,7 +50,7 @@ DIGIT_VARIANTS = {
                      "photo_lighting"], 60),
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
-    "tiny_2000": 20, "tiny_2400": 20, "shadow_photo": 60, "sticky_note": 60,
+    "tiny_2000": 20, "tiny_2400": 20, "small_canvas": 60, "shadow_photo": 60, "sticky_note": 60,
     "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60, "bands_photo": 60,
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
     "enlarged_stripes": 60, "enlarged_zigzag": 60, "enlarged_impulse": 60, "enlarged_blur": 60,
