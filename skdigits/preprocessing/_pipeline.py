@@ -147,10 +147,6 @@ def find_digit(dec, settings, trace=None):
     return _geometry.within_rim(y) if min(y.shape) >= _STEPS_MIN else y
 
 
-# A page lit: the median level of the image's paper (all but the ink) is at least
-# _LIT_PAGE. Light strokes that fill their frame are drawn on dark grounds (a
-# canvas, a blackboard: darker).
-_LIT_PAGE = 0.3
 # Read the other way under bands of light, a digit lies inside the page: less than
 # _AT_EDGE of its solid ink in pieces that touch the image's edge (where the page's
 # edge cuts the bands, their own flanks read as dark ink there).
@@ -169,7 +165,7 @@ _SOFT_TYPICAL = 0.1
 def _lit_bands(image, y):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
     :func:`_past_lighting`)."""
-    return (not _stroke_scale.darker(image, y) and median(image[y == 0]) >= _LIT_PAGE
+    return (not _stroke_scale.darker(image, y) and median(image[y == 0]) >= _lighting.LIT_PAGE
             and _marks.is_band(y))
 
 

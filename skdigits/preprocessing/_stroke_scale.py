@@ -240,7 +240,8 @@ def checked_ink(image, y, settings, trace=None):
 def _between_strokes(image, y, stroke, read):
     """Whether the light ink ``y`` is sharp strokes (none broad, see
     :func:`._marks.broad`), the dark "ink" read at a stroke's scale only the paper
-    between them (see _SHARP, _BETWEEN). ``read(dark_ink)``: the
+    between them (see _SHARP, _BETWEEN) or the ground they are drawn on, darker than
+    a lit page (:data:`._lighting.LIT_PAGE`). ``read(dark_ink)``: the
     reading at a stroke's scale in that polarity (an ink map, or the Blank raised)."""
     solid = y > 0.5
     box = _geometry.bbox(solid)
@@ -251,6 +252,11 @@ def _between_strokes(image, y, stroke, read):
     if (isinstance(again, Blank) or _beside(y, again) > _BESIDE
             or _beside(again, y, _FADED) > _BESIDE):
         return False  # (not the same strokes again)
+    if float(median(image[y == 0])) < _lighting.LIT_PAGE:
+        # A dark ground (a blackboard): no lit paper for dark ink. What the dark
+        # reading finds is the ground itself, between the strokes and around them,
+        # its grain amplified by the darkness dark ink is measured against.
+        return True
     dark = read(True)
     if isinstance(dark, Blank):
         return True
