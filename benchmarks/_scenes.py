@@ -519,3 +519,19 @@ def thumb_pair(x, rng):
 def thumb_photo(x, rng):
     """See :func:`thumb_pair` (the photo with the thumb)."""
     return thumb_pair(x, rng)[0]
+
+
+def blackboard_photo(x, rng):
+    """A digit chalked on a blackboard, photographed: light grainy strokes (up to 0.9,
+    each pixel's chalk 0.85 +- 0.15 of it) on a dark board (0.15-0.35) under smooth
+    smudges (+-0.08), noise, JPEG; gray 200-500 px, the digit 30-60 % of the side."""
+    h, w = _photo_shape(rng, 200, 500)
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.3, 0.6)))
+    cov = D.paste((h, w), d, *D.anywhere((h, w), d, rng))
+    board = rng.uniform(0.15, 0.35)
+    chalk = np.clip(rng.normal(0.85, 0.15, (h, w)), 0, 1)
+    img = board + (0.9 - board) * cov * chalk
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    img += 0.08 * (np.sin(6 * xx / w + rng.uniform(0, 6)) * np.sin(4 * yy / h + rng.uniform(0, 6)))
+    img += rng.normal(0, 0.03, (h, w))
+    return D.jpeg(D.u8(img), rng.integers(50, 90))

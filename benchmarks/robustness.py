@@ -159,6 +159,13 @@ def _tiny(canvas, long_side):
     return fn
 
 
+def _cropped_to_ink(x, rng):
+    """The digit as its user cropped it: 100-400 px, its ink touching the image's
+    edges or within 3 px of them, either polarity."""
+    d = np.pad(D.fit_long_side(x, int(rng.integers(100, 401))), int(rng.integers(0, 4)))
+    return D.u8(d if rng.random() < 0.5 else 1 - d)
+
+
 def _small_canvas(x, rng):
     """A small digit (9-14 px) anywhere on a small canvas (64-128 px), either polarity:
     a thumbnail, a cell cut from a scanned sheet. Small enough to be analysed at its
@@ -367,6 +374,9 @@ VARIANTS = {
     "pencil_grain": Variant(_each(S.pencil_grain), "pencil on grainy paper (strokes 0.25-0.55 "
                             "dark, broken by the graphite's grain), gray 200-500 px, JPEG",
                             "clean", max_n=200),
+    "blackboard_photo": Variant(_each(S.blackboard_photo), "photo of a digit chalked on a "
+                                "blackboard (grainy light strokes on a 0.15-0.35 board, smudges), "
+                                "gray 200-500 px, JPEG", "clean", max_n=200),
     "glare_photo": Variant(_each(S.glare_photo), "photo of a digit on glossy paper with a "
                            "lamp's glare on it (a soft spot, +0.2-0.6), gray 300-600 px, JPEG",
                            "clean", max_n=200),
@@ -407,6 +417,8 @@ VARIANTS = {
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",
                          "clean", max_n=40),
+    "cropped_to_ink": Variant(_each(_cropped_to_ink), "a 100-400 px digit cropped to its "
+                              "ink (0-3 px margin), either polarity", "clean"),
     "small_canvas": Variant(_each(_small_canvas), "a 9-14 px digit anywhere on a 64-128 px "
                             "canvas, either polarity", "clean"),
     # low resolution: no 28x28 counterpart
