@@ -5,12 +5,13 @@ levels and no noise to speak of: the pipeline reads it at a smooth, larger
 size with a flat background (see :func:`._pipeline.find_digit`). Such scans
 also come enlarged -- blocky (nearest neighbour) or smooth (bilinear,
 bicubic, Lanczos) -- to 32-128 px: :func:`low_res_pixels` recognises them by
-what they lack, detail finer than a low-resolution scan's pixels, and gives
-back pixels of that size to read them as what they are. An MNIST-like 28x28
-frame, clutter and all, enlarged for viewing is found the same way, exactly
-(:func:`enlarged_frame`), and read as that frame by the light path. A blurred
-frame enlarged is as smooth as a scan enlarged: the size of its digit tells them
-apart (a scan's fills its frame).
+what they lack, detail finer than a low-resolution scan's pixels, with their
+digit filling the frame (a small digit on a flat canvas lacks that detail only
+where it lies), and gives back pixels of that size to read them as what they
+are. An MNIST-like 28x28 frame, clutter and all, enlarged for viewing is found
+the same way, exactly (:func:`enlarged_frame`), and read as that frame by the
+light path. A blurred frame enlarged is as smooth as a scan enlarged: the size
+of its digit tells them apart (a scan's fills its frame).
 """
 
 from __future__ import annotations
