@@ -12,11 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox, runs
-
-# Only images whose long side has at least this many pixels (a digit's outline
-# can fill a small frame as a box would).
-_MIN_SIDE = 48
+from skdigits.preprocessing._geometry import SMALL_FRAME, bbox, runs
 
 
 # A printed box (or a row or a column of boxes): a connected piece of ink, at least
@@ -55,9 +51,9 @@ _CELLS = 1.5
 def printed_boxes(ink):
     """Mask of the boxes printed around the digit in the boolean ink mask ``ink``
     (see _BOX_STRIP), or None. The ten largest pieces of ink are looked at, in images
-    whose long side is _MIN_SIDE px or more (a digit's outline can fill a small frame
-    as a box would)."""
-    if max(ink.shape) < _MIN_SIDE:
+    whose long side is SMALL_FRAME px or more (a digit's outline can fill a small
+    frame as a box would)."""
+    if max(ink.shape) < SMALL_FRAME:
         return None
     lab, n = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
     if n == 0:
@@ -93,7 +89,7 @@ def _cut_box(piece, cut):
     cuts where ``cut`` says (top, bottom, left, right): the piece closed there by a
     line one pixel thick along the edge is boxes. None if it is not cut, or no box --
     or cut on two opposite sides: lines across the whole image are rules (see
-    :func:`ruled_lines`), which closed at both ends would pass for boxes."""
+    :func:`._rules.ruled_lines`), which closed at both ends would pass for boxes."""
     top, bottom, left, right = (int(c) for c in cut)
     if not any(cut) or (top and bottom) or (left and right):
         return None
@@ -151,7 +147,7 @@ def _box_pixels(piece):
         counts.append(len(bands))
         outer.append((max(bands[0][1] + _BOX_FRINGE, 1), bands[-1][0] - _BOX_FRINGE))
     if min(counts) > 2:
-        return None  # a grid (a sheet's, across the digit too): see ruled_lines
+        return None  # a grid (a sheet's, across the digit too): see _rules.ruled_lines
     on_lines = piece & (near[0][:, None] | near[1][None, :])
     if alike and on_lines.sum() >= _BOX_MASS * piece.sum():
         return piece

@@ -22,11 +22,10 @@ import functools
 
 import numpy as np
 
-from skdigits.preprocessing._geometry import runs
+from skdigits.preprocessing._geometry import SMALL_FRAME, runs
 
-# Only images whose short side has _MIN_SIDE pixels or more (in a frame of MNIST's
+# Only images whose short side has SMALL_FRAME pixels or more (in a frame of MNIST's
 # size, a digit fitted to its long side reaches both sides with its own strokes).
-_MIN_SIDE = 48
 # The ink reaches within _NEAR of the image's side at both ends (a dotted line's
 # last dot may stop short of it).
 _NEAR = 0.04
@@ -92,7 +91,7 @@ def without_line_tails(y):
     to side (see the module's docs), or ``y`` itself if it has none. (Lines down it
     are not looked for: a digit drawn as tall as its canvas runs on alone to the top
     and bottom with its own strokes, a 6's hook, a 9's stem.)"""
-    if min(y.shape) < _MIN_SIDE:
+    if min(y.shape) < SMALL_FRAME:
         return y
     solid = y > 0.5
     if not solid.any():

@@ -14,6 +14,12 @@ from skdigits.preprocessing._stats import median
 # stroke_width on the MNIST training set passed through this pipeline
 # (20 px digits upsampled to 80 px): 25th, 50th and 95th percentiles.
 MNIST_STROKE = (7 / 80, 9 / 80, 15 / 80)
+# Images under SMALL_FRAME pixels (on the side each test names) are frames that a
+# digit fills -- MNIST's 28x28, a low-resolution scan --, where a digit's own
+# outline or stems pass for printed lines: rules, boxes and loops round the digit
+# (:func:`._rules.printed_lines`) and lines across the page
+# (:func:`._crossing.without_line_tails`) are looked for from this size only.
+SMALL_FRAME = 48
 
 
 def resize(img, size):

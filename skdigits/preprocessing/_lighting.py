@@ -9,6 +9,7 @@
 * :func:`light_exponent`, :func:`light_factor` -- how dark ink's contrast
   follows that background's light (a shadow multiplies it, a glare adds to it),
   and the factor that evens it out;
+* :func:`lit_page` -- whether the paper around the ink is lit (dark ink's ground);
 * :func:`sheet_of_paper` -- a photo of a light sheet lying on a darker table:
   the sheet, cropped, with the table showing at its corners painted over.
 """
@@ -32,6 +33,12 @@ from skdigits.preprocessing._stats import median, noise_level, otsu
 # under light and shade whose light ink is checked at a stroke's scale, the paper's
 # median is 0.36 at the least, seeds 0 and 4.)
 LIT_PAGE = 0.3
+
+
+def lit_page(image, y):
+    """Whether the paper of ``image`` -- all but the ink that ``y`` marks -- is lit
+    (see LIT_PAGE)."""
+    return float(median(image[y == 0])) >= LIT_PAGE
 
 
 def _quadratic_terms(rows, cols, h, w):

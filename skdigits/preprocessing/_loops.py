@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox, long_side
+from skdigits.preprocessing._geometry import SMALL_FRAME, bbox, long_side
 
 # The pieces inside the loop's holes hold at least _INSIDE of all the ink (a dot
 # written inside a 0 holds less), and the largest of them spans at least _SPREAD
@@ -30,15 +30,14 @@ _SPREAD = 0.3
 # light digit, read as dark ink, is a surface with holes).
 _HOLLOW = 2
 # Only the largest pieces are looked at, in images whose long side has at least
-# _MIN_SIDE pixels (in a small frame the digit's own outline fills it).
+# SMALL_FRAME pixels (in a small frame the digit's own outline fills it).
 _LARGEST = 3
-_MIN_SIDE = 48
 
 
 def enclosing_loops(ink):
     """Mask of the loops drawn round the digit in the boolean ink mask ``ink`` (see
     the module's docs), or None if there are none."""
-    if max(ink.shape) < _MIN_SIDE:
+    if max(ink.shape) < SMALL_FRAME:
         return None
     lab, n = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
     if n < 2:

@@ -165,7 +165,7 @@ _SOFT_TYPICAL = 0.1
 def _lit_bands(image, y):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
     :func:`_past_lighting`)."""
-    return (not _stroke_scale.darker(image, y) and median(image[y == 0]) >= _lighting.LIT_PAGE
+    return (not _stroke_scale.darker(image, y) and _lighting.lit_page(image, y)
             and _marks.is_band(y))
 
 

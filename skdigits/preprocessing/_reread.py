@@ -117,7 +117,7 @@ def reread_small(dec, y, found, settings, trace):
         return None  # (read finer, a dot stays a dot)
     # The part reaches a digit's size beyond the candidate on every side: a digit
     # fills none of it, so thin lines ruled across it are printed rules at any size
-    # of the part (the ink map looks for them only from _rules._MIN_SIDE px on, a
+    # of the part (the ink map looks for them only from _geometry.SMALL_FRAME px on, a
     # size a small part lacks): if nothing legible is left without them, the ink
     # was a ruled page's rules, and what was read stands. If a digit is left inside
     # the part, it is read without them (squared paper's grid, read finer).

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._boxes import printed_boxes
-from skdigits.preprocessing._geometry import runs
+from skdigits.preprocessing._geometry import SMALL_FRAME, runs
 from skdigits.preprocessing._loops import enclosing_loops
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
@@ -40,9 +40,6 @@ _CLEAR = 0.9
 # Parts of rules running out through the top or bottom edge (a tilted sheet) count
 # if at least this long (px) -- shorter ink is no stroke either (see _ink).
 _MIN_PART = 4
-# Only images whose short side has at least this many pixels (a digit's frame at
-# MNIST's size, or a low-resolution scan, fills its frame with the digit).
-_MIN_SIDE = 48
 
 
 def printed_lines(cand, loose):
@@ -72,9 +69,9 @@ def printed_lines(cand, loose):
 def ruled_lines(ink, small=False):
     """Mask of the pixels of thin lines ruled from edge to edge in the boolean ink
     mask ``ink`` (2-D), or None if it has none. ``small``: look for them in an
-    image of any size, also one smaller than _MIN_SIDE (where a digit could fill
+    image of any size, also one smaller than SMALL_FRAME (where a digit could fill
     its frame: the caller knows that it does not)."""
-    if min(ink.shape) < _MIN_SIDE and not small:
+    if min(ink.shape) < SMALL_FRAME and not small:
         return None
     found = None
     for axis in (0, 1):
@@ -164,7 +161,7 @@ def straight_lines(ink):
     digit's. None when less than ``_LEFT`` of the ink would be left.
     """
     h, w = ink.shape
-    if min(h, w) < _MIN_SIDE:
+    if min(h, w) < SMALL_FRAME:
         return None
     ends = _line_ends(ink)
     if len(ends) < 2:

@@ -252,7 +252,7 @@ def _between_strokes(image, y, stroke, read):
     if (isinstance(again, Blank) or _beside(y, again) > _BESIDE
             or _beside(again, y, _FADED) > _BESIDE):
         return False  # (not the same strokes again)
-    if float(median(image[y == 0])) < _lighting.LIT_PAGE:
+    if not _lighting.lit_page(image, y):
         # A dark ground (a blackboard): no lit paper for dark ink. What the dark
         # reading finds is the ground itself, between the strokes and around them,
         # its grain amplified by the darkness dark ink is measured against.
