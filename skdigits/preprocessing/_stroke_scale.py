@@ -24,7 +24,7 @@ from skdigits.preprocessing import _geometry, _ink, _lighting, _marks
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank
-from skdigits.preprocessing._stats import median
+from skdigits.preprocessing._stats import median, percentile
 
 # The second reading replaces the first when _BESIDE of the first's ink lies away
 # from the second's (a band, a wedge: more than 2 px from its strokes) and no
@@ -57,6 +57,16 @@ _SOLID_INK = 0.2
 # bands of light sharper than _SHARP 0.27-0.33), the light strokes are the ink.
 _SHARP = 0.2
 _BETWEEN = 0.75
+# Light strokes on a dark ground (a digit cropped to its ink, touching the frame as a
+# sheet's edge does; strokes enlarged from a small image, soft): closed at a stroke's
+# scale, the ground in their gaps reads as dark "ink" -- at the ground's own level.
+# Dark ink under a band of light or beside a lit side is darker than its ground, in
+# part at least: the light strokes stand only if the dark reading's deepest tenth
+# (_DEEPEST, a percentile) lies no more than _GROUND under the ground's median (the
+# suite's crops: 0.007 at most, seeds 0 and 4; dark digits under bands of light or
+# beside shadows on pages at 0.15-0.3: 0.1 and more).
+_DEEPEST = 10
+_GROUND = 0.05
 # Strokes fill little of their box: light ink filling more than _FILLED of it is a
 # region round dark strokes (a sticky note whose digit cuts it: 0.6).
 _FILLED = 0.5
@@ -147,8 +157,9 @@ def checked_ink(image, y, settings, trace=None):
     a desk), or when it holds ink beside the second reading's strokes (a band, a
     wedge of shadow) and the second reading nothing beside its own, and, where
     light was added to the paper (a glare, see :func:`._lighting.light_exponent`),
-    by the second reading of the same ink, whose strokes it evens out. Sharp light
-    strokes found again in their own polarity stand (see _SHARP). Raises
+    by the second reading of the same ink, whose strokes it evens out. Light strokes
+    found again in their own polarity stand where the dark reading is only the paper
+    or ground between them (:func:`_between_strokes`). Raises
     :class:`Blank` when no reading finds ink and ``y`` is a surface, solid, or
     stands less than half ``min_contrast`` above its background at a stroke's
     scale: the only "ink" was a step in the lighting.
@@ -185,7 +196,8 @@ def checked_ink(image, y, settings, trace=None):
                 readings[dark_ink] = exc
         return readings[dark_ink]
 
-    if not dark and not surface and False in order and _between_strokes(image, y, stroke, read):
+    if (not dark and False in order and (not surface or not _lighting.lit_page(image, y))
+            and _between_strokes(image, y, stroke, read, surface)):
         return y
     found = faint = False
     for dark_ink in order:
@@ -237,33 +249,49 @@ def checked_ink(image, y, settings, trace=None):
     return y
 
 
-def _between_strokes(image, y, stroke, read):
-    """Whether the light ink ``y`` is sharp strokes (none broad, see
-    :func:`._marks.broad`), the dark "ink" read at a stroke's scale only the paper
-    between them (see _SHARP, _BETWEEN) or the ground they are drawn on, darker than
-    a lit page (:data:`._lighting.LIT_PAGE`). ``read(dark_ink)``: the
-    reading at a stroke's scale in that polarity (an ink map, or the Blank raised)."""
+def _between_strokes(image, y, stroke, read, surface=False):
+    """Whether the light ink ``y`` is strokes (none broad, see :func:`._marks.broad`)
+    found again in their own polarity, the dark "ink" read at a stroke's scale only the
+    paper or ground between them.
+
+    On a lit page (:data:`._lighting.LIT_PAGE`) the strokes must be sharp (see _SHARP)
+    and _BETWEEN of the dark reading lie in the gaps that closing them fills. On a
+    darker ground (a blackboard) sharp strokes stand, unless ``surface`` (``y`` touches
+    the border as a sheet's edge does, see :func:`._marks.is_surface`); soft ones, or
+    a surface, only if the dark reading lies in their gaps at the ground's own level
+    (see _DEEPEST, _GROUND). ``read(dark_ink)``: the reading at a stroke's scale in
+    that polarity (an ink map, or the Blank raised).
+    """
     solid = y > 0.5
     box = _geometry.bbox(solid)
-    if (box is None or _marks.broad(solid, box) or _marks.edge_step(y) < _SHARP
+    if (box is None or _marks.broad(solid, box)
             or np.count_nonzero(solid) > _FILLED * (box[1] - box[0]) * (box[3] - box[2])):
-        return False  # (a light region -- a sticky note round dark strokes -- or soft)
+        return False  # (a light region -- a sticky note round dark strokes)
+    lit = _lighting.lit_page(image, y)
+    sharp = _marks.edge_step(y) >= _SHARP
+    if lit and not sharp:
+        return False  # (a lamp's glare, bands of light: soft)
     again = read(False)
     if (isinstance(again, Blank) or _beside(y, again) > _BESIDE
             or _beside(again, y, _FADED) > _BESIDE):
         return False  # (not the same strokes again)
-    if not _lighting.lit_page(image, y):
+    if not lit and sharp and not surface:
         # A dark ground (a blackboard): no lit paper for dark ink. What the dark
         # reading finds is the ground itself, between the strokes and around them,
         # its grain amplified by the darkness dark ink is measured against.
         return True
     dark = read(True)
     if isinstance(dark, Blank):
-        return True
+        return not surface
     size = _lighting.stroke_scale_size(image.shape, stroke)
     gaps = ndimage.binary_closing(np.pad(y > 0, size), np.ones((size, size), bool))
     gaps = gaps[size:-size, size:-size]
-    return float(dark[gaps].sum()) >= _BETWEEN * float(dark.sum())
+    if float(dark[gaps].sum()) < _BETWEEN * float(dark.sum()):
+        return False
+    if lit:
+        return True
+    deepest = float(percentile(image[dark > 0.5], _DEEPEST)) if (dark > 0.5).any() else 1.0
+    return deepest >= float(median(image[y == 0])) - _GROUND
 
 
 def _plain_region(y):
