@@ -177,6 +177,40 @@ def _small_canvas(x, rng):
     return D.u8(cov if rng.random() < 0.3 else 1 - cov)
 
 
+def _app_screenshot(x, rng):
+    """A drawing app's screenshot: the canvas (250-450 px; a dark digit on white, or a
+    light one on a dark canvas, 40-80 % of its short side, anywhere) with a panel
+    20-48 px deep along one of its edges -- a toolbar, a status bar, a palette: flat,
+    lighter or darker than the canvas, holding 2-6 buttons of any gray and sometimes
+    a 1 px line between it and the canvas."""
+    h = int(rng.integers(250, 451))
+    w = int(h * rng.uniform(0.8, 1.25))
+    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.4, 0.8)))
+    top, left = D.anywhere((h, w), d, rng)
+    cov = D.paste((h, w), d, top, left)
+    light = rng.random() < 0.7  # a light canvas
+    if light:
+        img = 1 - cov
+    else:
+        ground = rng.uniform(0.08, 0.2)
+        img = ground + (1 - ground) * cov
+    deep = int(rng.integers(20, 49))
+    panel = np.full((deep, max(h, w)), rng.uniform(0.72, 0.93) if light else rng.uniform(0.25, 0.4))
+    if rng.random() < 0.25:
+        panel[:] = rng.uniform(0.15, 0.35) if light else rng.uniform(0.5, 0.7)
+    for _ in range(int(rng.integers(2, 7))):
+        bh, bw = int(rng.integers(10, deep - 5)), int(rng.integers(12, 30))
+        r0 = int(rng.integers(3, deep - bh - 1))
+        c0 = int(rng.integers(4, panel.shape[1] - bw - 4))
+        panel[r0:r0 + bh, c0:c0 + bw] = rng.uniform(0.1, 0.9)
+    if rng.random() < 0.5:
+        panel[-1] = rng.uniform(0.3, 0.6)
+    side = int(rng.choice(4, p=[0.5, 0.2, 0.15, 0.15]))  # top, bottom, left, right
+    turned = np.rot90(img, side)  # the panel goes on top of the turned canvas
+    out = np.vstack([panel[:, :turned.shape[1]], turned])
+    return D.u8(np.rot90(out, -side))
+
+
 # --------------------------------------------------------------------------- #
 # Low resolution: the digit fills its small frame and touches its border
 # --------------------------------------------------------------------------- #
@@ -421,6 +455,9 @@ VARIANTS = {
                               "ink (0-3 px margin), either polarity", "clean"),
     "small_canvas": Variant(_each(_small_canvas), "a 9-14 px digit anywhere on a 64-128 px "
                             "canvas, either polarity", "clean"),
+    "app_screenshot": Variant(_each(_app_screenshot), "a drawing app's screenshot: the canvas "
+                              "(250-450 px, either polarity) with a flat panel of 2-6 buttons "
+                              "(20-48 px) along one edge", "clean"),
     # low resolution: no 28x28 counterpart
     "lowres_8": Variant(_each(_optdigits), "8x8 on-pixel counts of a 32x32 bitmap (optdigits)",
                         None),

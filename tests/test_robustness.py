@@ -51,6 +51,7 @@ DIGIT_VARIANTS = {
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
     "tiny_2000": 20, "tiny_2400": 20, "small_canvas": 60, "cropped_to_ink": 60,
+    "app_screenshot": 60,
     "blackboard_photo": 60, "shadow_photo": 60, "sticky_note": 60,
     "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60, "bands_photo": 60,
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
@@ -106,12 +107,6 @@ KNOWN_MISSES = {
                     "blank of 500 in the benchmark, 99.2 % before session 26's soft "
                     "spots; 92.6 % before soft-edged ink read through a grain was "
                     "judged, session 23)",
-    "cropped_to_ink": "52 vs 58 of 60, 2 declared blank (session 37's new kind): a light digit "
-                      "cropped to its ink touches the image's edges in pieces that cover a tenth "
-                      "of it, which is how a light sheet of paper on a darker table reads "
-                      "(_marks.is_surface); read again at a stroke's scale, the dark ground "
-                      "between its strokes replaces it (91.0 vs 98.5 % of 200 with the "
-                      "benchmark's classic CNN; a margin of 5-15 % of the digit: 99.7 vs 99.0)",
     "blackboard_photo": "56 vs 58 of 60 (session 37's new kind): bold chalk filling more than "
                         "half its box reads as a light region round dark strokes, as a sticky "
                         "note's paper cut by its digit does, and boards lit at 0.3 and more as "
@@ -125,7 +120,7 @@ KNOWN_MISSES = {
 }
 # Real digits this preprocessor still declares blank in more than one image of a
 # variant, at most this many (of the variant's images here).
-BLANK_MISSES = {"pencil_grain": 3, "cropped_to_ink": 2}
+BLANK_MISSES = {"pencil_grain": 3}
 
 
 # At the floor by one image, on one side or the other with the test model's numerics

@@ -234,6 +234,10 @@ def light_factor(img, bg, a=None):
 _MIN_SHEET = 0.05
 _SMALL_SHEET = 0.3
 _RECTANGLE = 0.9
+# A sheet holding a digit is at least _ACROSS of the image's short side across (the
+# suite's sheets and sticky notes: 0.28 at the least); a narrower light region is a
+# strip along an edge -- a drawing app's toolbar beside its dark canvas.
+_ACROSS = 0.15
 # A sheet is convex, even tilted: it fills at least CONVEX of its convex hull (bold
 # digits do not).
 CONVEX = 0.93
@@ -275,7 +279,7 @@ def _paper_region(img, rectangle=False):
     (>= 93 % of its convex hull, even when tilted), the surface must show
     along at least 40 % of the image border, and the sheet must hold a little
     ink: a few thousandths to 15 % of its area of dark pixels (40 % on a
-    rectangle). Bold light
+    rectangle), and at least 15 % of the image's short side across. Bold light
     digits on a dark canvas fail these tests (not convex, or the dark insides
     of their loops are a large part of them).
     """
@@ -297,6 +301,8 @@ def _paper_region(img, rectangle=False):
     if _pixels.border(surface).mean() < 0.4:
         return None
     r0, r1, c0, c1 = bbox(filled)
+    if min(r1 - r0, c1 - c0) < _ACROSS * min(h, w):
+        return None
     outline = hull_and_rectangle(filled)
     if outline is None or area < CONVEX * outline[0]:
         return None

@@ -1,5 +1,6 @@
 """Margins: strips of "ink" along the image's edges -- a scanner's dark margins
-beyond the sheet, the table beside a photographed sheet -- no stroke.
+beyond the sheet, the table beside a photographed sheet, a drawing app's toolbar
+-- no stroke.
 
 * :func:`margins` -- which components of an ink map are margins;
 * :func:`is_margin` -- whether the ink is margins only.
@@ -59,21 +60,28 @@ def _in_margins(piece, depth_share):
 def margins(y, lab, boxes, mass, limit=20):
     """Which components of ``y`` (of the ``limit`` heaviest) are margins along the
     image's edges (see _MARGIN), judged on their solid ink (above 0.5: faint ink
-    may join two margins). A digit touching an edge -- filling a low-resolution
-    frame, cropped to its box -- reaches into the middle of the image: no margin."""
+    may join two margins), or else whole: a panel along the edge (a drawing app's
+    toolbar, a status bar), flat and faint beside the digit's ink, holds solid
+    buttons that span none of it. A digit touching an edge -- filling a
+    low-resolution frame, cropped to its box -- reaches into the middle of the
+    image: no margin."""
     h, w = lab.shape
     margin = np.zeros(mass.size, dtype=bool)
     for i in np.argsort(-mass)[:limit]:
         rs, cs = boxes[i]
         if rs.start > 0 and cs.start > 0 and rs.stop < h and cs.stop < w:
             continue
-        piece = (lab == i + 1) & (y > 0.5)
+        whole = lab == i + 1
+        piece = whole & (y > 0.5)
         inside = _in_margins(piece, _MARGIN)
         margin[i] = inside.any() and not (piece & ~inside).any()
         if not margin[i] and 2 * float(inside_distance(piece).max()) >= _MARGIN * min(h, w):
             # (a deeper margin is broad: a table beside the sheet, no stroke)
             inside = _in_margins(piece, _MARGIN_DEPTH)
             margin[i] = inside.any() and not (piece & ~inside).any()
+        if not margin[i]:
+            inside = _in_margins(whole, _MARGIN)
+            margin[i] = inside.any() and not (whole & ~inside).any()
     return margin
 
 
