@@ -279,7 +279,7 @@ def _paper_region(img, rectangle=False):
     (>= 93 % of its convex hull, even when tilted), the surface must show
     along at least 40 % of the image border, and the sheet must hold a little
     ink: a few thousandths to 15 % of its area of dark pixels (40 % on a
-    rectangle), and at least 15 % of the image's short side across. Bold light
+    rectangle); and it spans 15 % of the image's short side at least. Bold light
     digits on a dark canvas fail these tests (not convex, or the dark insides
     of their loops are a large part of them).
     """
