@@ -221,15 +221,21 @@ def test_huge_and_tiny_canvases(tmp_path, seven):
         assert abs(cy - 14) <= 1 and abs(cx - 14) <= 1
 
 
-def _small_on_canvas(digit, long_side, side, top, left, dark_on_light):
-    """An MNIST digit cropped to its ink, scaled (bicubic) to ``long_side`` px and
-    set at ``(top, left)`` on a flat ``side`` x ``side`` canvas."""
+def _ink_scaled(digit, long_side):
+    """An MNIST digit cropped to its ink and scaled (bicubic) to ``long_side`` px on its
+    long side, uint8."""
     rows, cols = np.nonzero(digit > 0)
     crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     h, w = crop.shape
     f = long_side / max(h, w)
-    small = np.asarray(Image.fromarray(crop).resize(
+    return np.asarray(Image.fromarray(crop).resize(
         (max(1, round(w * f)), max(1, round(h * f))), Image.Resampling.BICUBIC))
+
+
+def _small_on_canvas(digit, long_side, side, top, left, dark_on_light):
+    """An MNIST digit cropped to its ink, scaled (bicubic) to ``long_side`` px and
+    set at ``(top, left)`` on a flat ``side`` x ``side`` canvas."""
+    small = _ink_scaled(digit, long_side)
     canvas = np.zeros((side, side), np.uint8)
     canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
     return 255 - canvas if dark_on_light else canvas
@@ -263,12 +269,7 @@ def _on_a_blackboard(digit, rng):
     """An MNIST digit chalked on a blackboard, photographed: light grainy strokes on a
     dark ground (0.15-0.28) under smooth smudges, noise and JPEG."""
     side = rng.randint(200, 400)
-    rows, cols = np.nonzero(digit > 0)
-    crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    h, w = crop.shape
-    f = side * rng.uniform(0.3, 0.6) / max(h, w)
-    chalk = np.asarray(Image.fromarray(crop).resize(
-        (round(w * f), round(h * f)), Image.Resampling.BICUBIC), np.float64) / 255
+    chalk = np.asarray(_ink_scaled(digit, side * rng.uniform(0.3, 0.6)), np.float64) / 255
     cover = np.zeros((side, side))
     top, left = rng.randint(0, side - chalk.shape[0]), rng.randint(0, side - chalk.shape[1])
     cover[top : top + chalk.shape[0], left : left + chalk.shape[1]] = chalk
@@ -298,12 +299,7 @@ def test_chalk_on_a_blackboard_is_read_as_light_strokes(mnist_test):
 def _cropped_to_its_ink(digit, rng):
     """An MNIST digit enlarged (bicubic) to 100-300 px and cropped to its ink, 0-2 px
     left round it: light strokes on a black ground."""
-    rows, cols = np.nonzero(digit > 0)
-    crop = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
-    h, w = crop.shape
-    f = rng.randint(100, 301) / max(h, w)
-    big = Image.fromarray(crop).resize((round(w * f), round(h * f)), Image.Resampling.BICUBIC)
-    return np.pad(np.asarray(big), rng.randint(0, 3))
+    return np.pad(_ink_scaled(digit, rng.randint(100, 301)), rng.randint(0, 3))
 
 
 def test_light_digits_cropped_to_their_ink_are_read_as_light_strokes(mnist_test):
