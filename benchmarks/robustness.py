@@ -211,6 +211,24 @@ def _app_screenshot(x, rng):
     return D.u8(np.rot90(out, -side))
 
 
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _colour_canvas(x, rng):
+    """A digit in one colour on a canvas of another (RGB 150-400 px, the digit 40-70 %
+    of the side, anywhere): any two colours at least 0.5 apart in RGB, half of the
+    pairs within 0.1 of each other in luma -- a coloured pen on a coloured canvas."""
+    side = int(rng.integers(150, 401))
+    d = D.fit_long_side(x, int(side * rng.uniform(0.4, 0.7)))
+    top, left = D.anywhere((side, side), d, rng)
+    cov = D.paste((side, side), d, top, left)
+    near = rng.random() < 0.5
+    while True:
+        ink, paper = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
+        if np.linalg.norm(ink - paper) > 0.5 and (abs((ink - paper) @ _LUMA) < 0.1 or not near):
+            return D.u8(D.composite(cov, paper, ink))
+
+
 # --------------------------------------------------------------------------- #
 # Low resolution: the digit fills its small frame and touches its border
 # --------------------------------------------------------------------------- #
@@ -458,6 +476,9 @@ VARIANTS = {
     "app_screenshot": Variant(_each(_app_screenshot), "a drawing app's screenshot: the canvas "
                               "(250-450 px, either polarity) with a flat panel of 2-6 buttons "
                               "(20-48 px) along one edge", "clean"),
+    "colour_canvas": Variant(_each(_colour_canvas), "a digit in one colour on a canvas of "
+                             "another (RGB 150-400 px): colours 0.5 apart in RGB, half the "
+                             "pairs within 0.1 in luma", "clean"),
     # low resolution: no 28x28 counterpart
     "lowres_8": Variant(_each(_optdigits), "8x8 on-pixel counts of a 32x32 bitmap (optdigits)",
                         None),

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from skdigits._pixels import resolve_alpha, rgb_to_gray, to_unit_float
+from skdigits._pixels import gray_weights, resolve_alpha, rgb_to_gray, to_unit_float
 
 __all__ = [
     "Decoded",
@@ -215,22 +215,21 @@ def _pil_item(im, what, work_size, max_pixels, own=False, path=None):
         # read at 110 px was read at 69).
         f = max(1, round(max(im.size) * f / max(w, h)))
         drafted = max(im.size) < max(w, h)
-        region = None
+        full = None
         # (32-bit images' range is read off the whole image: no parts of them)
         if (f > 1 or drafted) and (im.mode not in ("I", "F") or scale is not None):
-            if drafted and path is not None:
-                # Decoded at a reduced scale (JPEG draft): parts are decoded anew.
-                region = _path_region(path, what, work_size)
-            else:
-                # (a file we opened is closed once decoded: its pixels are copied)
-                region = _pil_region(im.copy() if own and im is opened else im, scale,
-                                     what, work_size)
+            # (a file we opened is closed once decoded: its pixels are copied)
+            full = im.copy() if own and im is opened and not drafted else im
         if f > 1:
             im = im.reduce(f)
     except (ValueError, OSError) as exc:
         raise ValueError(f"{what}: cannot read PIL mode {mode!r} ({exc}).") from exc
-    dec = _pil_pixels(im, scale, what, shape)
-    dec.region = region
+    dec, weights = _pil_pixels(im, scale, what, shape)
+    if full is not None and drafted and path is not None:
+        # Decoded at a reduced scale (JPEG draft): parts are decoded anew.
+        dec.region = _path_region(path, what, work_size, weights)
+    elif full is not None:
+        dec.region = _pil_region(full, scale, what, work_size, weights)
     return dec
 
 
@@ -259,23 +258,25 @@ def _upright_and_plain(im):
     return im, scale
 
 
-def _path_region(path, what, work_size):
-    """``region`` of a :class:`Decoded` decoded at a reduced scale from the file ``path``."""
+def _path_region(path, what, work_size, weights):
+    """``region`` of a :class:`Decoded` decoded at a reduced scale from the file ``path``
+    (``weights``: the overview's colour to gray, see :func:`_pil_pixels`)."""
 
     def region(top, bottom, left, right, size=work_size):
         try:
             with Image.open(path) as im:
                 im.load()
                 full, scale = _upright_and_plain(im)
-                return _pil_region(full, scale, what, size)(top, bottom, left, right)
+                return _pil_region(full, scale, what, size, weights)(top, bottom, left, right)
         except Exception as exc:  # the file changed meanwhile, a decoder error, ...
             raise ValueError(f"{what}: cannot decode it again ({exc}).") from exc
 
     return region
 
 
-def _pil_region(full, scale, what, work_size):
-    """``region`` of a :class:`Decoded` reduced from the PIL image ``full``."""
+def _pil_region(full, scale, what, work_size, weights):
+    """``region`` of a :class:`Decoded` reduced from the PIL image ``full``; a colour
+    part turns gray by ``weights`` (the whole image's, see :func:`_pil_pixels`)."""
 
     def region(top, bottom, left, right, size=work_size):
         (r0, r1), (c0, c1) = (_pixel_span(top, bottom, full.height),
@@ -283,13 +284,15 @@ def _pil_region(full, scale, what, work_size):
         part = full.crop((c0, r0, c1, r1))
         f = reduction_factor(max(part.size), size)
         return _pil_pixels(part.reduce(f) if f > 1 else part, scale, what,
-                           (r1 - r0, c1 - c0))
+                           (r1 - r0, c1 - c0), weights)[0]
 
     return region
 
 
-def _pil_pixels(im, scale, what, shape):
-    """A :class:`Decoded` of a loaded PIL image in mode L, LA, RGB, RGBA, I or F."""
+def _pil_pixels(im, scale, what, shape, weights=None):
+    """``(decoded, weights)``: a :class:`Decoded` of a loaded PIL image in mode L, LA,
+    RGB, RGBA, I or F, and the ``(weights, offset)`` that turned its colours gray
+    (:func:`~skdigits._pixels.gray_weights`; ``weights`` if given, None for gray modes)."""
     arr = np.asarray(im)
     mode = im.mode
     if mode in ("I", "F"):
@@ -307,19 +310,19 @@ def _pil_pixels(im, scale, what, shape):
                 raise ValueError(
                     f"{what}: pixel values up to {hi:g} exceed the 16-bit range."
                 )
-        return Decoded(np.clip(a / scale, 0, 1).astype(np.float32), False, shape)
+        return Decoded(np.clip(a / scale, 0, 1).astype(np.float32), False, shape), None
     a = arr.astype(np.float32) * np.float32(1 / 255)
     alpha = None
     if mode == "L":
         gray = a
     elif mode == "LA":
         gray, alpha = a[..., 0], a[..., 1]
-    elif mode == "RGB":
-        gray = rgb_to_gray(a)
-    else:  # RGBA
-        gray, alpha = rgb_to_gray(a), a[..., 3]
+    else:  # RGB, RGBA
+        weights = gray_weights(a) if weights is None else weights
+        gray = rgb_to_gray(a, weights)
+        alpha = a[..., 3] if mode == "RGBA" else None
     image, is_ink = resolve_alpha(gray.astype(np.float32, copy=False), alpha)
-    return Decoded(image, is_ink, shape)
+    return Decoded(image, is_ink, shape), weights
 
 
 def _open_path(path, what, work_size, max_pixels):

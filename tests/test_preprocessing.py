@@ -345,6 +345,59 @@ def test_a_drawing_apps_toolbar_is_no_part_of_the_digit(mnist_test):
     assert np.all(corrs >= 0.8), np.sort(corrs)[:8]
 
 
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+def _in_colour(digit, rng, side, luma_apart):
+    """An MNIST digit (40-60 % of the canvas) in one colour on paper of another, the
+    two at least 0.5 apart in RGB and within ``luma_apart`` of each other in luma."""
+    while True:
+        ink, paper = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
+        if np.linalg.norm(ink - paper) > 0.5 and abs((ink - paper) @ _LUMA) < luma_apart:
+            break
+    small = _ink_scaled(digit, int(side * rng.uniform(0.4, 0.6))) / 255.0
+    cover = np.zeros((side, side))
+    top, left = (rng.randint(0, side - n + 1) for n in small.shape)
+    cover[top : top + small.shape[0], left : left + small.shape[1]] = small
+    rgb = paper * (1 - cover[..., None]) + ink * cover[..., None]
+    return np.round(rgb * 255).astype(np.uint8)
+
+
+def test_a_digit_in_one_colour_on_paper_of_another_is_read_whatever_their_brightness(mnist_test):
+    # Gray by luma sees a coloured digit only by how much brighter or darker than its
+    # paper it is: of these 40 (the two colours within 0.06 in luma), 18 came out
+    # blank, and the first one on a 2400x1800 canvas too. The image's own colour
+    # axis sees them whole (correlation with the digit 0.84 at the least), as
+    # arrays, as a batch, as PIL images, and on a canvas so large that the digit is
+    # read again at full size.
+    X = mnist_test[0][:40]
+    rng = np.random.RandomState(0)
+    images = [_in_colour(d, rng, rng.randint(100, 300), 0.06) for d in X]
+    out = transform(images, on_blank="nan")
+    corrs = np.array([corr(a, b / 255.0) for a, b in zip(out, X)])
+    assert np.sum(~(corrs >= 0.8)) <= 1, np.sort(corrs)[:8]
+    same_size = [_in_colour(d, rng, 120, 0.06) for d in X[:10]]
+    np.testing.assert_array_equal(transform(np.stack(same_size), on_blank="nan"),
+                                  transform(same_size, on_blank="nan"))
+    huge = np.zeros((1800, 2400, 3), np.uint8)
+    huge[:] = images[0][0, 0]
+    huge[900 : 900 + images[0].shape[0], 1200 : 1200 + images[0].shape[1]] = images[0]
+    for big in (huge, Image.fromarray(huge)):
+        assert corr(transform([big])[0], X[0] / 255.0) > 0.8
+    # Ink and paper apart in brightness keep luma's gray exactly: blue ink on white,
+    # gray ink on tinted paper.
+    from skdigits._pixels import gray_weights
+
+    for ink, paper in (((0.1, 0.2, 0.6), (1.0, 1.0, 1.0)), ((0.2, 0.2, 0.2), (1.0, 0.9, 0.6))):
+        cover = np.asarray(draw("seven", size=(100, 100)), np.float32)[..., None] / 255
+        weights, offset = gray_weights(cover * np.float32(paper) + (1 - cover) * np.float32(ink))
+        np.testing.assert_array_equal(weights, np.float32(_LUMA))
+        assert offset == 0
+    weights, offset = gray_weights(images[0] / np.float32(255))
+    gray = images[0] / np.float32(255) @ weights + offset
+    assert np.abs(weights).sum() == pytest.approx(1) and 0 <= gray.min() <= gray.max() <= 1
+
+
 def test_large_rgba_images_ignore_the_colour_of_transparent_pixels(seven):
     # Large images are reduced before analysis, RGBA ones premultiplied by alpha
     # where it matters: the hidden colour of transparent pixels must not bleed in.

@@ -51,7 +51,7 @@ DIGIT_VARIANTS = {
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
     "tiny_2000": 20, "tiny_2400": 20, "small_canvas": 60, "cropped_to_ink": 60,
-    "app_screenshot": 60,
+    "app_screenshot": 60, "colour_canvas": 60,
     "blackboard_photo": 60, "shadow_photo": 60, "sticky_note": 60,
     "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60, "bands_photo": 60,
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
