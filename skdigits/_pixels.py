@@ -9,6 +9,8 @@ digit to both. The rule (:func:`to_unit_float`):
 * ``uint8``: 0..255; ``uint16``: 0..65535;
 * other integers: 0..255 when their maximum is at most 255, else 0..65535;
   negative or larger values raise;
+* integers of any type holding only 0 and 1: 0 and 1, as ``bool`` (a binary
+  image, ``(x > t).astype(int)``; as 0..255 it would be black all over);
 * floats must already lie in [0, 1] (a rounding error of 1e-3 is clipped).
 
 Colour becomes gray by ITU-R 601-2 luma (as Pillow's ``convert("L")``), unless the
@@ -37,7 +39,8 @@ def to_unit_float(arr, what):
 
     uint8 -> /255; uint16 -> /65535; bool -> 0/1; other integers: 0..255 if
     their maximum is at most 255, else 0..65535 (negative or larger values
-    raise); floats must already lie in [0, 1] (within 1e-3, clipped).
+    raise); integers holding only 0 and 1 -> 0/1, as bool; floats must already
+    lie in [0, 1] (within 1e-3, clipped).
 
     Parameters
     ----------
@@ -57,7 +60,7 @@ def to_unit_float(arr, what):
         Pixel values outside the rule's range.
     """
     kind = arr.dtype.kind
-    if kind == "b":
+    if kind == "b" or (kind in "iu" and arr.size and 0 <= arr.min() and arr.max() <= 1):
         return arr.astype(np.float32)
     if kind == "u" and arr.dtype.itemsize == 1:
         return np.divide(arr, np.float32(255), dtype=np.float32)

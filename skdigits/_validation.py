@@ -91,8 +91,8 @@ def check_digits(X, *, input_name="X"):
         ``(n, 784)``, ``(n, 28, 28)`` or ``(n, 28, 28, 1)``. Pixel values follow the
         preprocessor's rule (:func:`skdigits._pixels.to_unit_float`): ``uint8`` and
         integers up to 255 are read as 0..255 (MNIST's convention), ``uint16`` and larger
-        integers as 0..65535; float pixels must already lie in 0..1; booleans are read
-        as 0 and 1.
+        integers as 0..65535; float pixels must already lie in 0..1; booleans, and
+        integers holding only 0 and 1, are read as 0 and 1.
     input_name : str, default="X"
         Name used in error messages.
 

@@ -87,6 +87,13 @@ def test_classifier_reads_pixel_values_as_the_preprocessor_does(fitted, data):
         np.testing.assert_allclose(DigitImagePreprocessor().fit_transform(variant), digits,
                                    atol=1e-5)
         np.testing.assert_allclose(fitted.predict_proba(variant), fitted.predict_proba(X), atol=1e-5)
+    # A binary image in integers, (x > t).astype(int), is a binary image to both, as
+    # booleans (read as 0..255 it was black all over: "blank", and noise to the network).
+    binary = X > 127
+    for variant in (binary.astype(np.uint8), binary.astype(np.int64)):
+        np.testing.assert_array_equal(DigitImagePreprocessor().fit_transform(variant),
+                                      DigitImagePreprocessor().fit_transform(binary))
+        np.testing.assert_array_equal(fitted.predict_proba(variant), fitted.predict_proba(binary))
     for bad in (np.full((2, 28, 28), 70000), np.full((2, 28, 28), 1.5)):
         for method in (fitted.predict, DigitImagePreprocessor().fit(X).transform):
             with pytest.raises(ValueError, match="pixel values must lie in"):

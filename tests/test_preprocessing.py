@@ -179,6 +179,7 @@ def test_file_formats_and_pil_modes_agree(tmp_path, seven):
         "array float32": arr.astype(np.float32) / 255,
         "array float64": arr / 255.0,
         "array bool": arr > 127,
+        "array uint8 0/1": (arr > 127).astype(np.uint8),
         "array int64": arr.astype(np.int64),
         "array HxWx1": arr[..., None],
         "array HxWx3": np.repeat(arr[..., None], 3, axis=-1),
@@ -194,7 +195,8 @@ def test_file_formats_and_pil_modes_agree(tmp_path, seven):
     assert out.shape == (len(items), 28, 28) and out.dtype == np.float32
     # binarised versions lost the anti-aliasing of the drawing: they must agree
     # with the binarised drawing, and roughly with the original
-    binarised = {"png P transparent", "PIL P transparent", "png 1", "PIL 1", "array bool"}
+    binarised = {"png P transparent", "PIL P transparent", "png 1", "PIL 1", "array bool",
+                 "array uint8 0/1"}
     seven_binary = transform([arr > 127])[0]
     assert mad(seven_binary, seven) < 0.05 and corr(seven_binary, seven) > 0.85
     for name, img in zip(names, out):
