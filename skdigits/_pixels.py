@@ -80,8 +80,8 @@ def to_unit_float(arr, what):
     if lo < -1e-3 or hi > 1 + 1e-3:
         raise ValueError(
             f"{what}: float pixel values must lie in [0, 1], got values in "
-            f"[{lo:g}, {hi:g}]. Divide 0..255 data by 255; map -1..1 data (USPS-style) "
-            "with (x + 1) / 2."
+            f"[{lo:g}, {hi:g}]. Divide 0..255 data by 255 (scikit-learn's load_digits, "
+            "0..16: by 16); map -1..1 data (USPS-style) with (x + 1) / 2."
         )
     # Always a new array: the preprocessor works on it in place.
     return np.clip(arr, 0, 1, dtype=np.float32)

@@ -1308,6 +1308,9 @@ def test_low_resolution_scans_are_digits_not_blank():
         # light ink on dark, filling MNIST's 20 px box
         ok = out[~np.isnan(out).any(axis=(1, 2))]
         assert (ok[:, [0, -1], :] == 0).all() and (ok.max(axis=(1, 2)) == 1).all()
+    # As load_digits gives them (floats 0..16), the error says what to do.
+    with pytest.raises(ValueError, match=r"load_digits, 0\.\.16: by 16"):
+        transform(digits.images[:2])
 
 
 def test_trace_records_the_steps_and_ends_with_the_output(seven):
