@@ -229,6 +229,29 @@ def _colour_canvas(x, rng):
             return D.u8(D.composite(cov, paper, ink))
 
 
+def _checkerboard(side, rng, gray=None):
+    """An image viewer's background behind a transparent image: squares of 8, 12 or 16
+    px, white and 0.75-0.9 gray, or (``gray``) 0.4 and 0.6 gray."""
+    square = int(rng.choice([8, 12, 16]))
+    gray = rng.random() < 0.4 if gray is None else gray
+    levels = (0.6, 0.4) if gray else (1.0, rng.uniform(0.75, 0.9))
+    rows, cols = np.indices((side, side)) // square
+    return np.where((rows + cols) % 2 == 0, *levels)
+
+
+def _checker_screenshot(x, rng):
+    """A screenshot of a transparent image shown by a viewer (gray 200-400 px): the digit
+    (40-70 % of the side, anywhere) over the viewer's checkerboard, dark, or light over
+    gray squares."""
+    side = int(rng.integers(200, 401))
+    d = D.fit_long_side(x, int(side * rng.uniform(0.4, 0.7)))
+    top, left = D.anywhere((side, side), d, rng)
+    light = rng.random() < 0.3
+    ink = rng.uniform(0.95, 1.0) if light else rng.uniform(0, 0.15)
+    cov = D.paste((side, side), d, top, left)
+    return D.u8(_checkerboard(side, rng, gray=light or None) * (1 - cov) + ink * cov)
+
+
 # --------------------------------------------------------------------------- #
 # Low resolution: the digit fills its small frame and touches its border
 # --------------------------------------------------------------------------- #
@@ -479,6 +502,9 @@ VARIANTS = {
     "colour_canvas": Variant(_each(_colour_canvas), "a digit in one colour on a canvas of "
                              "another (RGB 150-400 px): colours 0.5 apart in RGB, half the "
                              "pairs within 0.1 in luma", "clean"),
+    "checker_screenshot": Variant(_each(_checker_screenshot), "a transparent image's "
+                                  "screenshot: the digit over a viewer's checkerboard (8-16 "
+                                  "px squares; light ink over gray ones), gray 200-400 px", "clean"),
     # low resolution: no 28x28 counterpart
     "lowres_8": Variant(_each(_optdigits), "8x8 on-pixel counts of a 32x32 bitmap (optdigits)",
                         None),
@@ -596,6 +622,8 @@ NON_DIGITS = {
     "paper_clouds": Variant(_nd(L.paper_clouds), "empty paper under cloudy light and shade "
                             "(a plasma fractal, +-5-15 %)", None),
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
+    "checker_empty": Variant(_nd(lambda r: D.u8(_checkerboard(int(r.integers(200, 401)), r))),
+                             "a viewer's empty checkerboard (an empty transparent image)", None),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),
         "RGBA 280x280, fully transparent, random colours", None),

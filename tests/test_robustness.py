@@ -51,7 +51,7 @@ DIGIT_VARIANTS = {
     **dict.fromkeys(["pen_thin", "canvas_thin_pen", "canvas_thick_pen",
                      "transparent_canvas", "canvas_400_rgb"], 40),
     "tiny_2000": 20, "tiny_2400": 20, "small_canvas": 60, "cropped_to_ink": 60,
-    "app_screenshot": 60, "colour_canvas": 60,
+    "app_screenshot": 60, "colour_canvas": 60, "checker_screenshot": 60,
     "blackboard_photo": 60, "shadow_photo": 60, "sticky_note": 60,
     "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60, "bands_photo": 60,
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
@@ -65,7 +65,8 @@ NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noi
                    "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
                    "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
                    "pencil_empty", "glare_empty", "spots_empty", "bands_empty", "scan_empty",
-                   "squared_empty", "paper_clouds", "blank_colour", "transparent_empty"]
+                   "squared_empty", "paper_clouds", "blank_colour", "transparent_empty",
+                   "checker_empty"]
 # The batch path of images larger than 28x28 is checked on the first 30 of them.
 N_BATCH_LARGE = 30
 

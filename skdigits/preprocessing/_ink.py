@@ -18,7 +18,7 @@ from skdigits import _pixels
 from skdigits.preprocessing import _lighting
 from skdigits.preprocessing._noise import (
     background_class, beyond_noise, clipped_floor, clipped_noise, pixel_noise,
-    spread_off_ink, without_periodic,
+    spread_off_ink, without_lattice, without_periodic,
 )
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank, remove_specks
@@ -240,6 +240,10 @@ def _scaled_ink(r, clipped, min_contrast, low_res, grainy=False, trace=None):
     ``grainy``: read ink that stands only just clear of a grainy paper through
     the grain (:func:`_grained_ink`).
     """
+    smooth = None if low_res else without_lattice(r)
+    if smooth is not None:  # (a checkerboard's squares would be strokes to every test)
+        _record(trace, "without its lattice", smooth)
+        r = smooth
     clipped_sd = 0.0 if low_res else clipped_noise(r, clipped)
     med, sigma, cand, level, printed = _ink_level(r, low_res, clipped_sd)
     if level < min_contrast and sigma == 0 and not low_res:
