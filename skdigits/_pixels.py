@@ -106,6 +106,9 @@ _AXIS_SHARE = 0.5
 # stroke kept) about the mean over an _AXIS_WINDOW-th of that side (the lighting).
 _AXIS_SIDE = 128
 _AXIS_WINDOW = 8
+# A batch is measured _CHUNK images at a time (its temporaries: a few times the
+# chunk's own size).
+_CHUNK = 256
 
 
 def gray_weights(rgb):
@@ -128,6 +131,9 @@ def gray_weights(rgb):
         weights are positive (offset 0); an axis is signed to agree with luma
         (brighter stays brighter where it can tell).
     """
+    if rgb.ndim == 4 and len(rgb) > _CHUNK:  # (a large batch: bounded temporaries)
+        parts = [gray_weights(rgb[i : i + _CHUNK]) for i in range(0, len(rgb), _CHUNK)]
+        return tuple(np.concatenate(p) for p in zip(*parts))
     h, w = rgb.shape[-3:-1]
     step = max(1, -(-max(h, w) // _AXIS_SIDE))
     grid = rgb[..., ::step, ::step, :3].astype(np.float32)

@@ -398,6 +398,11 @@ def test_a_digit_in_one_colour_on_paper_of_another_is_read_whatever_their_bright
     weights, offset = gray_weights(images[0] / np.float32(255))
     gray = images[0] / np.float32(255) @ weights + offset
     assert np.abs(weights).sum() == pytest.approx(1) and 0 <= gray.min() <= gray.max() <= 1
+    # A large batch is measured in chunks: each image's weights as on its own.
+    batch = rng.uniform(0, 1, (300, 8, 8, 3)).astype(np.float32)
+    one_by_one = [gray_weights(a) for a in batch]
+    for got, alone in zip(gray_weights(batch), zip(*one_by_one)):
+        np.testing.assert_array_equal(got, np.stack(alone))
 
 
 def _checkerboard(side, square, levels):
