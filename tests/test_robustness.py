@@ -75,6 +75,13 @@ N_BATCH_LARGE = 30
 # fixed subset with the session's model. Strict: a variant that starts meeting its floor
 # fails here until it is taken off the list.
 KNOWN_MISSES = {
+    "checker_screenshot": "56 vs 58 of 60 over a viewer's checkerboard (session 39): boards "
+                          "whose lattice holds less than 0.4 of the image's power beside a "
+                          "large digit are read as before (a band of light over a digit held "
+                          "0.34), their squares taken for strokes; light digits over gray "
+                          "squares read as the pieces between their strokes (97.4 vs 98.4 % "
+                          "and 1.0 % blank of 500 in the benchmark at session 39's commit, "
+                          "82.8 % and 5.8 % blank before)",
     "padded_zigzag": "zigzag frames padded to 32x32 or set on a black frame (31 vs 44 of 60 "
                      "at session 28): a line across, merged with the digit, reaches two sides "
                      "of its frame only and cannot be told from the stem of a digit drawn as "
