@@ -200,9 +200,12 @@ def without_periodic(r):
 # tilted rules, a digit's strokes are not: without that test 18 kinds of the suite
 # read otherwise, most worse, 200 digits at seed 0), together _LATTICE of the energy
 # (a band of light over a digit held 0.34 and a blurred frame enlarged 0.31 of 500
-# each; the suite's boards with a digit 0.3-0.96, without 1.0). A grid's lines keep
-# theirs on the axes (without_periodic).
+# each; the suite's boards with a digit up to 0.96, 72 % of them 0.3 or more, 53 %
+# 0.5 or more; empty boards 1.0). A grid's lines keep theirs on the axes
+# (without_periodic).
 _LATTICE = 0.4
+
+
 def without_lattice(r):
     """``r`` without a lattice's texture (a checkerboard; off the axes of its
     spectrum), or None if it has none (see above)."""
