@@ -136,7 +136,12 @@ def gray_weights(rgb):
         return tuple(np.concatenate(p) for p in zip(*parts))
     h, w = rgb.shape[-3:-1]
     step = max(1, -(-max(h, w) // _AXIS_SIDE))
-    grid = rgb[..., ::step, ::step, :3].astype(np.float32)
+    grid = rgb[..., ::step, ::step, :3]
+    if (grid[..., :1] == grid[..., 1:]).all():
+        # Gray in colour (most drawing apps' PNGs): every axis is luma's, luma kept.
+        shape = grid.shape[:-3]
+        return np.broadcast_to(_LUMA, (*shape, 3)).copy(), np.zeros(shape, np.float32)
+    grid = grid.astype(np.float32)
     k = max(3, max(grid.shape[-3:-1]) // _AXIS_WINDOW)
     size = (1,) * (grid.ndim - 3) + (k, k, 1)
     inner = (1,) * (grid.ndim - 3) + (3, 3, 1)

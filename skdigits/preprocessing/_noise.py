@@ -202,13 +202,17 @@ def without_periodic(r):
 # (a band of light over a digit held 0.34 and a blurred frame enlarged 0.31 of 500
 # each; the suite's boards with a digit up to 0.96, 72 % of them 0.3 or more, 53 %
 # 0.5 or more; empty boards 1.0). A grid's lines keep theirs on the axes
-# (without_periodic).
+# (without_periodic). An image less than _LATTICE_SIDE px on a side has too few
+# frequencies round each for a surround (a scribble 88 x 12 px held 0.45): none.
 _LATTICE = 0.4
+_LATTICE_SIDE = 32
 
 
 def without_lattice(r):
     """``r`` without a lattice's texture (a checkerboard; off the axes of its
     spectrum), or None if it has none (see above)."""
+    if min(r.shape) < _LATTICE_SIDE:
+        return None
     f, power, fy, fx, high = _spectrum(r)
     around = np.exp(ndimage.uniform_filter(np.log(power + 1e-20), size=_ALONG, mode="nearest"))
     peaks = high & (fy > 1) & (fx > 1) & (power > _PEAK * np.maximum(around, 1e-12))
