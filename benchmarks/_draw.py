@@ -66,6 +66,14 @@ def anywhere(canvas_shape, patch, rng):
     return rng.integers(0, h - patch.shape[0] + 1), rng.integers(0, w - patch.shape[1] + 1)
 
 
+def fit_anywhere(x, canvas_shape, long_side, rng):
+    """Coverage of the digit ``x`` scaled to ``long_side`` px (:func:`fit_long_side`) and
+    pasted at random wholly inside a canvas of ``canvas_shape`` (:func:`anywhere`)."""
+    d = fit_long_side(x, long_side)
+    top, left = anywhere(canvas_shape, d, rng)
+    return paste(canvas_shape, d, top, left)
+
+
 def composite(coverage, paper, ink):
     """Ink over paper: ``paper * (1 - coverage) + ink * coverage``; colours broadcast on
     a last axis when ``paper``/``ink`` are RGB triples (then the result is H x W x 3)."""

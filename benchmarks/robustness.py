@@ -171,9 +171,7 @@ def _small_canvas(x, rng):
     a thumbnail, a cell cut from a scanned sheet. Small enough to be analysed at its
     own resolution (nothing to read again finer), the digit's strokes are 1 px."""
     side = int(rng.integers(64, 129))
-    d = D.fit_long_side(x, int(rng.integers(9, 15)))
-    top, left = D.anywhere((side, side), d, rng)
-    cov = D.paste((side, side), d, top, left)
+    cov = D.fit_anywhere(x, (side, side), int(rng.integers(9, 15)), rng)
     return D.u8(cov if rng.random() < 0.3 else 1 - cov)
 
 
@@ -185,9 +183,7 @@ def _app_screenshot(x, rng):
     a 1 px line between it and the canvas."""
     h = int(rng.integers(250, 451))
     w = int(h * rng.uniform(0.8, 1.25))
-    d = D.fit_long_side(x, int(min(h, w) * rng.uniform(0.4, 0.8)))
-    top, left = D.anywhere((h, w), d, rng)
-    cov = D.paste((h, w), d, top, left)
+    cov = D.fit_anywhere(x, (h, w), int(min(h, w) * rng.uniform(0.4, 0.8)), rng)
     light = rng.random() < 0.7  # a light canvas
     if light:
         img = 1 - cov
@@ -219,9 +215,7 @@ def _colour_canvas(x, rng):
     of the side, anywhere): any two colours at least 0.5 apart in RGB, half of the
     pairs within 0.1 of each other in luma -- a coloured pen on a coloured canvas."""
     side = int(rng.integers(150, 401))
-    d = D.fit_long_side(x, int(side * rng.uniform(0.4, 0.7)))
-    top, left = D.anywhere((side, side), d, rng)
-    cov = D.paste((side, side), d, top, left)
+    cov = D.fit_anywhere(x, (side, side), int(side * rng.uniform(0.4, 0.7)), rng)
     near = rng.random() < 0.5
     while True:
         ink, paper = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
@@ -244,11 +238,9 @@ def _checker_screenshot(x, rng):
     (40-70 % of the side, anywhere) over the viewer's checkerboard, dark, or light over
     gray squares."""
     side = int(rng.integers(200, 401))
-    d = D.fit_long_side(x, int(side * rng.uniform(0.4, 0.7)))
-    top, left = D.anywhere((side, side), d, rng)
+    cov = D.fit_anywhere(x, (side, side), int(side * rng.uniform(0.4, 0.7)), rng)
     light = rng.random() < 0.3
     ink = rng.uniform(0.95, 1.0) if light else rng.uniform(0, 0.15)
-    cov = D.paste((side, side), d, top, left)
     return D.u8(_checkerboard(side, rng, gray=light or None) * (1 - cov) + ink * cov)
 
 

@@ -149,7 +149,7 @@ def gray_weights(rgb):
              - ndimage.uniform_filter(grid, size=size, mode="nearest"))
     about = about.reshape(*grid.shape[:-3], -1, 3).astype(np.float64)
     cov = np.swapaxes(about, -1, -2) @ about / about.shape[-2]
-    values, vectors = np.linalg.eigh(cov)
+    _, vectors = np.linalg.eigh(cov)
     axis = vectors[..., :, -1]
     axis = np.where((axis @ _LUMA)[..., None] < 0, -axis, axis)
     axis = axis / np.abs(axis).sum(axis=-1, keepdims=True)

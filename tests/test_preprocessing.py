@@ -347,6 +347,16 @@ def test_a_drawing_apps_toolbar_is_no_part_of_the_digit(mnist_test):
     assert np.all(corrs >= 0.8), np.sort(corrs)[:8]
 
 
+def _ink_anywhere(digit, long_side, side, rng):
+    """The coverage (float, 1 = ink) of an MNIST digit cropped to its ink, scaled to
+    ``long_side`` px and set at random wholly inside a ``side`` x ``side`` canvas."""
+    small = _ink_scaled(digit, long_side) / 255.0
+    cover = np.zeros((side, side))
+    top, left = (rng.randint(0, side - n + 1) for n in small.shape)
+    cover[top : top + small.shape[0], left : left + small.shape[1]] = small
+    return cover
+
+
 _LUMA = np.array([0.299, 0.587, 0.114])
 
 
@@ -357,10 +367,7 @@ def _in_colour(digit, rng, side, luma_apart):
         ink, paper = rng.uniform(0, 1, 3), rng.uniform(0, 1, 3)
         if np.linalg.norm(ink - paper) > 0.5 and abs((ink - paper) @ _LUMA) < luma_apart:
             break
-    small = _ink_scaled(digit, int(side * rng.uniform(0.4, 0.6))) / 255.0
-    cover = np.zeros((side, side))
-    top, left = (rng.randint(0, side - n + 1) for n in small.shape)
-    cover[top : top + small.shape[0], left : left + small.shape[1]] = small
+    cover = _ink_anywhere(digit, int(side * rng.uniform(0.4, 0.6)), side, rng)
     rgb = paper * (1 - cover[..., None]) + ink * cover[..., None]
     return np.round(rgb * 255).astype(np.uint8)
 
@@ -424,10 +431,7 @@ def test_a_checkerboard_behind_a_digit_is_no_ink(mnist_test):
     for i, d in enumerate(X):
         side, square = rng.randint(200, 320), rng.choice([8, 12, 16])
         levels = (1.0, rng.uniform(0.75, 0.9)) if i % 2 else (0.6, 0.4)
-        small = _ink_scaled(d, int(side * rng.uniform(0.4, 0.7))) / 255.0
-        cover = np.zeros((side, side))
-        top, left = (rng.randint(0, side - n + 1) for n in small.shape)
-        cover[top : top + small.shape[0], left : left + small.shape[1]] = small
+        cover = _ink_anywhere(d, int(side * rng.uniform(0.4, 0.7)), side, rng)
         images.append(np.round(255 * _checkerboard(side, square, levels) * (1 - cover)).astype(np.uint8))
         if i % 4 == 0:
             empty.append((255 * _checkerboard(side, square, levels)).astype(np.uint8))
