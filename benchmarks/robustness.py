@@ -60,6 +60,7 @@ from scipy import ndimage
 
 import _corruptions as C
 import _scenes as S
+import _sheets as P
 import _draw as D
 import _lines as L
 from _draw import plain_normalise
@@ -497,6 +498,9 @@ VARIANTS = {
     "checker_screenshot": Variant(_each(_checker_screenshot), "a transparent image's "
                                   "screenshot: the digit over a viewer's checkerboard (8-16 "
                                   "px squares; light ink over gray ones), gray 200-400 px", "clean"),
+    "sheet_photo": Variant(_each(P.sheet_photo), "photo of a digit on a sheet lying on a darker "
+                           "table, at an angle (in perspective, the table around it), RGB "
+                           "300-520 px, JPEG", "clean", max_n=200),
     # low resolution: no 28x28 counterpart
     "lowres_8": Variant(_each(_optdigits), "8x8 on-pixel counts of a 32x32 bitmap (optdigits)",
                         None),
@@ -616,6 +620,8 @@ NON_DIGITS = {
     "blank_colour": Variant(_nd(_blank), "a canvas of one colour", None),
     "checker_empty": Variant(_nd(lambda r: D.u8(_checkerboard(int(r.integers(200, 401)), r))),
                              "a viewer's empty checkerboard (an empty transparent image)", None),
+    "sheet_empty": Variant(_nd(P.sheet_empty), "photo of an empty sheet on a table, at an angle "
+                           "(see sheet_photo)", None, max_n=200),
     "transparent_empty": Variant(_nd(lambda r: Image.fromarray(np.dstack(
         [r.integers(0, 256, (280, 280, 3)), np.zeros((280, 280))]).astype(np.uint8), "RGBA")),
         "RGBA 280x280, fully transparent, random colours", None),
