@@ -15,7 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import (
-    _boxes, _geometry, _ink, _lighting, _margins, _marks, _stroke_scale,
+    _boxes, _geometry, _ink, _lighting, _margins, _marks, _sheet, _stroke_scale,
 )
 from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._crossing import without_line_tails
@@ -26,7 +26,6 @@ from skdigits.preprocessing._reread import read_finer, reread_small, small_in_re
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
-from skdigits._pixels import border
 from skdigits.preprocessing._strokes import Blank, is_dash
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
@@ -64,42 +63,6 @@ class Settings:
     correct_lighting: bool = True
     min_contrast: float = 0.1
     light_path: bool = True
-
-
-def _sheet_ink(dec, settings, trace, surface=False, low_res=False):
-    """Ink of a digit on a sheet of paper photographed on a darker table, or None.
-
-    ``surface``: the image's own ink was no stroke but a broad surface (the
-    sheet, or the table); else only a rectangular or a four-sided sheet seen whole
-    is looked for (see :func:`._lighting.sheet_of_paper`). A sheet that holds no
-    dark pixel is read for faint ink (a pencil), and is blank (raises
-    :class:`Blank`) if it holds none -- unless the image is a low-resolution
-    scan (``low_res``), which a digit fills: no sheet is empty there.
-    """
-    found = _lighting.sheet_of_paper(dec.image, rectangle=not surface)
-    if found is None:
-        return None
-    sheet, empty = found
-    if empty and low_res:
-        return None
-    _record(trace, "sheet", sheet)
-    try:
-        y = _ink.digit_ink(sheet, False, settings, True, trace)
-    except Blank as exc:
-        if empty:  # (the "ink" found on the image was the sheet itself)
-            raise Blank("it is an empty sheet of paper on a darker surface") from exc
-        return None
-    if empty and _at_edges_only(y):
-        # On a sheet holding no dark pixel, faint ink along its edges is what is
-        # left of them; a faint digit lies inside.
-        raise Blank("it is an empty sheet of paper on a darker surface")
-    return y
-
-
-def _at_edges_only(y):
-    """Whether every piece of the ink ``y`` touches the image's edge."""
-    lab, n = ndimage.label(y > 0)
-    return bool(n) and np.isin(np.arange(1, n + 1), border(lab)).all()
 
 
 def find_digit(dec, settings, trace=None):
@@ -144,7 +107,7 @@ def find_digit(dec, settings, trace=None):
     if not dec.is_ink and settings.invert in ("auto", True):
         surface = y is None or _marks.is_surface(y)
         if surface or (y is first and not _stroke_scale.darker(image, y)):
-            on_sheet = _sheet_ink(dec, settings, trace, surface, low_res)
+            on_sheet = _sheet.sheet_ink(dec.image, settings, trace, surface, low_res)
             if on_sheet is not None:
                 y, blank = on_sheet, None
     here = y is first  # (read on the image itself, not on a part or a sheet of it)

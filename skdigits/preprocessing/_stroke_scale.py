@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits import _pixels
-from skdigits.preprocessing import _geometry, _ink, _lighting, _marks
+from skdigits.preprocessing import _geometry, _ink, _lighting, _marks, _sheet
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank
@@ -74,7 +74,7 @@ _FILLED = 0.5
 # A sheet of paper photographed empty on a darker table reads as light "ink": a
 # surface, one broad region. Read again at a stroke's scale -- set by its own
 # width -- it comes back the same. Such a reading, a rectangle (as convex as a sheet,
-# _lighting.CONVEX, and filling as much of the smallest rectangle around it) without
+# _sheet.CONVEX, and filling as much of the smallest rectangle around it) without
 # holes, is a surface again and no stroke. (A bold digit read as a surface is not: of
 # the suite's, one bold 3 is broad; a bold 6 whose loop closed up is convex, but round.)
 # Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
@@ -296,7 +296,7 @@ def _between_strokes(image, y, stroke, read, surface=False):
 
 
 def _plain_region(y):
-    """Whether the ink ``y`` is one broad rectangle without holes (see _lighting.CONVEX)."""
+    """Whether the ink ``y`` is one broad rectangle without holes (see _sheet.CONVEX)."""
     solid = y > 0.5
     box = _geometry.bbox(solid)
     if box is None or not _marks.broad(solid, box):
@@ -304,9 +304,9 @@ def _plain_region(y):
     filled = ndimage.binary_fill_holes(solid)
     if np.count_nonzero(filled & ~solid):
         return False
-    outline = _lighting.hull_and_rectangle(filled)
+    outline = _sheet.hull_and_rectangle(filled)
     area = np.count_nonzero(filled)
-    return outline is not None and bool(area >= _lighting.CONVEX * max(outline))
+    return outline is not None and bool(area >= _sheet.CONVEX * max(outline))
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
