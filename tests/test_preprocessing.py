@@ -441,58 +441,6 @@ def test_a_checkerboard_behind_a_digit_is_no_ink(mnist_test):
     assert np.isnan(transform(empty, on_blank="nan")).all()
 
 
-def _sheet_on_a_table(cover, ink, rng):
-    """A sheet (gray 0.85-0.95) bearing ``cover`` (coverage, 1 = ink) at ``ink`` of
-    the paper's darkness, photographed at an angle on a table (0.15-0.4, grainy) that
-    shows all round it: its corners 4-18 % of the photo's size in from the photo's,
-    the far side shorter (perspective)."""
-    sh, sw = cover.shape
-    h, w = int(sh * rng.uniform(0.8, 1.0)), int(sw * rng.uniform(0.8, 1.0))
-    m = lambda: rng.uniform(0.04, 0.18)  # noqa: E731
-    quad = np.array([[w * m(), h * m()], [w * (1 - m()), h * m()],
-                     [w * (1 - m()), h * (1 - m())], [w * m(), h * (1 - m())]])
-    k = rng.uniform(0.05, 0.2)  # the top side shorter
-    quad[0], quad[1] = quad[0] + k * (quad[1] - quad[0]), quad[1] + k * (quad[0] - quad[1])
-    rows, rhs = [], []  # the projective map from the photo (x, y) to the sheet (u, v)
-    for (x, y), (u, v) in zip(quad, [(0, 0), (sw, 0), (sw, sh), (0, sh)]):
-        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
-        rhs += [u, v]
-    coeffs = tuple(np.linalg.solve(np.array(rows, float), np.array(rhs, float)))
-
-    def warp(a):
-        return np.asarray(Image.fromarray(np.asarray(a, np.float32), "F").transform(
-            (w, h), Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR))
-
-    on_sheet = np.clip(warp(np.ones(cover.shape)), 0, 1)
-    page = rng.uniform(0.85, 0.95) * (1 - ink * np.clip(warp(cover), 0, 1))
-    table = rng.uniform(0.15, 0.4) * (1 + 0.1 * ndimage.gaussian_filter(rng.randn(h, w), 2) * 4)
-    photo = on_sheet * page + (1 - on_sheet) * table + rng.normal(0, 0.01, (h, w))
-    return np.round(255 * np.clip(photo, 0, 1)).astype(np.uint8)
-
-
-def test_a_sheet_photographed_at_an_angle_on_a_table_is_read_on_the_sheet(mnist_test):
-    # Faint pencil on a sheet lying on a table (ink 0.2-0.35 of the paper's darkness)
-    # is lighter than halfway between table and paper, so the sheet looked empty and
-    # was no sheet: of these 20 pencil digits (and 20 in ink) 17 came out blank and
-    # one as something else. An empty sheet is read now, and blank only if it is.
-    X = mnist_test[0][:40]
-    rng = np.random.RandomState(0)
-    images, empty = [], []
-    for i, d in enumerate(X):
-        side = rng.randint(300, 420)
-        cover = _ink_anywhere(d, int(side * rng.uniform(0.3, 0.5)), side, rng)
-        # (the digit near the sheet's middle: a photo's subject)
-        cover = np.roll(cover, [int(side / 2 - c) for c in ndimage.center_of_mass(cover)], (0, 1))
-        ink = rng.uniform(0.2, 0.35) if i % 2 else rng.uniform(0.75, 0.95)
-        images.append(_sheet_on_a_table(cover, ink, rng))
-        if i % 4 == 0:
-            empty.append(_sheet_on_a_table(np.zeros((side, side)), 0.0, rng))
-    out = transform(images, on_blank="nan")
-    corrs = np.array([corr(a, b / 255.0) for a, b in zip(out, X)])  # (in perspective)
-    assert np.sum(~(corrs >= 0.7)) <= 1, np.sort(corrs)[:8]
-    assert np.isnan(transform(empty, on_blank="nan")).all()
-
-
 def test_large_rgba_images_ignore_the_colour_of_transparent_pixels(seven):
     # Large images are reduced before analysis, RGBA ones premultiplied by alpha
     # where it matters: the hidden colour of transparent pixels must not bleed in.
@@ -1489,38 +1437,6 @@ def test_digits_drawn_as_outlines_become_solid_strokes(mnist_test):
     filled_err = np.mean([mad(g, d) for g, d in zip(got, digits)])
     unfilled_err = np.mean([mad(u, d) for u, d in zip(unfilled, digits)])
     assert filled_err < 0.8 * unfilled_err, (filled_err, unfilled_err)
-
-
-def test_a_thin_zigzag_over_a_digit_does_not_get_its_strokes_grown(mnist_test):
-    """Strokes are grown to MNIST's width when the digit is drawn thin, not because
-    thin ink -- a zigzag across it -- lies over strokes already of that width: grown
-    to a stroke's width, the line blurs the digit under it."""
-    from skdigits.preprocessing import _geometry
-
-    rng = np.random.default_rng(0)
-    n = zigzag_grown = thin_grown = 0
-    for x in mnist_test[0][:40]:
-        r0, r1, c0, c1 = _geometry.bbox(x > 0)
-        # the digit cropped and upsampled as the pipeline does, its long side 80 px
-        big = _geometry.scale_to(x[r0:r1, c0:c1].astype(np.float32) / 255, 80)
-        length = max(big.shape)
-        z = _geometry.zero_pad(big, length // 8 + 1)
-        if not np.array_equal(_geometry.adjust_stroke(z, length), z):
-            continue  # a digit MNIST itself draws thin
-        n += 1
-        im = Image.fromarray((z * 255).astype(np.uint8))
-        y0, step = z.shape[0] * rng.uniform(0.35, 0.65), rng.uniform(5, 8)
-        ImageDraw.Draw(im).line([(k * step, y0 + (8 if k % 2 else -8))
-                                 for k in range(int(z.shape[1] / step) + 2)], fill=255, width=2)
-        zigzag = np.asarray(im, np.float32) / 255
-        zigzag_grown += not np.array_equal(_geometry.adjust_stroke(zigzag, length), zigzag)
-        # the same digit drawn with a thin pen: its ridge, 3 px wide
-        dist = _geometry.inside_distance(z > 0.5)
-        thin = ndimage.binary_dilation(
-            dist >= np.maximum(ndimage.maximum_filter(dist, size=3), 1)).astype(np.float32)
-        thin_grown += _geometry.adjust_stroke(thin, length).sum() > 1.2 * thin.sum()
-    # (before: every one of them grown, the zigzag with the digit)
-    assert n >= 30 and zigzag_grown <= n // 3 and thin_grown == n, (n, zigzag_grown, thin_grown)
 
 
 def test_side_bands_inverted_keep_the_digit_light_on_dark(mnist_test):

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from skdigits.preprocessing._stats import median, percentile
+from skdigits.preprocessing._stats import median
 
 # Stroke width of MNIST digits relative to their long side, measured by
 # stroke_width on the MNIST training set passed through this pipeline
@@ -122,35 +122,30 @@ def inside_distance(solid):
     return ndimage.distance_transform_edt(zero_pad(solid, 1))[1:-1, 1:-1]
 
 
-def _ridge(dist):
-    """Distances from the edge along the ridges of the solid ink (empty if none)."""
-    solid = dist > 0
-    return dist[solid & (dist >= ndimage.maximum_filter(dist, size=3))]
-
-
 def ridge_distance(dist):
     """Median distance from the edge along the ridges of the solid ink (0 if none).
 
     ``dist`` is the :func:`inside_distance` map of the solid ink; it may be
     cropped to the ink's box.
     """
-    ridge = _ridge(dist)
-    return float(median(ridge)) if ridge.size else 0.0
+    solid = dist > 0
+    if not solid.any():
+        return 0.0
+    ridge = solid & (dist >= ndimage.maximum_filter(dist, size=3))
+    return float(median(dist[ridge]))
 
 
-def stroke_width(dist, q=50):
+def stroke_width(dist):
     """Typical stroke width (pixels): twice the median ridge distance, minus one.
 
     ``dist`` is the :func:`inside_distance` map of the solid ink, passed in so
     that the caller can reuse it (it is the costliest step here); it may be
-    cropped to the ink's box. With ``q``, the width at that percentile of the
-    ridge instead of its median.
+    cropped to the ink's box.
     """
-    ridge = _ridge(dist)
-    if not ridge.size:
+    if not (dist > 0).any():
         return 0.0
     # A stroke n pixels wide has its ridge (n + 1) / 2 pixels from the edge.
-    return float(2 * (median(ridge) if q == 50 else percentile(ridge, q)) - 1)
+    return float(2 * ridge_distance(dist) - 1)
 
 
 # A hole enclosed by thin ink whose area is at least this many times the square
@@ -177,20 +172,6 @@ def _outline_holes(solid, length):
     return long[lab] if long.any() else None
 
 
-# Thin ink is grown only if the digit's boldest strokes are thin too: where the
-# widest tenth of the ridge (its 90th percentile) reaches MNIST's median width,
-# the thin ink is something drawn over strokes of a digit's width -- a zigzag
-# or a hairline across it -- and grown to a stroke's width it blurs the digit
-# under it. MNIST's zigzag frames padded or set on a larger frame, 200 digits,
-# classic CNN: 61.5 -> 66.5 % (seed 0), 58.5 -> 64.0 (seed 1), 64.5 -> 68.5
-# (seed 4); of the suite's other kinds at those seeds, none read otherwise at
-# seed 0, 4 digits at seed 1 (2 right more, 2 fewer), 6 at seed 4 (5 fewer, one
-# of them a thin 0 with a bold corner in three low-resolution kinds). Pen
-# strokes varying with the pen's pressure keep their growth: one of drawn-dev's
-# 187 outputs changes (the widest tenth at MNIST's 25th percentile instead: 8).
-_BOLD_PERCENTILE = 90
-
-
 def adjust_stroke(z, length):
     """Thicken thin strokes / thin very bold ones toward MNIST's stroke width.
 
@@ -210,8 +191,6 @@ def adjust_stroke(z, length):
     inside = inside_distance(solid[r0:r1, c0:c1])
     w = stroke_width(inside)
     lo, mid, hi = (f * length for f in MNIST_STROKE)
-    if 0 < w < lo and stroke_width(inside, _BOLD_PERCENTILE) >= mid:
-        return z  # thin ink beside strokes of MNIST's width: a line across, kept as drawn
     fill = _outline_holes(solid, length) if 0 < w < lo else None
     if fill is not None:  # outlines filled: the strokes' own width now
         z = z.astype(np.float32)  # a copy

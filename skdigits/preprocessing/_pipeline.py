@@ -107,7 +107,7 @@ def find_digit(dec, settings, trace=None):
     if not dec.is_ink and settings.invert in ("auto", True):
         surface = y is None or _marks.is_surface(y)
         if surface or (y is first and not _stroke_scale.darker(image, y)):
-            on_sheet = _sheet.sheet_ink(dec.image, settings, trace, surface, low_res)
+            on_sheet = _sheet.sheet_ink(dec.image, settings, trace, rectangle=not surface)
             if on_sheet is not None:
                 y, blank = on_sheet, None
     here = y is first  # (read on the image itself, not on a part or a sheet of it)

@@ -4,7 +4,7 @@
   on a darker surface, cropped, the table showing at its corners painted over;
 * :func:`sheet_ink` -- the digit's ink read on that sheet, or the sheet blank;
 * :func:`hull_and_rectangle` -- the areas round a region that tell a sheet's
-  outline (convex, four-sided) from a bold digit's.
+  outline (convex, rectangular) from a bold digit's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull
 
 from skdigits import _pixels
-from skdigits._pixels import border
 from skdigits.preprocessing._geometry import bbox
 from skdigits.preprocessing._ink import _record as record
 from skdigits.preprocessing._ink import digit_ink
@@ -29,14 +28,6 @@ from skdigits.preprocessing._strokes import Blank
 _MIN_SHEET = 0.05
 _SMALL_SHEET = 0.3
 _RECTANGLE = 0.9
-# ... or a four-sided one seen whole, the table around it: a sheet or a note in
-# perspective, which the quadrilateral of its extreme corners fills to
-# _FOUR_SIDED of its area at least (an ellipse: 2 / pi), along no more than
-# _WHOLE of the image's border and not from one side of the image to the other
-# (the lit part of a page beside a shadow's straight edge is four-sided too, but
-# reaches the border along two or three sides; a band of light crosses it).
-_FOUR_SIDED = 0.93
-_WHOLE = 0.25
 # A sheet holding a digit is at least _ACROSS of the image's short side across (the
 # suite's sheets and sticky notes: 0.28 at the least); a narrower light region is a
 # strip along an edge -- a drawing app's toolbar beside its dark canvas.
@@ -50,32 +41,15 @@ _RECTANGLE_INK = 0.4
 
 
 def hull_and_rectangle(filled):
-    """``(hull, rectangle, quadrilateral)``: the areas of the convex hull of the
-    boolean region ``filled`` (its outline's pixels), of the smallest rectangle
-    around that hull, and of the largest of two quadrilaterals in it (see
-    :func:`_quadrilateral_area`); None if the outline is degenerate (collinear)."""
+    """``(hull, rectangle)``: the areas of the convex hull of the boolean region
+    ``filled`` (its outline's pixels) and of the smallest rectangle around that hull;
+    None if the outline is degenerate (collinear)."""
     points = np.argwhere(filled & ~ndimage.binary_erosion(filled)).astype(np.float64)
     try:
         hull = ConvexHull(points)
     except Exception:  # degenerate (collinear) outline
         return None
-    corners = points[hull.vertices]
-    # (volume: the area in 2-D)
-    return hull.volume, _rectangle_area(corners), _quadrilateral_area(corners)
-
-
-def _quadrilateral_area(points):
-    """Area of the larger of two quadrilaterals joining the convex polygon
-    ``points``' extreme vertices: along the axes, and along the diagonals. Each
-    extreme is a corner of a four-sided polygon -- a tilted rectangle, a sheet seen
-    in perspective -- whose area one of them then equals; in an ellipse, they
-    hold 2 / pi of it at the most."""
-    best = 0.0
-    for dirs in (((1, 0), (0, 1), (-1, 0), (0, -1)), ((1, 1), (-1, 1), (-1, -1), (1, -1))):
-        quad = points[[int(np.argmax(points @ np.array(d, np.float64))) for d in dirs]]
-        x, y = quad[:, 0], quad[:, 1]
-        best = max(best, 0.5 * abs(float(x @ np.roll(y, 1) - y @ np.roll(x, 1))))
-    return best
+    return hull.volume, _rectangle_area(points[hull.vertices])  # (volume: the area in 2-D)
 
 
 def _rectangle_area(points):
@@ -98,13 +72,10 @@ def _paper_region(img, rectangle=False):
     rectangle: a sticky note, a card; always a rectangle with ``rectangle``) and convex
     (>= 93 % of its convex hull, even when tilted), the surface must show
     along at least 40 % of the image border, and the sheet must hold a little
-    ink: less than 15 % of its area of dark pixels (40 % on a rectangle, or a
-    four-sided one); and it spans 15 % of the image's short side at least. Bold
-    light digits on a dark canvas fail these tests (not convex, or the dark
-    insides of their loops are a large part of them). The last item returned
-    says whether the sheet is empty: no more than a thousandth of it dark, seen
-    whole (see _WHOLE) and large (else it may be the lit part of a page or a
-    band of light across it, the digit beside it, and is no sheet).
+    ink: a few thousandths to 15 % of its area of dark pixels (40 % on a
+    rectangle); and it spans 15 % of the image's short side at least. Bold light
+    digits on a dark canvas fail these tests (not convex, or the dark insides
+    of their loops are a large part of them).
     """
     h, w = img.shape
     if min(h, w) < 32:
@@ -129,17 +100,13 @@ def _paper_region(img, rectangle=False):
     outline = hull_and_rectangle(filled)
     if outline is None or area < CONVEX * outline[0]:
         return None
-    whole = _pixels.border(filled).mean() <= _WHOLE and not (
-        (r0 == 0 and r1 == h) or (c0 == 0 and c1 == w))
-    square = area >= _RECTANGLE * outline[1] or (outline[2] >= _FOUR_SIDED * area and whole)
+    square = area >= _RECTANGLE * outline[1]
     if (rectangle or area < _SMALL_SHEET * h * w) and not square:
         return None
     ink = int((filled & ~light).sum())  # dark pixels inside the sheet
-    empty = ink <= 0.001 * area  # (a sheet seen whole, a large one: see below)
-    if ink >= (_RECTANGLE_INK if square else 0.15) * area or (
-            empty and not (whole and area >= _SMALL_SHEET * h * w)):
+    if not 0.001 * area < ink < (_RECTANGLE_INK if square else 0.15) * area:
         return None
-    return filled, light, (r0, r1, c0, c1), empty
+    return filled, light, (r0, r1, c0, c1)
 
 
 def _fit_quadratic(img, mask):
@@ -156,9 +123,7 @@ def _fit_quadratic(img, mask):
 
 
 def sheet_of_paper(img, rectangle=False):
-    """``(sheet, empty)``: the sheet of a photo of paper lying on a darker table,
-    cropped, and whether it looks empty at Otsu's threshold (see
-    :func:`_paper_region`); or None.
+    """The sheet of a photo of paper lying on a darker table, cropped; or None.
 
     ``rectangle``: the sheet must be a rectangle whatever its size (see
     :func:`_paper_region`).
@@ -169,7 +134,7 @@ def sheet_of_paper(img, rectangle=False):
     found = _paper_region(img, rectangle)
     if found is None:
         return None
-    filled, light, (r0, r1, c0, c1), empty = found
+    filled, light, (r0, r1, c0, c1) = found
     m = max(1, round(0.03 * min(r1 - r0, c1 - c0)))
     crop = (slice(r0 + m, r1 - m), slice(c0 + m, c1 - m))
     sheet = img[crop]
@@ -191,41 +156,20 @@ def sheet_of_paper(img, rectangle=False):
             paint = corners & (sheet < (fit + table) / 2)
             paint = ndimage.binary_dilation(paint, iterations=2) & corners
             sheet = np.where(paint, fit, sheet)
-    return sheet, empty
+    return sheet
 
 
-def sheet_ink(img, settings, trace=None, surface=False, low_res=False):
+def sheet_ink(img, settings, trace=None, rectangle=False):
     """Ink of a digit on a sheet of paper photographed on a darker table in the
     gray image ``img``, or None.
 
-    ``surface``: the image's own ink was no stroke but a broad surface (the
-    sheet, or the table); else only a rectangular or a four-sided sheet seen whole
-    is looked for (see :func:`sheet_of_paper`). A sheet that holds no
-    dark pixel is read for faint ink (a pencil), and is blank (raises
-    :class:`Blank`) if it holds none -- unless the image is a low-resolution
-    scan (``low_res``), which a digit fills: no sheet is empty there.
+    ``rectangle``: only a rectangular sheet (see :func:`sheet_of_paper`).
     """
-    found = sheet_of_paper(img, rectangle=not surface)
-    if found is None:
-        return None
-    sheet, empty = found
-    if empty and low_res:
+    sheet = sheet_of_paper(img, rectangle)
+    if sheet is None:
         return None
     record(trace, "sheet", sheet)
     try:
-        y = digit_ink(sheet, False, settings, True, trace)
-    except Blank as exc:
-        if empty:  # (the "ink" found on the image was the sheet itself)
-            raise Blank("it is an empty sheet of paper on a darker surface") from exc
+        return digit_ink(sheet, False, settings, True, trace)
+    except Blank:
         return None
-    if empty and _at_edges_only(y):
-        # On a sheet holding no dark pixel, faint ink along its edges is what is
-        # left of them; a faint digit lies inside.
-        raise Blank("it is an empty sheet of paper on a darker surface")
-    return y
-
-
-def _at_edges_only(y):
-    """Whether every piece of the ink ``y`` touches the image's edge."""
-    lab, n = ndimage.label(y > 0)
-    return bool(n) and np.isin(np.arange(1, n + 1), border(lab)).all()
