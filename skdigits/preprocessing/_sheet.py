@@ -15,8 +15,7 @@ from scipy.spatial import ConvexHull
 
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox
-from skdigits.preprocessing._ink import _record as record
-from skdigits.preprocessing._ink import digit_ink
+from skdigits.preprocessing._ink import _record, digit_ink
 from skdigits.preprocessing._lighting import _quadratic_terms
 from skdigits.preprocessing._stats import median, otsu
 from skdigits.preprocessing._strokes import Blank
@@ -168,7 +167,7 @@ def sheet_ink(img, settings, trace=None, rectangle=False):
     sheet = sheet_of_paper(img, rectangle)
     if sheet is None:
         return None
-    record(trace, "sheet", sheet)
+    _record(trace, "sheet", sheet)
     try:
         return digit_ink(sheet, False, settings, True, trace)
     except Blank:
