@@ -76,13 +76,6 @@ N_BATCH_LARGE = 30
 # fixed subset with the session's model. Strict: a variant that starts meeting its floor
 # fails here until it is taken off the list.
 KNOWN_MISSES = {
-    "checker_screenshot": "56 vs 58 of 60 over a viewer's checkerboard (session 39): boards "
-                          "whose lattice holds less than 0.4 of the image's power beside a "
-                          "large digit are read as before (a band of light over a digit held "
-                          "0.34), their squares taken for strokes; light digits over gray "
-                          "squares read as the pieces between their strokes (97.4 vs 98.4 % "
-                          "and 1.0 % blank of 500 in the benchmark at session 39's commit, "
-                          "82.8 % and 5.8 % blank before)",
     "padded_zigzag": "zigzag frames padded to 32x32 or set on a black frame (35 vs 44 of 60; "
                      "31 at session 28): a line across, merged with the digit, reaches two sides "
                      "of its frame only and cannot be told from the stem of a digit drawn as "
@@ -1025,6 +1018,94 @@ def test_digits_under_dense_impulse_noise_are_digits(mnist):
     per, batch = pre.transform(noisy), pre.transform(np.stack(noisy))
     assert np.isnan(per).any(axis=1).sum() == 0
     np.testing.assert_array_equal(per, batch)
+
+
+def test_digits_under_dense_gaussian_noise_are_digits(mnist):
+    # Gaussian noise of 0.5-0.6 (the suite's: 0.08-0.38): too rough for the light
+    # path, and the full pipeline saw no ink above such noise -- 51 of these 300
+    # digits were declared blank. Smoothed at a stroke's scale their strokes stand
+    # out (noise alone shows none); smoothed over a pixel, the light path reads
+    # them. Now 22 are blank, one by one or as an array; frames of that noise alone
+    # stay blank.
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(0)
+
+    def noisy(x):
+        sigma = rng.uniform(0.5, 0.6)
+        return (np.clip(x / 255 + rng.normal(0, sigma, x.shape), 0, 1) * 255).round().astype(
+            np.uint8)
+
+    digits = [noisy(x) for x in mnist[1][0][:300]]
+    alone = [noisy(np.full((28, 28), 128.0)) for _ in range(100)]
+    pre = DigitImagePreprocessor(on_blank="nan").fit(digits[:1])
+    per, batch = pre.transform(digits), pre.transform(np.stack(digits))
+    assert np.isnan(per).any(axis=1).sum() <= 30
+    np.testing.assert_array_equal(per, batch)
+    assert np.isnan(pre.transform(alone)).any(axis=1).all()
+
+
+def _screen_pairs(suite, mnist, pair, seed, n=60):
+    """:func:`_alike` of ``n`` screenshots made by ``pair`` and of their canvases alone."""
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(seed)
+    made = [pair(suite.D, x.astype(np.float32) / 255, rng) for x in mnist[1][0][:n]]
+    pre = DigitImagePreprocessor(on_blank="nan").fit([made[0][1]])
+    return _alike(pre.transform([m[0] for m in made]), pre.transform([m[1] for m in made]))
+
+
+def _toolbar_pair(D, x, rng):
+    """A drawing app's screenshot -- a panel of buttons along one edge of the canvas --
+    and the canvas alone."""
+    h = int(rng.integers(250, 451))
+    w = int(h * rng.uniform(0.8, 1.25))
+    cov = D.fit_anywhere(x, (h, w), int(min(h, w) * rng.uniform(0.4, 0.8)), rng)
+    light = rng.random() < 0.5
+    canvas = 1 - cov if light else 0.1 + 0.9 * cov
+    deep = int(rng.integers(24, 61))
+    level = rng.uniform(0.75, 0.92) if light else rng.uniform(0.25, 0.45)
+    panel = np.full((deep, max(h, w)), level)
+    for _ in range(int(rng.integers(2, 8))):
+        bh, bw = int(rng.integers(8, deep - 6)), int(rng.integers(10, 40))
+        r0, c0 = int(rng.integers(3, deep - bh - 1)), int(rng.integers(3, min(h, w) - bw - 3))
+        panel[r0 : r0 + bh, c0 : c0 + bw] = rng.uniform(0, 1)
+    turn = int(rng.integers(4))  # (the panel along the top, left, bottom or right)
+    turned = np.rot90(canvas, turn)
+    shot = np.rot90(np.vstack([panel[:, : turned.shape[1]], turned]), -turn)
+    return D.u8(shot), D.u8(canvas)
+
+
+def _checker_pair(D, x, rng):
+    """A dark digit over a viewer's checkerboard (squares of 6-16 px), and over white."""
+    side = int(rng.integers(150, 451))
+    cov = D.fit_anywhere(x, (side, side), int(side * rng.uniform(0.4, 0.7)), rng)
+    rows, cols = np.indices((side, side)) // int(rng.choice([6, 8, 10, 16]))
+    board = np.where((rows + cols) % 2 == 0, 1.0, rng.uniform(0.6, 0.85))
+    ink = rng.uniform(0, 0.2)
+    return D.u8(board * (1 - cov) + ink * cov), D.u8((1 - cov) + ink * cov)
+
+
+def test_a_toolbar_beside_the_canvas_reads_as_the_canvas_alone(suite, mnist):
+    # A drawing app's screenshot: a flat panel of buttons along one edge of the
+    # canvas. Its buttons were read as strokes beside the digit, its edge as a line
+    # along the canvas's, and the step from panel to canvas as a step in the
+    # lighting. A flat rendering's panel is now filled with the canvas's level
+    # first (_screens.without_panels). Output against the canvas alone: correlation
+    # >= 0.8 for 59 of these 60 (seeds 1, 2: 57, 59; 56, 54, 53 before), none blank.
+    blank, alike, corr = _screen_pairs(suite, mnist, _toolbar_pair, seed=0)
+    assert blank == 0 and alike >= 56, (blank, corr)
+
+
+def test_a_checkerboard_behind_the_digit_reads_as_a_plain_canvas(suite, mnist):
+    # A screenshot of a transparent image: the viewer's checkerboard behind the
+    # digit. Where its spectrum's lattice held too little of the power, the squares
+    # read as strokes or as noise. A flat rendering's board is now made one level
+    # first (_screens.without_checkerboard). Output against the digit on white:
+    # correlation >= 0.8 for 56 of these 60 (seeds 1, 2: 56, 58; 50, 48, 51
+    # before), 1 blank (3 before).
+    blank, alike, corr = _screen_pairs(suite, mnist, _checker_pair, seed=0)
+    assert blank <= 1 and alike >= 54, (blank, corr)
 
 
 def test_a_line_across_the_canvas_is_no_part_of_the_digit(suite, mnist):

@@ -243,6 +243,30 @@ def _place(x, solid, taken, extent, center, box):
         x[i] = np.roll(x[i], (dy[i], dx[i]), axis=(0, 1))
 
 
+def _dense_noise(x, border, bg, contrast, among):
+    """``(noisy, dense)``: the indices of the images ``among`` (a mask) whose border
+    is noisy, and which of those are dense noise -- their pixel-to-pixel roughness
+    above _MAX_ROUGH of the ink's contrast."""
+    # Noise would show on the border too: images with a clean border skip it.
+    # (Its upper quartile, not its median: noise clipped at the background's
+    # level leaves half the border exactly at that level.)
+    dev = np.abs(border - bg[:, None])
+    q = dev.shape[1] * 3 // 4
+    noisy = np.flatnonzero(among & (np.partition(dev, q, axis=-1)[:, q] > 0.02))
+    xs = x[noisy]
+    rough = np.abs(xs[:, :, 1:] - xs[:, :, :-1]).mean(axis=(1, 2))
+    return noisy, rough / np.maximum(contrast[noisy], 1e-6) > _MAX_ROUGH
+
+
+def dense_noise(frame, invert):
+    """Whether the frame ``frame`` (of the output size) is dense noise, as
+    :func:`light_path` measures it (see _MAX_ROUGH)."""
+    x = frame[None].astype(np.float32)
+    border, _, bg, top, _ = levels(x, invert)
+    _, dense = _dense_noise(x, border, bg, np.abs(top - bg), np.ones(1, dtype=bool))
+    return bool(dense.any())
+
+
 def light_path(x, invert, center, min_contrast, box=20):
     """Polarity, contrast and centring of the (n, s, s) images that are MNIST-like.
 
@@ -288,17 +312,8 @@ def light_path(x, invert, center, min_contrast, box=20):
     faint = np.flatnonzero(~taken & (contrast >= NOISELESS_CONTRAST * min_contrast))
     if faint.size:
         taken[faint] = noiseless(x[faint], bg[faint])
-    # Dense noise: pixel-to-pixel roughness relative to the ink's contrast.
-    # Noise would show on the border too: images with a clean border skip it.
-    # (Its upper quartile, not its median: noise clipped at the background's
-    # level leaves half the border exactly at that level.)
-    dev = np.abs(border - bg[:, None])
-    q = dev.shape[1] * 3 // 4
-    noisy = np.flatnonzero(taken & (np.partition(dev, q, axis=-1)[:, q] > 0.02))
-    if noisy.size:
-        xs = x[noisy]
-        rough = np.abs(xs[:, :, 1:] - xs[:, :, :-1]).mean(axis=(1, 2))
-        taken[noisy] &= rough / np.maximum(contrast[noisy], 1e-6) <= _MAX_ROUGH
+    noisy, dense = _dense_noise(x, border, bg, contrast, taken)
+    taken[noisy] &= ~dense
     taken &= ~_textured(x, solid, contrast, box)
     surfaces = noisy[taken[noisy]]
     taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)
@@ -371,3 +386,11 @@ def light_path(x, invert, center, min_contrast, box=20):
     declined = ~taken[banded]
     x[banded[declined]] = came[declined]
     return x, taken
+
+
+def on_light_path(frame, invert, settings):
+    """``frame`` (of the output size) normalised by :func:`light_path` as ``settings``
+    (a :class:`._pipeline.Settings`) ask, or None if its rule does not take it."""
+    out, taken = light_path(frame[None].astype(np.float32), invert, settings.center,
+                            settings.min_contrast, settings.digit_box)
+    return out[0] if taken[0] else None

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import ndimage
 
 from skdigits.preprocessing import (
-    _boxes, _geometry, _ink, _lighting, _margins, _marks, _sheet, _stroke_scale,
+    _boxes, _geometry, _ink, _lighting, _margins, _marks, _screens, _sheet, _stroke_scale,
 )
 from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._crossing import without_line_tails
-from skdigits.preprocessing._light_path import light_path, textured_frame
+from skdigits.preprocessing._drowned import through_impulses, through_noise
+from skdigits.preprocessing._light_path import on_light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
@@ -305,13 +305,25 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         # may take it. An ink map (the alpha of a transparent image) is light on
         # dark.
         frame, step = _frame(dec, settings)
-        out = None if frame is None else _on_light_path(
+        out = None if frame is None else on_light_path(
             frame, False if dec.is_ink else settings.invert, settings)
         if out is not None:
             if step is not None:
                 _record(trace, step, frame)
             _record(trace, "placed", out)
             return out
+    if not dec.is_ink and min(dec.image.shape) >= _STEPS_MIN:
+        # A screenshot's toolbar, a viewer's checkerboard: no ink (see
+        # :mod:`._screens`; a frame the light path took keeps them, as it came).
+        image = _screens.without_checkerboard(_screens.without_panels(dec.image))
+        if image is not dec.image:
+            dec = replace(dec, image=image)
+            _record(trace, "as drawn", image)
+    drowned = takes_light_path(dec, settings) and not dec.is_ink
+    out = through_noise(dec.image, settings) if drowned else None
+    if out is not None:
+        _record(trace, "smoothed", out)
+        return out
     if (_output_sized(dec, settings) and not dec.is_ink
             and textured_frame(dec.image, settings.invert, settings.digit_box)):
         # A frame of the output size holds its digit in the digit box at its
@@ -331,46 +343,9 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         blank = exc
         y = read_finer(dec, find_digit, settings, WORK_SIZE, trace)
     if y is None:
-        out = _through_impulses(dec, settings)
+        out = through_impulses(dec.image, settings) if drowned else None
         if out is None:
             raise blank
         _record(trace, "placed", out)
         return out
     return normalise_digit(y, settings, trace)
-
-
-# Impulse (salt-and-pepper) noise: at least _IMPULSES of a frame's pixels stand out
-# from their 3x3 neighbourhood's median by more than half the frame's range ...
-_IMPULSES = 0.05
-# ... at the frame's darkest or lightest level (_AT_EXTREMES of them at least):
-# uniform noise stands out as much, at every level.
-_AT_EXTREMES = 0.9
-
-
-def _through_impulses(dec, settings):
-    """A frame of the output size full of impulse noise (see _IMPULSES), read as
-    MNIST-like by the light path once its 3x3 median is taken; else None.
-
-    So dense that it passes for no ink but noise, the noise leaves the digit's
-    strokes under its median, where the light path finds them as it finds any
-    digit of MNIST's size.
-    """
-    if not takes_light_path(dec, settings) or dec.is_ink:
-        return None
-    img = dec.image
-    med = ndimage.median_filter(img, size=3, mode="nearest")
-    lo, hi = float(img.min()), float(img.max())
-    odd = np.abs(img - med) > 0.5 * (hi - lo)
-    if np.mean(odd) < _IMPULSES:
-        return None  # (a flat frame has none)
-    if np.mean((img[odd] == lo) | (img[odd] == hi)) < _AT_EXTREMES:
-        return None  # (noise of every level: no impulses)
-    return _on_light_path(med, settings.invert, settings)
-
-
-def _on_light_path(frame, invert, settings):
-    """``frame`` (of the output size) normalised by the light path, or None if its
-    rule does not take it."""
-    out, taken = light_path(frame[None].astype(np.float32), invert, settings.center,
-                            settings.min_contrast, settings.digit_box)
-    return out[0] if taken[0] else None

@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits import _pixels
-from skdigits.preprocessing import _geometry, _ink, _lighting, _marks, _sheet
+from skdigits.preprocessing import _geometry, _ink, _lighting, _marks, _screens, _sheet
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank
@@ -140,12 +139,6 @@ def _nothing_beside(image, y, bg, min_contrast, light):
     return _beside(stands.astype(np.float32), y, _FADED) <= _BESIDE
 
 
-def _one_value_border(image):
-    """Whether the image's border is one exact value (a drawing app's canvas)."""
-    edge = _pixels.border(image)
-    return bool((edge == edge[0]).all())
-
-
 def checked_ink(image, y, settings, trace=None):
     """The ink map ``y`` of ``image`` checked against a reading at a stroke's scale.
 
@@ -165,8 +158,8 @@ def checked_ink(image, y, settings, trace=None):
     stands less than half ``min_contrast`` above its background at a stroke's
     scale: the only "ink" was a step in the lighting.
     """
-    if _one_value_border(image):
-        return y  # a drawing app's canvas: no lighting at all
+    if _screens.is_flat_render(image):
+        return y  # a drawing app's canvas, a screenshot: no lighting at all
     surface, dark = _marks.is_surface(y), darker(image, y)
     stroke = 2 * half_width(y) - 1
     backgrounds = ({True: _lighting.stroke_scale_background(image, True, stroke)}

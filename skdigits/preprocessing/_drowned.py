@@ -1,0 +1,63 @@
+"""Frames of the output size drowned in noise, which the light path does not take.
+
+* :func:`through_impulses` -- salt-and-pepper noise so dense that it passes for no
+  ink but noise: read once its 3x3 median is taken;
+* :func:`through_noise` -- dense noise (Gaussian, speckle, fine stripes) over
+  strokes that stand out at a stroke's scale: read smoothed.
+
+Either way the cleaned frame goes to the light path, which finds its digit as it
+finds any digit of MNIST's size (or does not take it: None).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+from skdigits.preprocessing._light_path import dense_noise, on_light_path
+from skdigits.preprocessing._noise import stroke_under_noise
+
+
+# Impulse (salt-and-pepper) noise: at least _IMPULSES of a frame's pixels stand out
+# from their 3x3 neighbourhood's median by more than half the frame's range ...
+_IMPULSES = 0.05
+# ... at the frame's darkest or lightest level (_AT_EXTREMES of them at least):
+# uniform noise stands out as much, at every level.
+_AT_EXTREMES = 0.9
+
+
+def through_impulses(img, settings):
+    """The frame ``img`` (of the output size) full of impulse noise (see _IMPULSES),
+    read as MNIST-like by the light path once its 3x3 median is taken; else None.
+
+    So dense that it passes for no ink but noise, the noise leaves the digit's
+    strokes under its median, where the light path finds them as it finds any
+    digit of MNIST's size.
+    """
+    med = ndimage.median_filter(img, size=3, mode="nearest")
+    lo, hi = float(img.min()), float(img.max())
+    odd = np.abs(img - med) > 0.5 * (hi - lo)
+    if np.mean(odd) < _IMPULSES:
+        return None  # (a flat frame has none)
+    if np.mean((img[odd] == lo) | (img[odd] == hi)) < _AT_EXTREMES:
+        return None  # (noise of every level: no impulses)
+    return on_light_path(med, settings.invert, settings)
+
+
+# A frame drowned in noise is read smoothed over _DENOISE px (a Gaussian's sigma): of
+# MNIST digits under Gaussian noise of 0.65, otherwise blank, the classic CNN reads
+# 88 % of those smoothed so, 62 % of them as they came.
+_DENOISE = 1.0
+
+
+def through_noise(img, settings):
+    """The frame ``img`` (of the output size) drowned in noise (see
+    :func:`._light_path.dense_noise`: the light path does not take it) whose strokes
+    stand out at a stroke's scale (see :func:`._noise.stroke_under_noise`), read by
+    the light path smoothed (see _DENOISE); else None."""
+    if (not dense_noise(img, settings.invert)
+            or not stroke_under_noise(img, settings.digit_box)):
+        return None
+    smooth = ndimage.gaussian_filter(img, _DENOISE, mode="nearest")
+    return on_light_path(smooth, settings.invert, settings)
+
