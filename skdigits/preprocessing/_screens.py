@@ -8,8 +8,9 @@ such a program draws around a digit, which is no ink.
 * :func:`without_checkerboard` -- a flat rendering without the checkerboard a
   viewer shows behind a transparent image.
 
-Both work on the gray levels, before any ink is looked for: a toolbar's buttons
-are solid blocks beside the digit, a checkerboard's squares strokes to every test.
+The last two work on the gray levels, before any ink is looked for: a toolbar's
+buttons are solid blocks beside the digit, a checkerboard's squares strokes to every
+test.
 """
 
 from __future__ import annotations
