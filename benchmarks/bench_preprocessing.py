@@ -40,7 +40,7 @@ from PIL import Image, ImageDraw
 import _common
 from _common import interleave, median, section, table, target
 
-MNIST_TARGET = 20_000
+MNIST_TARGET = 100_000  # issue 15, point 5
 PNG_TARGET = 300
 SIDE = 400
 

@@ -222,10 +222,12 @@ def side_bands(x):
     # Only frames whose top margin rows differ at a side from their middle by half
     # their range are looked at closer (MNIST's frames: top rows of one level; of
     # MNIST-C's stripe on 10,000 test digits, none whose bands are found is left).
+    # (A spread where any of those pixels differs from the first: a comparison is
+    # 3 times faster than the extremes, which only those frames then need.)
     top = x[:, :_MARGIN]
+    near = np.flatnonzero(count(top != x[:, :1, :1]))
+    top = top[near]
     spread = top.max(axis=(1, 2)) - top.min(axis=(1, 2))
-    near = np.flatnonzero(spread > 0)
-    top, spread = top[near], spread[near]
     middle = top[:, :, s // 2 - 4 : s // 2 + 4].mean(axis=(1, 2))
     near = near[np.any([np.abs(top[:, :, cols].mean(axis=(1, 2)) - middle) >= spread / 2
                         for cols in (slice(0, _MIN_BAND), slice(s - _MIN_BAND, s))], axis=0)]
