@@ -83,12 +83,13 @@ KNOWN_MISSES = {
                      "takes the zigzag for ink (58.0 vs 89.6 % of 500 with the benchmark's "
                      "classic CNN at 0f2c1a4; bars, bands and dotted lines beside the digit are told "
                      "apart since session 34)",
-    "sheet_empty": "9 of 50 empty sheets photographed at an angle on a table read as a "
-                   "digit (a kind new in session 40; 71.5 % blank of 200): a sheet must hold "
-                   "a few thousandths of dark pixels to be looked for, so the table's wedges "
-                   "or the sheet's edges are read. Reading an empty sheet seen whole for "
-                   "faint ink (87.0 %) also blanked a digit beside a band of light in the "
-                   "benchmark: not landed",
+    "sheet_empty": "1 of 50 empty sheets photographed at an angle on a table reads as a "
+                   "digit (94.0 % blank of 200 in the benchmark; 71.5 before session 42, when "
+                   "the table's wedges read the other way round the sheet were taken for "
+                   "strokes): what is left is the sheet's edges and the table's grain read as "
+                   "ink. A sheet must hold a few thousandths of dark pixels to be looked for; "
+                   "reading an empty sheet seen whole for faint ink (87.0 %) also blanked a "
+                   "digit beside a band of light in the benchmark: not landed",
     "spots_empty": "2 of 50 empty pages under spots of light and shade read as a digit "
                    "(4 before soft spots of any shape and level dashes were judged, "
                    "session 26; 8 before soft-edged ink read through a grain was, 16 "
@@ -1747,6 +1748,21 @@ def test_an_empty_sheet_photographed_on_a_table_is_blank():
         images.append(Image.open(buf))
     out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
     assert np.isnan(out).any(axis=1).all(), np.flatnonzero(~np.isnan(out).any(axis=1))
+
+
+def test_the_table_round_an_empty_sheet_at_an_angle_is_no_digit(suite, digits):
+    # An empty sheet photographed at an angle on a table (in perspective, JPEG): the
+    # sheet reads as light "ink", a broad region and no stroke, and read the other way
+    # the table showing round it -- wedges along the image's edges, off the sheet's
+    # outline -- passed for dark strokes (41 of these 100 read as a digit; 13 now, the
+    # rest reached through the sheet's edges and the table's grain; seeds 0-2 of the
+    # benchmark, 200 each: 57 / 64 / 63 before, 12 / 17 / 15 now).
+    from skdigits import DigitImagePreprocessor
+
+    images, _, _ = suite.render("sheet_empty", digits[0][:100], None, seed=3)
+    out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
+    read = np.flatnonzero(~np.isnan(out).any(axis=1))
+    assert read.size <= 15, read
 
 
 def test_one_dot_tapped_on_a_canvas_is_blank():

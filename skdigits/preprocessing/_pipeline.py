@@ -193,16 +193,37 @@ def _past_lighting(image, y, settings, trace, flip):
     return other
 
 
+# Read the other way from a broad light region -- a sheet photographed on a
+# table -- the ink found may be the table showing round it: wedges along the
+# image's edges, off the sheet. Strokes on the sheet lie within its outline (its
+# convex hull): ink with less than _ON_REGION of its mass there and _AT_EDGE of its
+# solid ink in pieces touching the image's edge is the table. (A digit beside a
+# lamp's glare lies off the glare's outline too, but inside the image.)
+_ON_REGION = 0.5
+
+
+def _round_the_region(y, ink):
+    """Whether the ink ``y`` lies round the broad region that ``ink`` is, at the
+    image's edges (see _ON_REGION); False if ``ink`` is no broad region."""
+    solid = ink > 0.5
+    box = _geometry.bbox(solid)
+    if box is None or not _marks.broad(solid, box) or _marks.edge_share(y) < _AT_EDGE:
+        return False
+    region = _sheet.convex_hull(solid)
+    return region is not None and float(y[region].sum()) < _ON_REGION * float(y.sum())
+
+
 def _other_way(image, ink, settings, trace):
     """The digit's ink read with the polarity opposite to ``ink``'s, or None if
     that holds no stroke either, only a surface, a blob or bands (the paper
-    itself, around dark dots; stripes of light and shade)."""
+    itself, around dark dots; stripes of light and shade), or the surface round
+    the broad region that ``ink`` is (see _ON_REGION)."""
     try:
         y = _ink.digit_ink(image, False, settings, not _stroke_scale.darker(image, ink), trace)
     except Blank:
         return None
     no_stroke = (_marks.is_surface(y) or _marks.is_blob(y) or _marks.is_soft_spots(y)
-                 or _marks.is_band(y))
+                 or _marks.is_band(y) or _round_the_region(y, ink))
     return None if no_stroke else y
 
 

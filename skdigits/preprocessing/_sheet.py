@@ -4,14 +4,15 @@
   on a darker surface, cropped, the table showing at its corners painted over;
 * :func:`sheet_ink` -- the digit's ink read on that sheet, or the sheet blank;
 * :func:`hull_and_rectangle` -- the areas round a region that tell a sheet's
-  outline (convex, rectangular) from a bold digit's.
+  outline (convex, rectangular) from a bold digit's;
+* :func:`convex_hull` -- a region's outline, as a mask.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import ConvexHull
+from scipy.spatial import ConvexHull, Delaunay
 
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox
@@ -39,16 +40,38 @@ CONVEX = 0.93
 _RECTANGLE_INK = 0.4
 
 
+def _outline_hull(region):
+    """``(points, hull)``: the boolean ``region``'s outline pixels (float coordinates)
+    and their :class:`~scipy.spatial.ConvexHull`, or None if the outline is
+    degenerate (collinear)."""
+    points = np.argwhere(region & ~ndimage.binary_erosion(region)).astype(np.float64)
+    try:
+        return points, ConvexHull(points)
+    except Exception:  # degenerate (collinear) outline
+        return None
+
+
 def hull_and_rectangle(filled):
     """``(hull, rectangle)``: the areas of the convex hull of the boolean region
     ``filled`` (its outline's pixels) and of the smallest rectangle around that hull;
     None if the outline is degenerate (collinear)."""
-    points = np.argwhere(filled & ~ndimage.binary_erosion(filled)).astype(np.float64)
-    try:
-        hull = ConvexHull(points)
-    except Exception:  # degenerate (collinear) outline
+    found = _outline_hull(filled)
+    if found is None:
         return None
+    points, hull = found
     return hull.volume, _rectangle_area(points[hull.vertices])  # (volume: the area in 2-D)
+
+
+def convex_hull(region):
+    """The convex hull of the boolean ``region`` as a mask, or None if its outline is
+    degenerate (collinear)."""
+    found = _outline_hull(region)
+    if found is None:
+        return None
+    points, hull = found
+    pixels = np.indices(region.shape).reshape(2, -1).T
+    inside = Delaunay(points[hull.vertices]).find_simplex(pixels) >= 0
+    return inside.reshape(region.shape) | region
 
 
 def _rectangle_area(points):
