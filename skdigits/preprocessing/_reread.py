@@ -5,7 +5,9 @@ its canvas keeps only a few pixels, too few to read, or reads as a speck.
 :func:`reread_small` reads its part of the image again at the finest resolution
 there is -- and tells a dot, or a piece of a ruled page's rule, from a digit
 there: read finer, a digit shows its strokes at a legible size, a dot stays a
-dot, and a rule runs across the part from side to side. Where nothing at all
+dot, and a rule runs across the part from side to side. On a canvas (a flat
+rendering) a digit of a few dozen pixels is read so too: reduced, it comes out
+softer than MNIST's digits once scaled into its box. Where nothing at all
 is found at the working size -- a small digit fainter there than the texture
 around it, a grid's lines on squared paper -- :func:`read_finer` looks at the
 whole image again, twice as finely.
