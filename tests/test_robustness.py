@@ -582,9 +582,12 @@ def test_a_patch_of_shade_beside_a_digit_is_no_part_of_it(suite, mnist):
 def test_a_thumb_at_the_photos_edge_is_no_part_of_the_digit(suite, mnist):
     # The thumb holding a sheet in view reaches in from the photo's edge: darker than the
     # paper, it is read as ink beside the digit -- a filled patch, cut by the edge, which
-    # may look round only whole (mirrored across the edge) and is then no stroke. Output
-    # against the same photo without the thumb: correlation >= 0.8 for 76 of these 80
-    # (77 on seed 2), 73 before edge-cut patches were judged whole too (75 on seed 2).
+    # may look round only whole (mirrored across the edge) and is then no stroke; joined
+    # to the digit's strokes, it is the part of their piece broader than they are
+    # (:mod:`skdigits.preprocessing._edge_blobs`). Output against the same photo without
+    # the thumb: correlation >= 0.8 for 77 of these 80 (seeds 2-4: 80, 77, 77); 76 before
+    # joined thumbs were cut off (79, 76, 75), 73 before edge-cut patches were judged
+    # whole too.
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(1)
@@ -592,7 +595,7 @@ def test_a_thumb_at_the_photos_edge_is_no_part_of_the_digit(suite, mnist):
     pre = DigitImagePreprocessor(on_blank="nan").fit(np.zeros((1, 28, 28)))
     blank, alike, corr = _alike(pre.transform([p[0] for p in pairs]),
                                 pre.transform([p[1] for p in pairs]))
-    assert blank == 0 and alike >= 75, (blank, corr)
+    assert blank == 0 and alike >= 77, (blank, corr)
 
 
 def test_a_round_spot_of_light_or_shade_is_no_digit():
@@ -1888,3 +1891,41 @@ def test_a_jpeg_file_reads_as_its_pixels(tmp_path, mnist, digit_pipeline):
     same = clf.predict(a) == clf.predict(b)
     assert same.sum() >= 38, np.flatnonzero(~same)
 
+
+
+def test_a_sheet_photographed_at_an_angle_is_read_on_the_sheet(suite, digits):
+    # A sheet on a table photographed at an angle is a four-sided region, no rectangle:
+    # read first as light "ink" with the digit as its holes (no broad region then: the
+    # digit cuts it), it was looked for only as a rectangle, and the sheet itself went
+    # into the digit box. A sheet wholly in view is now looked for as any four-sided
+    # region (the largest quadrilateral within its convex hull covers >= 90 % of it).
+    # Output against the MNIST frame: correlation < 0.5 for 4 of these 100, 7 before
+    # (seed 4: 1 and 2; seeds 1-3 of the benchmark, 200 each: 7 / 5 / 5, 12 / 10 / 13
+    # before).
+    from skdigits import DigitImagePreprocessor
+
+    images, _, _ = suite.render("sheet_photo", digits[0][:100], digits[1][:100], seed=3)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(digits[0][:1])
+    out, mnist_frames = pre.transform(list(images)), pre.transform(digits[0][:100])
+    corr = np.array([np.corrcoef(np.nan_to_num(a), b)[0, 1] for a, b in zip(out, mnist_frames)])
+    assert (corr < 0.5).sum() <= 4, np.flatnonzero(corr < 0.5)
+
+
+def test_a_chalk_one_on_a_blackboard_is_its_light_stroke(suite, mnist):
+    # A 1 chalked on a blackboard: light ink on a dark board. Read again at a stroke's
+    # scale, the dark reading finds the board's grain round it; the light stroke stands
+    # when its strokes are found again and it fills little of its box (a light region
+    # round dark strokes -- a sticky note -- does not). A 1 fills its box (0.67-0.82):
+    # one straight stroke now stands whatever it fills. Output against the 1's MNIST
+    # frame: correlation >= 0.8 for 36 of these 40, 31 before (seeds 0, 2, 3: 37, 35,
+    # 34; 35, 32, 31 before).
+    from skdigits import DigitImagePreprocessor
+
+    (_, _), (X, y) = mnist
+    ones = X[y == 1][:40]
+    images, _, _ = suite.render("blackboard_photo", ones, np.ones(40, int), seed=1)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(ones[:1])
+    out, frames = pre.transform(list(images)), pre.transform(ones)
+    read = ~np.isnan(out).any(axis=1)
+    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(out[read], frames[read])])
+    assert (corr >= 0.8).sum() >= 35, corr.round(2)

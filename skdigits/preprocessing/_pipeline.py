@@ -19,6 +19,7 @@ from skdigits.preprocessing import (
 from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._crossing import without_line_tails
 from skdigits.preprocessing._drowned import through_impulses, through_noise
+from skdigits.preprocessing._edge_blobs import without_edge_blob
 from skdigits.preprocessing._light_path import on_light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
@@ -116,6 +117,9 @@ def find_digit(dec, settings, trace=None):
     if (here and blank is None and not dec.is_ink and not low_res
             and min(image.shape) >= _STEPS_MIN):
         y = _stroke_scale.checked_ink(image, y, settings, trace)
+        if settings.remove_specks and not _screens.is_flat_render(image):
+            # A thumb holding the sheet in a photo, joined to the digit: no ink.
+            y = without_edge_blob(y)
     if blank is not None:
         raise blank
     if _margins.is_margin(y):

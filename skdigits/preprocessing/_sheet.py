@@ -22,11 +22,15 @@ from skdigits.preprocessing._stats import median, otsu
 from skdigits.preprocessing._strokes import Blank
 
 # A sheet covers at least _MIN_SHEET of the photo; one covering less than
-# _SMALL_SHEET of it (a sticky note, a card) must be a rectangle, filling at
-# least _RECTANGLE of the smallest rectangle around it (a bold light "0" on a dark
-# canvas fills pi / 4 of its own).
+# _SMALL_SHEET of it (a sticky note, a card) must be a rectangle, filling at least
+# _RECTANGLE of the smallest rectangle around it (a bold light "0" on a dark canvas
+# fills pi / 4 of its own) -- or, wholly in view, four-sided, as a rectangle seen at
+# an angle is: the largest four-sided polygon within its convex hull covers at least
+# _FOUR_SIDED of the hull (an ellipse: 2 / pi). (Cut by the image's edges, a light
+# region may be a band of light across the page.)
 _MIN_SHEET = 0.05
 _SMALL_SHEET = 0.3
+_FOUR_SIDED = 0.9
 _RECTANGLE = 0.9
 # A sheet holding a digit is at least _ACROSS of the image's short side across (the
 # suite's sheets and sticky notes: 0.28 at the least); a narrower light region is a
@@ -86,12 +90,27 @@ def _rectangle_area(points):
     return best
 
 
+def _four_sided_area(points):
+    """Area of a large four-sided polygon within the convex polygon ``points`` (in
+    order): its corners dropped one by one, each time the one whose triangle with its
+    neighbours is smallest, until four are left."""
+    points = np.asarray(points, dtype=np.float64)
+    while len(points) > 4:
+        before, after = np.roll(points, 1, axis=0), np.roll(points, -1, axis=0)
+        a, b = points - before, after - before
+        points = np.delete(points, int(np.argmin(np.abs(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]))),
+                           axis=0)
+    x, y = points[:, 0], points[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
 def _paper_region(img, rectangle=False):
     """Mask and box of a light sheet photographed on a darker surface, or None.
 
     The sheet is the largest light region (Otsu's threshold) once its holes --
     the ink -- are filled. It must be large (>= 30 % of the image; from 5 %, a
-    rectangle: a sticky note, a card; always a rectangle with ``rectangle``) and convex
+    rectangle: a sticky note, a card; always a rectangle with ``rectangle``; wholly in
+    view, a four-sided region is one, seen at an angle) and convex
     (>= 93 % of its convex hull, even when tilted), the surface must show
     along at least 40 % of the image border, and the sheet must hold a little
     ink: a few thousandths to 15 % of its area of dark pixels (40 % on a
@@ -119,11 +138,14 @@ def _paper_region(img, rectangle=False):
     r0, r1, c0, c1 = bbox(filled)
     if min(r1 - r0, c1 - c0) < _ACROSS * min(h, w):
         return None
-    outline = hull_and_rectangle(filled)
-    if outline is None or area < CONVEX * outline[0]:
+    found = _outline_hull(filled)
+    if found is None or area < CONVEX * found[1].volume:
         return None
-    square = area >= _RECTANGLE * outline[1]
-    if (rectangle or area < _SMALL_SHEET * h * w) and not square:
+    corners = found[0][found[1].vertices]
+    square = area >= _RECTANGLE * _rectangle_area(corners)
+    inside = r0 > 0 and c0 > 0 and r1 < h and c1 < w
+    four_sided = square or (inside and _four_sided_area(corners) >= _FOUR_SIDED * found[1].volume)
+    if (rectangle or area < _SMALL_SHEET * h * w) and not four_sided:
         return None
     ink = int((filled & ~light).sum())  # dark pixels inside the sheet
     if not 0.001 * area < ink < (_RECTANGLE_INK if square else 0.15) * area:

@@ -68,8 +68,12 @@ _BETWEEN = 0.75
 _DEEPEST = 10
 _GROUND = 0.05
 # Strokes fill little of their box: light ink filling more than _FILLED of it is a
-# region round dark strokes (a sticky note whose digit cuts it: 0.6).
+# region round dark strokes (a sticky note whose digit cuts it: 0.6) -- unless it is
+# one straight stroke (:func:`._marks.straight_stroke`, at least _ONE_LONG times as
+# long as thick, see _strokes._DASH_LONG): a 1 fills its box (chalk 1s: 0.67-0.82).
 _FILLED = 0.5
+_ONE_LONG = 3.0
+_ONE_STRAIGHT = 0.75
 # A sheet of paper photographed empty on a darker table reads as light "ink": a
 # surface, one broad region. Read again at a stroke's scale -- set by its own
 # width -- it comes back the same. Such a reading, a rectangle (as convex as a sheet,
@@ -222,6 +226,8 @@ def checked_ink(image, y, settings, trace=None):
             # and the slivers between the digit's strokes are).
             keep = all(half_width(again, level) >= half_width(y, level)
                        for level in (0.25, 0.5))
+            if keep and not dark and _soft_beside_sharp(image, y, again):
+                keep = False  # (a lamp's glare cut into strokes' widths by the digit)
         elif extra <= _BESIDE:
             # The same polarity, more strokes: where a glare faded them. Only the
             # pieces that hold the first map's ink (strokes carried on, not a
@@ -258,8 +264,11 @@ def _between_strokes(image, y, stroke, read, surface=False):
     """
     solid = y > 0.5
     box = _geometry.bbox(solid)
-    if (box is None or _marks.broad(solid, box)
-            or np.count_nonzero(solid) > _FILLED * (box[1] - box[0]) * (box[3] - box[2])):
+    if box is None or _marks.broad(solid, box):
+        return False  # (a light region -- a sheet round dark strokes)
+    r0, r1, c0, c1 = box
+    if (np.count_nonzero(solid) > _FILLED * (r1 - r0) * (c1 - c0)
+            and _marks.straight_stroke(solid[r0:r1, c0:c1], _ONE_LONG, _ONE_STRAIGHT) is None):
         return False  # (a light region -- a sticky note round dark strokes)
     lit = _lighting.lit_page(image, y)
     sharp = _marks.edge_step(y) >= _SHARP
@@ -286,6 +295,14 @@ def _between_strokes(image, y, stroke, read, surface=False):
         return True
     deepest = float(percentile(image[dark > 0.5], _DEEPEST)) if (dark > 0.5).any() else 1.0
     return deepest >= float(median(image[y == 0])) - _GROUND
+
+
+def _soft_beside_sharp(image, y, again):
+    """Whether the light ink ``y`` on a lit page is soft (its edges climb less than
+    _SHARP, see :func:`._marks.edge_step`: light, a lamp's glare) and the dark reading
+    ``again`` sharp strokes."""
+    return (_marks.edge_step(y) < _SHARP <= _marks.edge_step(again)
+            and _lighting.lit_page(image, y))
 
 
 def _plain_region(y):
