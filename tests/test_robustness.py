@@ -398,7 +398,7 @@ def test_a_digit_in_a_notebook_photo_reads_as_on_a_blank_page(suite, mnist):
     assert blank == 0 and not np.isnan(on_plain).any() and alike >= 38, (blank, corr)
 
 
-@pytest.mark.parametrize("room, floor", [((1.2, 1.8), 38), ((1.0, 1.08), 24)])
+@pytest.mark.parametrize("room, floor", [((1.2, 1.8), 38), ((1.0, 1.08), 31)])
 def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, floor):
     # A form's field: a box of 1-3 px lines (gray 0-0.6) around a 60-160 px digit on a
     # page. The box was the heaviest stroke, the crop took it and the digit came out
@@ -407,7 +407,9 @@ def test_a_digit_in_a_printed_box_reads_as_without_the_box(suite, mnist, room, f
     # the ink: all 40 over the three seeds. In a box as tight as the digit (``room``
     # 1.0-1.08), strokes touch the box: then only its four sides go, but where the
     # ink runs on inwards: 25 of 40 (28 for seed 3; 20 and 21 with no box left out
-    # when a digit touched it).
+    # when a digit touched it). Boxes found only in the final ink (their thin lines,
+    # faded unevenly by the reduction, broke up among the candidates) are taken out
+    # there too: 32 (seeds 3, 4: 32, 29; 28, 24 before).
     rng = np.random.default_rng(2)
     forms = []
     for x in mnist[1][0][:40]:
@@ -1906,9 +1908,10 @@ def test_a_sheet_photographed_at_an_angle_is_read_on_the_sheet(suite, digits):
 
     images, _, _ = suite.render("sheet_photo", digits[0][:100], digits[1][:100], seed=3)
     pre = DigitImagePreprocessor(on_blank="nan").fit(digits[0][:1])
-    out, mnist_frames = pre.transform(list(images)), pre.transform(digits[0][:100])
-    corr = np.array([np.corrcoef(np.nan_to_num(a), b)[0, 1] for a, b in zip(out, mnist_frames)])
-    assert (corr < 0.5).sum() <= 4, np.flatnonzero(corr < 0.5)
+    out, frames = pre.transform(list(images)), pre.transform(digits[0][:100])
+    read = ~np.isnan(out).any(axis=1)
+    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(out[read], frames[read])])
+    assert np.sum(~read) + np.sum(corr < 0.5) <= 4, (np.flatnonzero(~read), corr.round(2))
 
 
 def test_a_chalk_one_on_a_blackboard_is_its_light_stroke(suite, mnist):
@@ -1929,3 +1932,22 @@ def test_a_chalk_one_on_a_blackboard_is_its_light_stroke(suite, mnist):
     read = ~np.isnan(out).any(axis=1)
     corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(out[read], frames[read])])
     assert (corr >= 0.8).sum() >= 35, corr.round(2)
+
+
+def test_a_bold_light_digit_cropped_to_its_ink_is_its_strokes(suite):
+    # A bold light digit cropped to its ink fills more than half its box, as a light
+    # region round dark strokes (a sticky note cut by its digit) does: its strokes did
+    # not stand, and the dark ground between them, read at a stroke's scale, replaced
+    # them. Ink that fills its frame is no region on a page. Output against the MNIST
+    # frame: correlation < 0.6 for 4 of these 250, 7 before (seed 2: 6, as before; the
+    # benchmark's 500 at seeds 1-3: classic CNN 95.8 / 95.2 / 95.8 -> 96.4 / 96.6 /
+    # 96.8 %).
+    from skdigits import DigitImagePreprocessor
+
+    X, y = suite.sample_digits(500, seed=0)
+    images, _, _ = suite.render("cropped_to_ink", X[250:], y[250:], seed=3)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
+    out, frames = pre.transform(list(images)), pre.transform(X[250:])
+    read = ~np.isnan(out).any(axis=1)
+    corr = np.array([np.corrcoef(a, b)[0, 1] for a, b in zip(out[read], frames[read])])
+    assert np.sum(~read) + np.sum(corr < 0.6) <= 4, (np.flatnonzero(~read), corr.round(2))

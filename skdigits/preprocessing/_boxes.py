@@ -4,7 +4,8 @@ A box printed around the digit (or a row of boxes) is thin straight lines only,
 along its four sides, with a hole far wider than its lines: no digit is that.
 :func:`printed_boxes` finds them among the candidate ink, for the ink map to
 leave out (see :func:`._rules.printed_lines`); :func:`only_boxes` tells ink that
-is boxes and nothing else -- a form's empty fields -- in the final ink.
+is boxes and nothing else -- a form's empty fields -- in the final ink, and
+:func:`without_boxes` takes out of it the boxes found only there.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._geometry import SMALL_FRAME, bbox, runs
+from skdigits.preprocessing._strokes import Blank, remove_specks
 
 
 # A printed box (or a row or a column of boxes): a connected piece of ink, at least
@@ -82,6 +84,25 @@ def only_boxes(ink):
     lines faded unevenly among the candidates (verticals kept, horizontals lost)."""
     boxes = printed_boxes(ink)
     return boxes is not None and np.count_nonzero(boxes) >= _BOX_MASS * np.count_nonzero(ink)
+
+
+def without_boxes(y, drop=True):
+    """The ink map ``y`` without the printed boxes found in it (in its ink, or in its
+    solid ink where the digit's faint rim joins it to them), with their rims; ``y``
+    itself if it holds none, or nothing else. The ink map leaves boxes out where it
+    finds them among the candidate ink; a box's thin lines, faded unevenly by the
+    reduction there, may be found only in the final ink. ``drop``: what the cut
+    leaves apart from the digit is removed (see :func:`._strokes.remove_specks`)."""
+    for level in (0.0, 0.5):
+        boxes = printed_boxes(y > level)
+        if boxes is None:
+            continue
+        rim = ndimage.binary_dilation(boxes, np.ones((3, 3), dtype=bool)) & (y > 0)
+        try:
+            return remove_specks(np.where(rim, 0, y).astype(np.float32), drop)
+        except Blank:
+            return y
+    return y
 
 
 def _cut_box(piece, cut):

@@ -130,6 +130,7 @@ def find_digit(dec, settings, trace=None):
         return y
     if _boxes.only_boxes(y > 0):
         raise Blank("its ink is printed boxes only: a form's empty fields, no digit")
+    y = _boxes.without_boxes(y, settings.remove_specks)
     # (A line across the whole page through the digit: its tails are no ink; nor is
     # faint ink beyond the strokes' rims.)
     y = without_line_tails(_past_lighting(image if here else None, y, settings, trace, flip))

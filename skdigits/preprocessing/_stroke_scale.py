@@ -70,7 +70,8 @@ _GROUND = 0.05
 # Strokes fill little of their box: light ink filling more than _FILLED of it is a
 # region round dark strokes (a sticky note whose digit cuts it: 0.6) -- unless it is
 # one straight stroke (:func:`._marks.straight_stroke`, at least _ONE_LONG times as
-# long as thick, see _strokes._DASH_LONG): a 1 fills its box (chalk 1s: 0.67-0.82).
+# long as thick, see _strokes._DASH_LONG): a 1 fills its box (chalk 1s: 0.67-0.82);
+# or it fills its frame (see _FILLS): a bold digit cropped to its ink (0.53-0.62).
 _FILLED = 0.5
 _ONE_LONG = 3.0
 _ONE_STRAIGHT = 0.75
@@ -267,7 +268,7 @@ def _between_strokes(image, y, stroke, read, surface=False):
     if box is None or _marks.broad(solid, box):
         return False  # (a light region -- a sheet round dark strokes)
     r0, r1, c0, c1 = box
-    if (np.count_nonzero(solid) > _FILLED * (r1 - r0) * (c1 - c0)
+    if (np.count_nonzero(solid) > _FILLED * (r1 - r0) * (c1 - c0) and not _fills_frame(y)
             and _marks.straight_stroke(solid[r0:r1, c0:c1], _ONE_LONG, _ONE_STRAIGHT) is None):
         return False  # (a light region -- a sticky note round dark strokes)
     lit = _lighting.lit_page(image, y)
