@@ -153,8 +153,10 @@ def checked_ink(image, y, settings, trace=None):
     for). ``y`` stands where that reading finds the same ink, fills its frame (no
     paper around to judge by) or is a surface itself. It is replaced when it is a
     surface, when it is light "ink" around thinner dark strokes (a sticky note on
-    a desk), or when it holds ink beside the second reading's strokes (a band, a
-    wedge of shadow) and the second reading nothing beside its own, and, where
+    a desk) or soft light round sharp ones on a lit page (a lamp's glare the digit
+    cuts into pieces as thin as its strokes, see :func:`_soft_beside_sharp`), or
+    when it holds ink beside the second reading's strokes (a band, a wedge of
+    shadow) and the second reading nothing beside its own, and, where
     light was added to the paper (a glare, see :func:`._lighting.light_exponent`),
     by the second reading of the same ink, whose strokes it evens out. Light strokes
     found again in their own polarity stand where the dark reading is only the paper
