@@ -3,9 +3,10 @@
 A box printed around the digit (or a row of boxes) is thin straight lines only,
 along its four sides, with a hole far wider than its lines: no digit is that.
 :func:`printed_boxes` finds them among the candidate ink, for the ink map to
-leave out (see :func:`._rules.printed_lines`); :func:`only_boxes` tells ink that
-is boxes and nothing else -- a form's empty fields -- in the final ink, and
-:func:`without_boxes` takes out of it the boxes found only there.
+leave out (see :func:`._rules.printed_lines`); :func:`without_boxes` takes out of
+the final ink the boxes found only there, and tells ink that is boxes and nothing
+else -- a form's empty fields, whose lines faded unevenly among the candidates
+(verticals kept, horizontals lost).
 """
 
 from __future__ import annotations
@@ -78,25 +79,21 @@ def printed_boxes(ink):
     return found if found.any() else None
 
 
-def only_boxes(ink):
-    """Whether the boolean ink mask ``ink`` is printed boxes (_BOX_MASS of it at least)
-    and nothing else: a form's empty fields, found again in the final ink where their
-    lines faded unevenly among the candidates (verticals kept, horizontals lost)."""
-    boxes = printed_boxes(ink)
-    return boxes is not None and np.count_nonzero(boxes) >= _BOX_MASS * np.count_nonzero(ink)
-
-
 def without_boxes(y, drop=True):
     """The ink map ``y`` without the printed boxes found in it (in its ink, or in its
     solid ink where the digit's faint rim joins it to them), with their rims; ``y``
-    itself if it holds none, or nothing else. The ink map leaves boxes out where it
-    finds them among the candidate ink; a box's thin lines, faded unevenly by the
-    reduction there, may be found only in the final ink. ``drop``: what the cut
-    leaves apart from the digit is removed (see :func:`._strokes.remove_specks`)."""
+    itself if it holds none. The ink map leaves boxes out where it finds them among
+    the candidate ink; a box's thin lines, faded unevenly by the reduction there, may
+    be found only in the final ink. ``drop``: what the cut leaves apart from the digit
+    is removed (see :func:`._strokes.remove_specks`). Raises :class:`Blank` when the
+    ink is boxes (_BOX_MASS of it at least) and nothing else: a form's empty fields."""
     for level in (0.0, 0.5):
-        boxes = printed_boxes(y > level)
+        ink = y > level
+        boxes = printed_boxes(ink)
         if boxes is None:
             continue
+        if level == 0.0 and np.count_nonzero(boxes) >= _BOX_MASS * np.count_nonzero(ink):
+            raise Blank("its ink is printed boxes only: a form's empty fields, no digit")
         rim = ndimage.binary_dilation(boxes, np.ones((3, 3), dtype=bool)) & (y > 0)
         try:
             return remove_specks(np.where(rim, 0, y).astype(np.float32), drop)

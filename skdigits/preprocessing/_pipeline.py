@@ -128,8 +128,7 @@ def find_digit(dec, settings, trace=None):
         raise Blank("its ink is one straight stroke lying level: a dash or a rule, no digit")
     if low_res:
         return y
-    if _boxes.only_boxes(y > 0):
-        raise Blank("its ink is printed boxes only: a form's empty fields, no digit")
+    # (Printed boxes found only here: a form's empty fields are blank.)
     y = _boxes.without_boxes(y, settings.remove_specks)
     # (A line across the whole page through the digit: its tails are no ink; nor is
     # faint ink beyond the strokes' rims.)
