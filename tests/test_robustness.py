@@ -83,13 +83,6 @@ KNOWN_MISSES = {
                      "takes the zigzag for ink (58.0 vs 89.6 % of 500 with the benchmark's "
                      "classic CNN at 0f2c1a4; bars, bands and dotted lines beside the digit are told "
                      "apart since session 34)",
-    "sheet_empty": "1 of 50 empty sheets photographed at an angle on a table reads as a "
-                   "digit (94.0 % blank of 200 in the benchmark; 71.5 before session 42, when "
-                   "the table's wedges read the other way round the sheet were taken for "
-                   "strokes): what is left is the sheet's edges and the table's grain read as "
-                   "ink. A sheet must hold a few thousandths of dark pixels to be looked for; "
-                   "reading an empty sheet seen whole for faint ink (87.0 %) also blanked a "
-                   "digit beside a band of light in the benchmark: not landed",
     "spots_empty": "2 of 50 empty pages under spots of light and shade read as a digit "
                    "(4 before soft spots of any shape and level dashes were judged, "
                    "session 26; 8 before soft-edged ink read through a grain was, 16 "
@@ -1776,15 +1769,55 @@ def test_the_table_round_an_empty_sheet_at_an_angle_is_no_digit(suite, digits):
     # An empty sheet photographed at an angle on a table (in perspective, JPEG): the
     # sheet reads as light "ink", a broad region and no stroke, and read the other way
     # the table showing round it -- wedges along the image's edges, off the sheet's
-    # outline -- passed for dark strokes (41 of these 100 read as a digit; 13 now, the
-    # rest reached through the sheet's edges and the table's grain; seeds 0-2 of the
-    # benchmark, 200 each: 57 / 64 / 63 before, 12 / 17 / 15 now).
+    # outline -- passed for dark strokes (41 of these 100 read as a digit before
+    # session 42, 13 before session 44). The sheet read again at a stroke's scale is
+    # a region still when four-sided (not only a rectangle), the table round such a
+    # region is no reading of it, and the table showing round a sheet that fills the
+    # view is no ink: 1 of these 100 now (seeds 0-2 of the benchmark, 200 each: 57 /
+    # 64 / 63 before session 42, 12 / 17 / 15 before session 44, 1 / 2 / 1 now).
     from skdigits import DigitImagePreprocessor
 
     images, _, _ = suite.render("sheet_empty", digits[0][:100], None, seed=3)
     out = DigitImagePreprocessor(on_blank="nan").fit_transform(images)
     read = np.flatnonzero(~np.isnan(out).any(axis=1))
-    assert read.size <= 15, read
+    assert read.size <= 2, read
+
+
+def test_the_table_round_a_sheet_filling_the_view_is_no_part_of_the_digit(suite):
+    # A digit near the edge of a sheet that fills the view, the dark table (or a
+    # scanner's margin) showing beyond it and joined to the digit by faint ink: one
+    # piece of ink, mostly off the sheet's outline, was read whole (the digit beside a
+    # bar). The ink is now what lies on the sheet: these three of the benchmark's
+    # scans, misread before, correlate 0.96 / 0.86 / 0.98 with their MNIST frames
+    # (0.34 / -0.05 / 0.04 before).
+    from skdigits import DigitImagePreprocessor
+
+    X, y = suite.sample_digits(500, seed=0)
+    X, y = X[:200], y[:200]
+    images, _, _ = suite.render("scan_margins", X, y, seed=0)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
+    picked = [11, 116, 193]
+    out, frames = pre.transform([images[i] for i in picked]), pre.transform(X[picked])
+    corr = np.array([np.corrcoef(np.nan_to_num(a), b)[0, 1] for a, b in zip(out, frames)])
+    assert (corr >= 0.8).all(), corr.round(2)
+
+
+def test_a_band_of_light_read_again_at_a_strokes_scale_is_still_a_band(suite):
+    # A band of light across an empty page, read again at a stroke's scale, may lose
+    # its ends where it leaves the page (near a corner, the stroke-scale background
+    # rises with the band itself): a bar inside the page was no band from edge to
+    # edge, and passed for a 1. The part of the band found again is judged as the
+    # band it was read from: 5 of these 400 pages read as a digit, 9 before (seeds
+    # 1-4, 200 each: 1 / 1 / 2 / 2 -> 0 / 0 / 1 / 1).
+    from skdigits import DigitImagePreprocessor
+
+    X, _ = suite.sample_digits(200, seed=0)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
+    read = 0
+    for seed in (0, 5):
+        images, _, _ = suite.render("bands_empty", X, None, seed=seed)
+        read += int((~np.isnan(pre.transform(images)).any(axis=1)).sum())
+    assert read <= 5, read
 
 
 def test_one_dot_tapped_on_a_canvas_is_blank():

@@ -27,7 +27,7 @@ from skdigits.preprocessing._reread import read_finer, reread_small, small_in_re
 from skdigits.preprocessing._ink import _record
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
-from skdigits.preprocessing._strokes import Blank, is_dash
+from skdigits.preprocessing._strokes import Blank, is_dash, remove_specks
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
 # The digit ends up 20 px tall and the stroke step upsamples small digits to
@@ -112,14 +112,23 @@ def find_digit(dec, settings, trace=None):
             if on_sheet is not None:
                 y, blank = on_sheet, None
     here = y is first  # (read on the image itself, not on a part or a sheet of it)
+    read = None  # (the ink checked at a stroke's scale, if it was)
     # A step in the lighting (a shadow's edge) taken for ink: check the ink
     # against a background at a stroke's scale.
     if (here and blank is None and not dec.is_ink and not low_res
             and min(image.shape) >= _STEPS_MIN):
+        read = y
         y = _stroke_scale.checked_ink(image, y, settings, trace)
-        if settings.remove_specks and not _screens.is_flat_render(image):
-            # A thumb holding the sheet in a photo, joined to the digit: no ink.
-            y = without_edge_blob(y)
+        if not _screens.is_flat_render(image):
+            if settings.remove_specks:
+                # A thumb holding the sheet in a photo, joined to the digit: no ink.
+                y = without_edge_blob(y)
+            sheet = _sheet.sheet_round_ink(image, y)
+            if sheet is not None:
+                # The table showing round a sheet that fills the view: the ink is
+                # what lies on the sheet, if that holds a stroke.
+                y = remove_specks(np.where(sheet, y, 0).astype(np.float32),
+                                  drop=settings.remove_specks)
     if blank is not None:
         raise blank
     if _margins.is_margin(y):
@@ -132,7 +141,8 @@ def find_digit(dec, settings, trace=None):
     y = _boxes.without_boxes(y, settings.remove_specks)
     # (A line across the whole page through the digit: its tails are no ink; nor is
     # faint ink beyond the strokes' rims.)
-    y = without_line_tails(_past_lighting(image if here else None, y, settings, trace, flip))
+    y = without_line_tails(_past_lighting(image if here else None, y, settings, trace, flip,
+                                          read))
     return _geometry.within_rim(y) if min(y.shape) >= _STEPS_MIN else y
 
 
@@ -151,14 +161,18 @@ _AT_EDGE = 0.5
 _SOFT_TYPICAL = 0.1
 
 
-def _lit_bands(image, y):
+def _lit_bands(image, y, read=None):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
-    :func:`_past_lighting`)."""
+    :func:`_past_lighting`), or a part of the bands ``read`` found again at a stroke's
+    scale (light, and within them: their ends lost where they leave the page)."""
+    if (read is not None and read is not y and not _stroke_scale.darker(image, y)
+            and _stroke_scale.within(y, read)):
+        y = read
     return (not _stroke_scale.darker(image, y) and _lighting.lit_page(image, y)
             and _marks.is_band(y))
 
 
-def _past_lighting(image, y, settings, trace, flip):
+def _past_lighting(image, y, settings, trace, flip, read=None):
     """``y``, unless it is light or shade and no digit: then the digit read the other
     way where ``flip``, else :class:`Blank`.
 
@@ -171,14 +185,15 @@ def _past_lighting(image, y, settings, trace, flip):
     shade -- a lamp's glare read as light ink around a dark digit --: the digit
     read the other way replaces it, if there is one.
     ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
-    small digit's surround): no band then, and no other way.
+    small digit's surround): no band then, and no other way. ``read``: the ink
+    ``y`` was checked from at a stroke's scale, if it was (see :func:`_lit_bands`).
     """
     bands = soft = False
     if _marks.is_blob(y):
         reason = "its ink is a round blob, no stroke: a spot of light or shade"
     elif _marks.is_soft_spots(y):
         reason = "its ink is soft spots, no stroke: light or shade"
-    elif image is not None and _lit_bands(image, y):
+    elif image is not None and _lit_bands(image, y, read):
         reason = "its ink is bands of light across a lit page, no stroke: a reflection"
         bands = True
     else:
@@ -197,37 +212,17 @@ def _past_lighting(image, y, settings, trace, flip):
     return other
 
 
-# Read the other way from a broad light region -- a sheet photographed on a
-# table -- the ink found may be the table showing round it: wedges along the
-# image's edges, off the sheet. Strokes on the sheet lie within its outline (its
-# convex hull): ink with less than _ON_REGION of its mass there and _AT_EDGE of its
-# solid ink in pieces touching the image's edge is the table. (A digit beside a
-# lamp's glare lies off the glare's outline too, but inside the image.)
-_ON_REGION = 0.5
-
-
-def _round_the_region(y, ink):
-    """Whether the ink ``y`` lies round the broad region that ``ink`` is, at the
-    image's edges (see _ON_REGION); False if ``ink`` is no broad region."""
-    solid = ink > 0.5
-    box = _geometry.bbox(solid)
-    if box is None or not _marks.broad(solid, box) or _marks.edge_share(y) < _AT_EDGE:
-        return False
-    region = _sheet.convex_hull(solid)
-    return region is not None and float(y[region].sum()) < _ON_REGION * float(y.sum())
-
-
 def _other_way(image, ink, settings, trace):
     """The digit's ink read with the polarity opposite to ``ink``'s, or None if
     that holds no stroke either, only a surface, a blob or bands (the paper
     itself, around dark dots; stripes of light and shade), or the surface round
-    the broad region that ``ink`` is (see _ON_REGION)."""
+    the broad region that ``ink`` is (see :func:`._sheet.round_the_region`)."""
     try:
         y = _ink.digit_ink(image, False, settings, not _stroke_scale.darker(image, ink), trace)
     except Blank:
         return None
     no_stroke = (_marks.is_surface(y) or _marks.is_blob(y) or _marks.is_soft_spots(y)
-                 or _marks.is_band(y) or _round_the_region(y, ink))
+                 or _marks.is_band(y) or _sheet.round_the_region(y, ink))
     return None if no_stroke else y
 
 

@@ -3,9 +3,11 @@
 * :func:`sheet_of_paper` -- the light sheet (a page, a sticky note, a card) lying
   on a darker surface, cropped, the table showing at its corners painted over;
 * :func:`sheet_ink` -- the digit's ink read on that sheet, or the sheet blank;
-* :func:`hull_and_rectangle` -- the areas round a region that tell a sheet's
-  outline (convex, rectangular) from a bold digit's;
-* :func:`convex_hull` -- a region's outline, as a mask.
+* :func:`outline_areas` -- the areas round a region that tell a sheet's
+  outline (convex, rectangular or four-sided) from a bold digit's;
+* :func:`convex_hull` -- a region's outline, as a mask;
+* :func:`round_the_region`, :func:`sheet_round_ink` -- whether ink is the table
+  showing round a sheet.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox
 from skdigits.preprocessing._ink import _record, digit_ink
 from skdigits.preprocessing._lighting import _quadratic_terms
+from skdigits.preprocessing._marks import broad, edge_share
 from skdigits.preprocessing._stats import median, otsu
 from skdigits.preprocessing._strokes import Blank
 
@@ -26,11 +29,11 @@ from skdigits.preprocessing._strokes import Blank
 # _RECTANGLE of the smallest rectangle around it (a bold light "0" on a dark canvas
 # fills pi / 4 of its own) -- or, wholly in view, four-sided, as a rectangle seen at
 # an angle is: the largest four-sided polygon within its convex hull covers at least
-# _FOUR_SIDED of the hull (an ellipse: 2 / pi). (Cut by the image's edges, a light
+# FOUR_SIDED of the hull (an ellipse: 2 / pi). (Cut by the image's edges, a light
 # region may be a band of light across the page.)
 _MIN_SHEET = 0.05
 _SMALL_SHEET = 0.3
-_FOUR_SIDED = 0.9
+FOUR_SIDED = 0.9
 _RECTANGLE = 0.9
 # A sheet holding a digit is at least _ACROSS of the image's short side across (the
 # suite's sheets and sticky notes: 0.28 at the least); a narrower light region is a
@@ -55,15 +58,18 @@ def _outline_hull(region):
         return None
 
 
-def hull_and_rectangle(filled):
-    """``(hull, rectangle)``: the areas of the convex hull of the boolean region
-    ``filled`` (its outline's pixels) and of the smallest rectangle around that hull;
+def outline_areas(filled):
+    """``(hull, rectangle, four_sided)``: the areas of the convex hull of the boolean
+    region ``filled`` (its outline's pixels), of the smallest rectangle around that
+    hull and of a large four-sided polygon within it (see :func:`_four_sided_area`);
     None if the outline is degenerate (collinear)."""
     found = _outline_hull(filled)
     if found is None:
         return None
     points, hull = found
-    return hull.volume, _rectangle_area(points[hull.vertices])  # (volume: the area in 2-D)
+    corners = points[hull.vertices]
+    # (volume: the area in 2-D)
+    return hull.volume, _rectangle_area(corners), _four_sided_area(corners)
 
 
 def convex_hull(region):
@@ -76,6 +82,63 @@ def convex_hull(region):
     pixels = np.indices(region.shape).reshape(2, -1).T
     inside = Delaunay(points[hull.vertices]).find_simplex(pixels) >= 0
     return inside.reshape(region.shape) | region
+
+
+# Read the other way from a broad light region -- a sheet photographed on a
+# table -- the ink found may be the table showing round it: wedges along the
+# image's edges, off the sheet. Strokes on the sheet lie within its outline (its
+# convex hull): ink with less than _ON_REGION of its mass there and _AT_EDGE of its
+# solid ink in pieces touching the image's edge is the table. (A digit beside a
+# lamp's glare lies off the glare's outline too, but inside the image.)
+_ON_REGION = 0.5
+_AT_EDGE = 0.5
+# A sheet filling _FILLS_VIEW of the photo leaves the table showing in wedges only;
+# the ink on it lies _RIM pixels inside its outline at least.
+_FILLS_VIEW = 0.75
+_RIM = 2
+
+
+def round_the_region(y, ink):
+    """Whether the ink ``y`` lies round the broad region that ``ink`` is, at the
+    image's edges (see _ON_REGION); False if ``ink`` is no broad region."""
+    solid = ink > 0.5
+    box = bbox(solid)
+    if box is None or not broad(solid, box) or edge_share(y) < _AT_EDGE:
+        return False
+    region = convex_hull(solid)
+    return region is not None and float(y[region].sum()) < _ON_REGION * float(y.sum())
+
+
+def sheet_round_ink(img, y):
+    """The outline (convex hull, a mask) of the sheet of paper filling most of the
+    gray photo ``img`` if the ink ``y`` lies round it (see :func:`round_the_region`),
+    else None: the table showing in wedges along the image's edges, off the sheet.
+    The sheet is the largest light region (Otsu's threshold), its holes filled,
+    covering _FILLS_VIEW of the image, convex and four-sided as a sheet is (see
+    CONVEX, FOUR_SIDED; the paper between a cropped digit's strokes is smaller, or
+    three-sided)."""
+    if edge_share(y) < _AT_EDGE:
+        return None
+    light = img > otsu(img.ravel())
+    lab, n = ndimage.label(light)
+    if n == 0:
+        return None
+    sheet = ndimage.binary_fill_holes(lab == np.argmax(np.bincount(lab.ravel())[1:]) + 1)
+    area = np.count_nonzero(sheet)
+    if area < _FILLS_VIEW * sheet.size:
+        return None
+    found = _outline_hull(sheet)
+    if found is None:
+        return None
+    points, hull = found
+    if (area < CONVEX * hull.volume
+            or _four_sided_area(points[hull.vertices]) < FOUR_SIDED * hull.volume):
+        return None
+    outline = convex_hull(sheet)
+    if outline is None or float(y[outline].sum()) >= _ON_REGION * float(y.sum()):
+        return None
+    # (less the table's soft rim along the sheet's edge)
+    return ndimage.binary_erosion(outline, iterations=_RIM)
 
 
 def _rectangle_area(points):
@@ -144,7 +207,7 @@ def _paper_region(img, rectangle=False):
     corners = found[0][found[1].vertices]
     square = area >= _RECTANGLE * _rectangle_area(corners)
     inside = r0 > 0 and c0 > 0 and r1 < h and c1 < w
-    four_sided = square or (inside and _four_sided_area(corners) >= _FOUR_SIDED * found[1].volume)
+    four_sided = square or (inside and _four_sided_area(corners) >= FOUR_SIDED * found[1].volume)
     if (rectangle or area < _SMALL_SHEET * h * w) and not four_sided:
         return None
     ink = int((filled & ~light).sum())  # dark pixels inside the sheet

@@ -78,9 +78,12 @@ _ONE_STRAIGHT = 0.75
 # A sheet of paper photographed empty on a darker table reads as light "ink": a
 # surface, one broad region. Read again at a stroke's scale -- set by its own
 # width -- it comes back the same. Such a reading, a rectangle (as convex as a sheet,
-# _sheet.CONVEX, and filling as much of the smallest rectangle around it) without
-# holes, is a surface again and no stroke. (A bold digit read as a surface is not: of
-# the suite's, one bold 3 is broad; a bold 6 whose loop closed up is convex, but round.)
+# _sheet.CONVEX, and filling as much of the smallest rectangle around it) or, seen at
+# an angle, four-sided (_sheet.FOUR_SIDED; not spanning the image, as a band of light
+# across it does), without holes, is a surface again and no stroke; read the other
+# way, the table showing round it (:func:`._sheet.round_the_region`) is none either.
+# (A bold digit read as a surface is not: of the suite's, one bold 3 is broad; a bold
+# 6 whose loop closed up is convex, but round.)
 # Ink that is printed lines (a box, rules; :func:`._rules.printed_lines`) for
 # _PRINTED of its pixels is no digit, however far it stands above its paper.
 _PRINTED = 0.9
@@ -100,6 +103,12 @@ def _beside(y, other, level=0.0):
     (where it is above ``level``)."""
     near = ndimage.binary_dilation(other > level, iterations=2)
     return float(y[~near].sum()) / max(float(y.sum()), 1e-9)
+
+
+def within(y, other):
+    """Whether the ink ``y`` lies within the ink ``other``: all but _BESIDE of it
+    (see :func:`_beside`)."""
+    return _beside(y, other) <= _BESIDE
 
 
 def _fills_frame(y):
@@ -206,8 +215,11 @@ def checked_ink(image, y, settings, trace=None):
         if isinstance(again, Blank):
             faint |= again.contrast is not None and again.contrast < settings.min_contrast / 2
             continue
-        if surface and _plain_region(again):
-            continue  # (a sheet found again, as broad: its width set the scale)
+        if surface and (_plain_region(again) or (
+                dark_ink != dark and _plain_region(y) and _sheet.round_the_region(again, y))):
+            # (a sheet found again, as broad: its width set the scale; or, the
+            # other way, the table round it)
+            continue
         found = True
         extra, missing = _beside(y, again), _beside(again, y, _FADED)
         if extra <= _BESIDE and missing <= _BESIDE:
@@ -309,7 +321,8 @@ def _soft_beside_sharp(image, y, again):
 
 
 def _plain_region(y):
-    """Whether the ink ``y`` is one broad rectangle without holes (see _sheet.CONVEX)."""
+    """Whether the ink ``y`` is one broad region without holes shaped as a sheet: a
+    rectangle, or four-sided where it does not span the image (see _sheet.CONVEX)."""
     solid = y > 0.5
     box = _geometry.bbox(solid)
     if box is None or not _marks.broad(solid, box):
@@ -317,9 +330,18 @@ def _plain_region(y):
     filled = ndimage.binary_fill_holes(solid)
     if np.count_nonzero(filled & ~solid):
         return False
-    outline = _sheet.hull_and_rectangle(filled)
+    outline = _sheet.outline_areas(filled)
+    if outline is None:
+        return False
+    hull, rectangle, four_sided = outline
     area = np.count_nonzero(filled)
-    return outline is not None and bool(area >= _sheet.CONVEX * max(outline))
+    if area < _sheet.CONVEX * hull:
+        return False
+    r0, r1, c0, c1 = box
+    h, w = y.shape
+    across = (r0 == 0 and r1 == h) or (c0 == 0 and c1 == w)
+    return bool(area >= _sheet.CONVEX * rectangle
+                or (not across and four_sided >= _sheet.FOUR_SIDED * hull))
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
