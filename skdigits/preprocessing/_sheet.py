@@ -39,6 +39,10 @@ _RECTANGLE = 0.9
 # suite's sheets and sticky notes: 0.28 at the least); a narrower light region is a
 # strip along an edge -- a drawing app's toolbar beside its dark canvas.
 _ACROSS = 0.15
+# The surface round a sheet is darker than Otsu's threshold over _SURFACE of it at
+# least (a table: all of it, in the suite's photos; the paper round one cell, or a
+# strip of cells, of squared paper: 0.5-0.72).
+_SURFACE = 0.85
 # A sheet is convex, even tilted: it fills at least CONVEX of its convex hull (bold
 # digits do not).
 CONVEX = 0.93
@@ -194,9 +198,11 @@ def _paper_region(img, rectangle=False):
     area = int(filled.sum())
     if area < _MIN_SHEET * h * w or h * w - area < 0.05 * h * w:
         return None
-    # The surface shows around the sheet: along much of the image border.
+    # The surface shows around the sheet: along much of the image border, and
+    # darker than the sheet almost everywhere (see _SURFACE).
     surface = ~filled & ~light
-    if _pixels.border(surface).mean() < 0.4:
+    if (_pixels.border(surface).mean() < 0.4
+            or np.count_nonzero(surface) < _SURFACE * (h * w - area)):
         return None
     r0, r1, c0, c1 = bbox(filled)
     if min(r1 - r0, c1 - c0) < _ACROSS * min(h, w):
