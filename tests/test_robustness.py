@@ -101,8 +101,10 @@ KNOWN_MISSES = {
                      "87.0 % and 9 % blank before small digits were sized by their solid "
                      "ink and the grid's periodic texture was taken out, session 23)",
     "squared_empty": "1 of 50 empty sheets of squared paper read as a digit: what the grid "
-                     "leaves beside its lines once reduced (98.5 % blank of 200 in the "
-                     "benchmark at 6b98e4c, 99.0 before pencil's shape was read finer, "
+                     "leaves beside its lines once reduced (99.0 % blank of 200 in the "
+                     "benchmark at b752c88, 98.5 before a strip of cells was no longer "
+                     "taken for a sheet on a table, session 44; "
+                     "99.0 before pencil's shape was read finer, "
                      "session 36; 94.5 % before a part read again finer was looked at for "
                      "rules, session 25)",
     "paper_clouds": "1 of 50 pages under cloudy light and shade read as a digit (99.8 % "

@@ -51,6 +51,16 @@ CONVEX = 0.93
 _RECTANGLE_INK = 0.4
 
 
+def _light_region(img):
+    """``(light, filled)``: the pixels of the gray image ``img`` above Otsu's threshold
+    and the largest region of them, its holes filled; None if none is light."""
+    light = img > otsu(img.ravel())
+    lab, n = ndimage.label(light)
+    if n == 0:
+        return None
+    return light, ndimage.binary_fill_holes(lab == np.argmax(np.bincount(lab.ravel())[1:]) + 1)
+
+
 def _outline_hull(region):
     """``(points, hull)``: the boolean ``region``'s outline pixels (float coordinates)
     and their :class:`~scipy.spatial.ConvexHull`, or None if the outline is
@@ -123,11 +133,10 @@ def sheet_round_ink(img, y):
     three-sided)."""
     if edge_share(y) < _AT_EDGE:
         return None
-    light = img > otsu(img.ravel())
-    lab, n = ndimage.label(light)
-    if n == 0:
+    found = _light_region(img)
+    if found is None:
         return None
-    sheet = ndimage.binary_fill_holes(lab == np.argmax(np.bincount(lab.ravel())[1:]) + 1)
+    sheet = found[1]
     area = np.count_nonzero(sheet)
     if area < _FILLS_VIEW * sheet.size:
         return None
@@ -179,7 +188,8 @@ def _paper_region(img, rectangle=False):
     rectangle: a sticky note, a card; always a rectangle with ``rectangle``; wholly in
     view, a four-sided region is one, seen at an angle) and convex
     (>= 93 % of its convex hull, even when tilted), the surface must show
-    along at least 40 % of the image border, and the sheet must hold a little
+    along at least 40 % of the image border and be dark over 85 % of it (see
+    _SURFACE), and the sheet must hold a little
     ink: a few thousandths to 15 % of its area of dark pixels (40 % on a
     rectangle); and it spans 15 % of the image's short side at least. Bold light
     digits on a dark canvas fail these tests (not convex, or the dark insides
@@ -188,13 +198,10 @@ def _paper_region(img, rectangle=False):
     h, w = img.shape
     if min(h, w) < 32:
         return None
-    light = img > otsu(img.ravel())
-    lab, n = ndimage.label(light)
-    if n == 0:
+    found = _light_region(img)
+    if found is None:
         return None
-    sizes = np.bincount(lab.ravel())[1:]
-    region = lab == (np.argmax(sizes) + 1)
-    filled = ndimage.binary_fill_holes(region)
+    light, filled = found
     area = int(filled.sum())
     if area < _MIN_SHEET * h * w or h * w - area < 0.05 * h * w:
         return None
