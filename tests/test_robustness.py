@@ -1809,17 +1809,16 @@ def test_a_band_of_light_read_again_at_a_strokes_scale_is_still_a_band(suite):
     # its ends where it leaves the page (near a corner, the stroke-scale background
     # rises with the band itself): a bar inside the page was no band from edge to
     # edge, and passed for a 1. The part of the band found again is judged as the
-    # band it was read from: 5 of these 400 pages read as a digit, 9 before (seeds
-    # 1-4, 200 each: 1 / 1 / 2 / 2 -> 0 / 0 / 1 / 1).
+    # band it was read from: these four pages of the benchmark (seed 0: 64, 73; seed
+    # 5: 127, 128) read as a digit before and are blank now (of the 400 at seeds 0 and
+    # 5, 5 read as a digit, 9 before; seeds 1-4, 200 each: 1 / 1 / 2 / 2 -> 0 / 0 / 1 / 1).
     from skdigits import DigitImagePreprocessor
 
     X, _ = suite.sample_digits(200, seed=0)
     pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
-    read = 0
-    for seed in (0, 5):
-        images, _, _ = suite.render("bands_empty", X, None, seed=seed)
-        read += int((~np.isnan(pre.transform(images)).any(axis=1)).sum())
-    assert read <= 5, read
+    pages = [suite.render("bands_empty", X[:74], None, seed=0)[0][i] for i in (64, 73)]
+    pages += [suite.render("bands_empty", X[:129], None, seed=5)[0][i] for i in (127, 128)]
+    assert np.isnan(pre.transform(pages)).any(axis=1).all()
 
 
 def test_a_strip_of_ruled_or_squared_paper_is_no_sheet_on_a_table(suite):
@@ -1834,8 +1833,8 @@ def test_a_strip_of_ruled_or_squared_paper_is_no_sheet_on_a_table(suite):
 
     X, _ = suite.sample_digits(200, seed=0)
     pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
-    pages = [suite.render("squared_empty", X, None, seed=0)[0][41]]
-    pages += [suite.render("notebook_empty", X, None, seed=0)[0][i] for i in (109, 148)]
+    pages = [suite.render("squared_empty", X[:42], None, seed=0)[0][41]]
+    pages += [suite.render("notebook_empty", X[:149], None, seed=0)[0][i] for i in (109, 148)]
     assert np.isnan(pre.transform(pages)).any(axis=1).all()
 
 
