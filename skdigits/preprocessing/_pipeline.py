@@ -165,11 +165,13 @@ def _lit_bands(image, y, read=None):
     """Whether the ink ``y`` of ``image`` is bands of light across a lit page (see
     :func:`_past_lighting`), or a part of the bands ``read`` found again at a stroke's
     scale (light, and within them: their ends lost where they leave the page)."""
-    if (read is not None and read is not y and not _stroke_scale.darker(image, y)
-            and _stroke_scale.within(y, read)):
+    if _stroke_scale.darker(image, y):
+        return False
+    if read is not None and read is not y and _stroke_scale.within(y, read):
         y = read
-    return (not _stroke_scale.darker(image, y) and _lighting.lit_page(image, y)
-            and _marks.is_band(y))
+        if _stroke_scale.darker(image, y):
+            return False
+    return _lighting.lit_page(image, y) and _marks.is_band(y)
 
 
 def _past_lighting(image, y, settings, trace, flip, read=None):

@@ -86,10 +86,11 @@ def outline_areas(filled):
     return hull.volume, _rectangle_area(corners), _four_sided_area(corners)
 
 
-def convex_hull(region):
+def convex_hull(region, found=None):
     """The convex hull of the boolean ``region`` as a mask, or None if its outline is
-    degenerate (collinear)."""
-    found = _outline_hull(region)
+    degenerate (collinear). ``found``: its :func:`_outline_hull`, if computed already."""
+    if found is None:
+        found = _outline_hull(region)
     if found is None:
         return None
     points, hull = found
@@ -120,13 +121,19 @@ def round_the_region(y, ink):
     if box is None or not broad(solid, box) or edge_share(y) < _AT_EDGE:
         return False
     region = convex_hull(solid)
-    return region is not None and float(y[region].sum()) < _ON_REGION * float(y.sum())
+    return region is not None and _off_region(y, region)
+
+
+def _off_region(y, region):
+    """Whether less than _ON_REGION of the ink ``y``'s mass lies on ``region`` (a mask)."""
+    return float(y[region].sum()) < _ON_REGION * float(y.sum())
 
 
 def sheet_round_ink(img, y):
-    """The outline (convex hull, a mask) of the sheet of paper filling most of the
-    gray photo ``img`` if the ink ``y`` lies round it (see :func:`round_the_region`),
-    else None: the table showing in wedges along the image's edges, off the sheet.
+    """The outline (convex hull, a mask, less a rim of _RIM px) of the sheet of paper
+    filling most of the gray photo ``img`` if the ink ``y`` lies round it (see
+    :func:`round_the_region`), else None: the table showing in wedges along the
+    image's edges, off the sheet.
     The sheet is the largest light region (Otsu's threshold), its holes filled,
     covering _FILLS_VIEW of the image, convex and four-sided as a sheet is (see
     CONVEX, FOUR_SIDED; the paper between a cropped digit's strokes is smaller, or
@@ -147,8 +154,8 @@ def sheet_round_ink(img, y):
     if (area < CONVEX * hull.volume
             or _four_sided_area(points[hull.vertices]) < FOUR_SIDED * hull.volume):
         return None
-    outline = convex_hull(sheet)
-    if outline is None or float(y[outline].sum()) >= _ON_REGION * float(y.sum()):
+    outline = convex_hull(sheet, found)
+    if not _off_region(y, outline):
         return None
     # (less the table's soft rim along the sheet's edge)
     return ndimage.binary_erosion(outline, iterations=_RIM)
