@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from skdigits._pixels import border
 from skdigits.preprocessing._crossing import crossing_line
-from skdigits.preprocessing._geometry import long_side, mass_shift, whole_pixels
+from skdigits.preprocessing._geometry import long_side, mass_shift, touches_edge, whole_pixels
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
 # digit box (MNIST: 15 to 23 px: 20 px and its anti-aliased rim).
@@ -145,7 +145,7 @@ def digit_pieces(img, solid, box):
     sizes = [max(rs.stop - rs.start, cs.stop - cs.start) for rs, cs in boxes]
     spanning = 0.0
     for k, ((rs, cs), size) in enumerate(zip(boxes, sizes)):
-        edge = rs.start == 0 or cs.start == 0 or rs.stop == s or cs.stop == s
+        edge = touches_edge((rs, cs), (s, s))
         if size >= s - 2 or (edge and size > largest):
             # Edge to edge, or from an edge and larger than a digit: a bar, a
             # line, or a digit merged with one -- not a lone digit.

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _marks, _strokes
-from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance
+from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance, touches_edge
 
 # A piece is judged on its ink above _LEVEL of its own peak (a thumb is lighter
 # than the ink it touches: the suite's, 0.6-0.7 of the strokes' level).
@@ -35,12 +35,6 @@ _LEFT = 0.1
 # The heaviest pieces looked at.
 _PIECES = 3
 _EIGHT = np.ones((3, 3), dtype=bool)
-
-
-def _touches(box, shape):
-    """Whether the box ``(r0, r1, c0, c1)`` touches the edge of an image of ``shape``."""
-    r0, r1, c0, c1 = box
-    return r0 == 0 or c0 == 0 or r1 == shape[0] or c1 == shape[1]
 
 
 def _edge_blobs(y, lab, box, i):
@@ -58,7 +52,7 @@ def _edge_blobs(y, lab, box, i):
     blobs, n = ndimage.label(broad, structure=_EIGHT)
     cut = np.zeros(part.shape, dtype=bool)
     for blob in (blobs == j for j in range(1, n + 1)):
-        if not _touches(_shifted(bbox(blob), box), y.shape):
+        if not touches_edge(_shifted(bbox(blob), box), y.shape):
             continue
         rim = ndimage.binary_dilation(blob, iterations=_RIM) & (part > 0)
         rest = solid & ~rim
@@ -66,7 +60,7 @@ def _edge_blobs(y, lab, box, i):
             continue  # (a blob with a tail: no digit beside it)
         strokes, _ = ndimage.label(rest, structure=_EIGHT)
         main = strokes == int(np.argmax(np.bincount(strokes.ravel())[1:])) + 1
-        if _touches(_shifted(bbox(main), box), y.shape):
+        if touches_edge(_shifted(bbox(main), box), y.shape):
             continue  # (the digit touches the edge itself: it fills its frame)
         whole = np.zeros(y.shape, dtype=np.int32)
         whole[rs, cs] = blob

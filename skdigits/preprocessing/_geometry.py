@@ -80,6 +80,28 @@ def runs(mask):
     return zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))
 
 
+def _edges(box):
+    """``(r0, r1, c0, c1)`` of a box given so, or as a pair of slices (rows, columns),
+    as :func:`scipy.ndimage.find_objects` gives it."""
+    if len(box) == 2:
+        rows, cols = box
+        return rows.start, rows.stop, cols.start, cols.stop
+    return box
+
+
+def touches_edge(box, shape):
+    """Whether a box (see :func:`_edges`) reaches the edge of an image of ``shape``."""
+    r0, r1, c0, c1 = _edges(box)
+    return r0 == 0 or c0 == 0 or r1 == shape[0] or c1 == shape[1]
+
+
+def spans(box, shape):
+    """Whether a box (see :func:`_edges`) runs from edge to edge of an image of
+    ``shape``, down it or across it."""
+    r0, r1, c0, c1 = _edges(box)
+    return (r0 == 0 and r1 == shape[0]) or (c0 == 0 and c1 == shape[1])
+
+
 def long_side(box):
     """The longer side (px) of a box ``(r0, r1, c0, c1)`` (stop exclusive)."""
     return max(box[1] - box[0], box[3] - box[2])

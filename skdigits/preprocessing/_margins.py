@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skdigits.preprocessing._geometry import inside_distance
+from skdigits.preprocessing._geometry import inside_distance, touches_edge
 from skdigits.preprocessing._marks import _components
 
 # A margin along the image's edges (a scanner's dark edge beyond the sheet, a
@@ -68,8 +68,7 @@ def margins(y, lab, boxes, mass, limit=20):
     h, w = lab.shape
     margin = np.zeros(mass.size, dtype=bool)
     for i in np.argsort(-mass)[:limit]:
-        rs, cs = boxes[i]
-        if rs.start > 0 and cs.start > 0 and rs.stop < h and cs.stop < w:
+        if not touches_edge(boxes[i], (h, w)):
             continue
         whole = lab == i + 1
         piece = whole & (y > 0.5)

@@ -25,7 +25,7 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
 from skdigits import _pixels
-from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance
+from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance, touches_edge
 
 # Marks shorter than this (px) are judged by no test here: as short as the
 # shortest stroke (see :mod:`._strokes`), they are specks.
@@ -75,9 +75,7 @@ def is_surface(y):
         return False
     if broad(solid, box):
         return True
-    r0, r1, c0, c1 = box
-    h, w = solid.shape
-    if r0 > 0 and c0 > 0 and r1 < h and c1 < w:
+    if not touches_edge(box, solid.shape):
         return False  # no ink touches the border
     lab, n = ndimage.label(solid)
     edge = np.unique(_pixels.border(lab))
@@ -163,7 +161,7 @@ def _round_thickness(y, lab, boxes, i, surfaces=True):
         return 0.0
     solid = _own_solid(y, lab, boxes, i)
     h, w = y.shape
-    if min(rs.start, cs.start) == 0 or rs.stop == h or cs.stop == w:
+    if touches_edge((rs, cs), (h, w)):
         if not surfaces and solid.sum() >= _SURFACE_SHARE * y.size:
             return 0.0
         # Cut by the image's edge (a thumb at a photo's edge, a spot half out of

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, special
 
+from skdigits.preprocessing._geometry import touches_edge
 from skdigits.preprocessing._levels import borders
 from skdigits.preprocessing._stats import median, noise_level, otsu, percentile, regular_sample
 
@@ -322,7 +323,7 @@ def stroke_under_noise(frame, box):
             continue
         sizes = np.bincount(lab.ravel())[1:]
         rows, cols = ndimage.find_objects(lab)[int(np.argmax(sizes))]
-        if rows.start == 0 or cols.start == 0 or rows.stop == h or cols.stop == w:
+        if touches_edge((rows, cols), (h, w)):
             continue
         span = max(rows.stop - rows.start, cols.stop - cols.start) / max(h, w)
         if span >= _SPAN and peaks >= _PEAKS:

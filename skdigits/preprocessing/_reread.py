@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox, long_side
+from skdigits.preprocessing._geometry import bbox, long_side, touches_edge
 from skdigits.preprocessing._ink import _record, digit_ink
 from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._screens import is_flat_render
@@ -144,8 +144,7 @@ def reread_small(dec, y, found, settings, trace):
 def _inside(y):
     """Whether the ink of ``y`` keeps clear of its edges (what ends at an edge is the
     rest of a line, a rule's or a page's, not a digit)."""
-    r0, r1, c0, c1 = bbox(y > 0)
-    return r0 > 0 and c0 > 0 and r1 < y.shape[0] and c1 < y.shape[1]
+    return not touches_edge(bbox(y > 0), y.shape)
 
 
 def read_finer(dec, find, settings, work_size, trace=None):

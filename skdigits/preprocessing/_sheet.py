@@ -17,7 +17,7 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, Delaunay
 
 from skdigits import _pixels
-from skdigits.preprocessing._geometry import bbox
+from skdigits.preprocessing._geometry import bbox, touches_edge
 from skdigits.preprocessing._ink import _record, digit_ink
 from skdigits.preprocessing._lighting import _quadratic_terms
 from skdigits.preprocessing._marks import broad, edge_share
@@ -226,7 +226,7 @@ def _paper_region(img, rectangle=False):
         return None
     corners = found[0][found[1].vertices]
     square = area >= _RECTANGLE * _rectangle_area(corners)
-    inside = r0 > 0 and c0 > 0 and r1 < h and c1 < w
+    inside = not touches_edge((r0, r1, c0, c1), (h, w))
     four_sided = square or (inside and _four_sided_area(corners) >= FOUR_SIDED * found[1].volume)
     if (rectangle or area < _SMALL_SHEET * h * w) and not four_sided:
         return None

@@ -337,11 +337,8 @@ def _plain_region(y):
     area = np.count_nonzero(filled)
     if area < _sheet.CONVEX * hull:
         return False
-    r0, r1, c0, c1 = box
-    h, w = y.shape
-    across = (r0 == 0 and r1 == h) or (c0 == 0 and c1 == w)
     return bool(area >= _sheet.CONVEX * rectangle
-                or (not across and four_sided >= _sheet.FOUR_SIDED * hull))
+                or (not _geometry.spans(box, y.shape) and four_sided >= _sheet.FOUR_SIDED * hull))
 
 
 def _stands(image, y, dark, bg, stroke, min_contrast):
