@@ -24,7 +24,7 @@ from skdigits.preprocessing._light_path import on_light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
-from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank, is_dash, remove_specks
@@ -76,10 +76,10 @@ def find_digit(dec, settings, trace=None):
         # enlarged: from its own pixels, upsample smoothly first, and take its
         # background as flat (no lighting to fit).
         if how != "as it came":
-            _record(trace, "native pixels", native)
+            record(trace, "native pixels", native)
         image = np.clip(_geometry.scale_to_bicubic(native, SMALL_TO), 0, 1)
         settings = replace(settings, correct_lighting=False)
-        _record(trace, "upsampled input", image)
+        record(trace, "upsampled input", image)
     try:
         y = _ink.digit_ink(image, dec.is_ink, settings, settings.invert, trace, low_res)
         blank = None
@@ -233,13 +233,13 @@ def normalise_digit(y, settings, trace=None):
     r0, r1, c0, c1 = _geometry.bbox(y > 0)
     if settings.crop:
         y = y[r0:r1, c0:c1]
-        _record(trace, "cropped", y)
+        record(trace, "cropped", y)
     h, w = y.shape
     big = settings.digit_box * _UPSCALE
     z = y
     if max(h, w) < big:
         z = _geometry.scale_to(y, big)
-        _record(trace, "upsampled", z)
+        record(trace, "upsampled", z)
     if settings.normalize_stroke:
         length = max(z.shape)
         pad = length // 8 + 1
@@ -248,15 +248,15 @@ def normalise_digit(y, settings, trace=None):
         if box is None:
             raise Blank("it holds no ink")
         z = z[box[0] : box[1], box[2] : box[3]] if settings.crop else z[pad:-pad, pad:-pad]
-        _record(trace, "stroke", z)
+        record(trace, "stroke", z)
     small = _geometry.scale_to(z, settings.digit_box)
     peak = float(small.max())
     if peak <= 0:
         raise Blank("it holds no ink")
     small = small / peak
-    _record(trace, "scaled", small)
+    record(trace, "scaled", small)
     out = _geometry.place(small, settings.output_size, settings.center)
-    _record(trace, "placed", out)
+    record(trace, "placed", out)
     return out
 
 
@@ -320,7 +320,7 @@ def preprocess_image(dec, settings, trace=None, declined=False):
     Blank
         The image holds no digit.
     """
-    _record(trace, "decoded", dec.image)
+    record(trace, "decoded", dec.image)
     if not declined and light_path_applies(settings):
         # A frame of the output size, one padded or set in a larger flat image,
         # or one enlarged (for viewing, or by a canvas's export): the light path
@@ -331,8 +331,8 @@ def preprocess_image(dec, settings, trace=None, declined=False):
             frame, False if dec.is_ink else settings.invert, settings)
         if out is not None:
             if step is not None:
-                _record(trace, step, frame)
-            _record(trace, "placed", out)
+                record(trace, step, frame)
+            record(trace, "placed", out)
             return out
     if not dec.is_ink and min(dec.image.shape) >= _STEPS_MIN:
         # A screenshot's toolbar, a viewer's checkerboard: no ink (see
@@ -340,11 +340,11 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         image = _screens.without_checkerboard(_screens.without_panels(dec.image))
         if image is not dec.image:
             dec = replace(dec, image=image)
-            _record(trace, "as drawn", image)
+            record(trace, "as drawn", image)
     drowned = takes_light_path(dec, settings) and not dec.is_ink
     out = through_noise(dec.image, settings) if drowned else None
     if out is not None:
-        _record(trace, "smoothed", out)
+        record(trace, "smoothed", out)
         return out
     if (_output_sized(dec, settings) and not dec.is_ink
             and textured_frame(dec.image, settings.invert, settings.digit_box)):
@@ -368,6 +368,6 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         out = through_impulses(dec.image, settings) if drowned else None
         if out is None:
             raise blank
-        _record(trace, "placed", out)
+        record(trace, "placed", out)
         return out
     return normalise_digit(y, settings, trace)

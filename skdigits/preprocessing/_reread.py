@@ -21,7 +21,8 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._geometry import bbox, long_side, touches_edge
-from skdigits.preprocessing._ink import _record, digit_ink
+from skdigits.preprocessing._ink import digit_ink
+from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._screens import is_flat_render
 from skdigits.preprocessing._strokes import Blank, stands_out
@@ -114,7 +115,7 @@ def reread_small(dec, y, found, settings, trace):
         return None
     if part.is_ink != dec.is_ink or max(part.image.shape) <= max(bottom - top, right - left):
         return None  # (no finer there, or its alpha reads otherwise)
-    _record(trace, "read again, finer", part.image)
+    record(trace, "read again, finer", part.image)
     try:
         again = digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
     except Blank as exc:
@@ -170,7 +171,7 @@ def read_finer(dec, find, settings, work_size, trace=None):
     scale = max(fine.image.shape) / shown
     if scale < 1.5 or fine.is_ink != dec.is_ink:
         return None
-    _record(trace, "read again, finer", fine.image)
+    record(trace, "read again, finer", fine.image)
     try:
         y = find(replace(fine, region=None), settings, trace)
     except Blank:

@@ -18,7 +18,8 @@ from scipy.spatial import ConvexHull, Delaunay
 
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox, touches_edge
-from skdigits.preprocessing._ink import _record, digit_ink
+from skdigits.preprocessing._ink import digit_ink
+from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._lighting import _quadratic_terms
 from skdigits.preprocessing._marks import broad, edge_share
 from skdigits.preprocessing._stats import median, otsu
@@ -295,7 +296,7 @@ def sheet_ink(img, settings, trace=None, rectangle=False):
     sheet = sheet_of_paper(img, rectangle)
     if sheet is None:
         return None
-    _record(trace, "sheet", sheet)
+    record(trace, "sheet", sheet)
     try:
         return digit_ink(sheet, False, settings, True, trace)
     except Blank:

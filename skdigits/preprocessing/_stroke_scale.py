@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _geometry, _ink, _lighting, _marks, _screens, _sheet
-from skdigits.preprocessing._ink import _record
+from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank
 from skdigits.preprocessing._stats import median, percentile
@@ -226,7 +226,7 @@ def checked_ink(image, y, settings, trace=None):
             if not (added and dark_ink in backgrounds):
                 return y  # the same ink
             # The same ink, its strokes evened out where the glare faded them.
-            _record(trace, "read at a stroke's scale", again)
+            record(trace, "read at a stroke's scale", again)
             return again
         if _marks.is_surface(again):
             continue
@@ -256,7 +256,7 @@ def checked_ink(image, y, settings, trace=None):
             keep = missing > _BESIDE
         if keep:
             return y
-        _record(trace, "read at a stroke's scale", again)
+        record(trace, "read at a stroke's scale", again)
         return again
     if not found and (surface or is_solid(y) or (faint and not _stands(
             image, y, dark, backgrounds.get(dark), stroke, settings.min_contrast))):
