@@ -228,8 +228,8 @@ def checked_ink(image, y, settings, trace=None):
             # The same ink, its strokes evened out where the glare faded them.
             record(trace, "read at a stroke's scale", again)
             return again
-        if _marks.is_surface(again):
-            continue
+        if _marks.is_surface(again) or _marks.is_blob(again):
+            continue  # (no strokes: nothing to replace the ink with)
         if _fills_frame(again):
             return y
         if surface:
