@@ -24,10 +24,10 @@ from skdigits.preprocessing._light_path import on_light_path, textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
-from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank, is_dash, remove_specks
+from skdigits.preprocessing._trace import record
 
 # Long side (pixels) to which large inputs are block-averaged before analysis.
 # The digit ends up 20 px tall and the stroke step upsamples small digits to

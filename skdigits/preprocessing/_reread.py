@@ -22,10 +22,10 @@ from scipy import ndimage
 
 from skdigits.preprocessing._geometry import bbox, long_side, touches_edge
 from skdigits.preprocessing._ink import digit_ink
-from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._screens import is_flat_render
 from skdigits.preprocessing._strokes import Blank, stands_out
+from skdigits.preprocessing._trace import record
 
 # A digit whose long side is under _REREAD pixels in an image reduced while
 # decoding (a small digit on a large canvas: reduced 5x, a 40-px digit keeps 8

@@ -19,11 +19,11 @@ from scipy.spatial import ConvexHull, Delaunay
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox, touches_edge
 from skdigits.preprocessing._ink import digit_ink
-from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._lighting import _quadratic_terms
 from skdigits.preprocessing._marks import broad, edge_share
 from skdigits.preprocessing._stats import median, otsu
 from skdigits.preprocessing._strokes import Blank
+from skdigits.preprocessing._trace import record
 
 # A sheet covers at least _MIN_SHEET of the photo; one covering less than
 # _SMALL_SHEET of it (a sticky note, a card) must be a rectangle, filling at least

@@ -20,10 +20,10 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _geometry, _ink, _lighting, _marks, _screens, _sheet
-from skdigits.preprocessing._trace import record
 from skdigits.preprocessing._rules import printed_lines
 from skdigits.preprocessing._strokes import Blank
 from skdigits.preprocessing._stats import median, percentile
+from skdigits.preprocessing._trace import record
 
 # The second reading replaces the first when _BESIDE of the first's ink lies away
 # from the second's (a band, a wedge: more than 2 px from its strokes) and no
@@ -169,7 +169,9 @@ def checked_ink(image, y, settings, trace=None):
     light was added to the paper (a glare, see :func:`._lighting.light_exponent`),
     by the second reading of the same ink, whose strokes it evens out. Light strokes
     found again in their own polarity stand where the dark reading is only the paper
-    or ground between them (:func:`_between_strokes`). Raises
+    or ground between them (:func:`_between_strokes`). A second reading that holds no
+    stroke (a surface, a round blob: the ground between a bold digit's strokes)
+    replaces nothing. Raises
     :class:`Blank` when no reading finds ink and ``y`` is a surface, solid, or
     stands less than half ``min_contrast`` above its background at a stroke's
     scale: the only "ink" was a step in the lighting.
