@@ -333,6 +333,17 @@ def _alike(a, b):
     return int(np.isnan(a).any(axis=1).sum()), int((corr >= 0.8).sum()), np.round(corr, 2)
 
 
+def _picked_alike(suite, kind, seed, n, picked):
+    """:func:`_alike` of the images ``picked`` of the benchmark's ``kind`` (rendered at
+    ``seed`` from its first ``n`` digits) and their MNIST frames."""
+    from skdigits import DigitImagePreprocessor
+
+    X, y = suite.sample_digits(500, seed=0)
+    images, _, _ = suite.render(kind, X[:n], y[:n], seed=seed)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
+    return _alike(pre.transform([images[i] for i in picked]), pre.transform(X[picked]))
+
+
 def _on_forms(suite, forms):
     """:func:`_alike` of digits on form pages and the same digits on the pages' paper
     alone, from ``(page, ink, noise)`` triples (ink darkens its page by 0.9)."""
@@ -1792,16 +1803,8 @@ def test_the_table_round_a_sheet_filling_the_view_is_no_part_of_the_digit(suite)
     # bar). The ink is now what lies on the sheet: these three of the benchmark's
     # scans, misread before, correlate 0.96 / 0.86 / 0.98 with their MNIST frames
     # (0.34 / -0.05 / 0.04 before).
-    from skdigits import DigitImagePreprocessor
-
-    X, y = suite.sample_digits(500, seed=0)
-    X, y = X[:200], y[:200]
-    images, _, _ = suite.render("scan_margins", X, y, seed=0)
-    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
-    picked = [11, 116, 193]
-    blank, alike, corr = _alike(pre.transform([images[i] for i in picked]),
-                                pre.transform(X[picked]))
-    assert blank == 0 and alike == len(picked), corr
+    blank, alike, corr = _picked_alike(suite, "scan_margins", 0, 200, [11, 116, 193])
+    assert blank == 0 and alike == 3, corr
 
 
 def test_a_band_of_light_read_again_at_a_strokes_scale_is_still_a_band(suite):
@@ -2008,15 +2011,8 @@ def test_a_bold_digit_filling_its_frame_to_the_edges_is_a_digit(suite):
     # and shade on the suite's pages never reach) need only stand clear of the noise:
     # these three of the benchmark's images (seed 0), blank before, read as the MNIST
     # frames they came from (at seeds 1-3, 500 each: blank 6 / 3 / 2 -> 2 / 1 / 0).
-    from skdigits import DigitImagePreprocessor
-
-    X, y = suite.sample_digits(500, seed=0)
-    images, _, _ = suite.render("cropped_to_ink", X[:209], y[:209], seed=0)
-    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
-    picked = [35, 205, 208]
-    blank, alike, corr = _alike(pre.transform([images[i] for i in picked]),
-                                pre.transform(X[picked]))
-    assert blank == 0 and alike == len(picked), corr
+    blank, alike, corr = _picked_alike(suite, "cropped_to_ink", 0, 209, [35, 205, 208])
+    assert blank == 0 and alike == 3, corr
 
 
 def test_a_reading_without_strokes_does_not_replace_the_digit(suite):
@@ -2026,10 +2022,5 @@ def test_a_reading_without_strokes_does_not_replace_the_digit(suite):
     # then declared blank ("a round blob"). A reading that holds no stroke replaces
     # nothing: this image of the benchmark (seed 1) reads as its MNIST frame; no
     # output of the benchmark's 44,280 images at seed 0 changed.
-    from skdigits import DigitImagePreprocessor
-
-    X, y = suite.sample_digits(500, seed=0)
-    images, _, _ = suite.render("cropped_to_ink", X[:269], y[:269], seed=1)
-    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
-    blank, alike, corr = _alike(pre.transform([images[268]]), pre.transform(X[[268]]))
+    blank, alike, corr = _picked_alike(suite, "cropped_to_ink", 1, 269, [268])
     assert blank == 0 and alike == 1, corr
