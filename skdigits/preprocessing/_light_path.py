@@ -30,6 +30,7 @@ from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._levels import count, levels, side_bands, turn_back
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._strokes import MIN_STROKE
+from skdigits.preprocessing._texture import outside_the_box, soft, textured
 
 # Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
 # split a digit's solid ink, so that it spans less than a digit. Such a frame is
@@ -72,36 +73,15 @@ _MAX_ROUGH = 0.35
 # Solid ink at most this thick (twice the widest inscribed disc's radius),
 # as a fraction of the frame, on frames with clutter on their border.
 _MAX_THICKNESS = 0.5
-# A textured surface (paper grain, fabric, a wall), not a digit: its "ink" -- the
-# extreme beyond the background level -- stands less than _TEXTURE_CONTRAST
-# above it, is in specks (see _GRAIN) or has soft edges (no step between
-# neighbouring pixels above _SOFT of that contrast: MNIST's anti-aliased
-# digits, faint ones too, step 0.88-1 of it;
-# paper grain smoothed over 1-3 px: a median of 0.47) and lies spread over the
-# frame (at least _SPREAD of its solid ink outside the digit box at its centre,
-# where a digit lies: faint or blurred MNIST digits 0-0.05). Fog is the nearest
-# thing on a digit (MNIST-C's fog: 59 % of 3,000 frames below 0.3 of contrast,
-# their steps from 0.79 of it): none of 5,000 fogged MNIST digits is taken for
-# a texture (10 with a contrast limit of 0.3 and steps up to 0.85).
-_TEXTURE_CONTRAST = 0.25
-_SOFT = 0.8
-_SPREAD = 0.3
-# Grainier paper (grain of about a pixel) steps as sharply as a digit's edges,
-# but its solid ink is many small specks: the largest 8-connected piece holds
-# less than _GRAIN of it. A digit's strokes hold most of it: of 3,000 MNIST
-# digits under each of 17 MNIST-C-style corruptions (MNIST-C's 15, a line,
-# MNIST-C's own fog), 3 are faint and spread like paper (all fogged), their
-# largest piece 0.56 of the solid ink or more.
-_GRAIN = 0.3
-_EIGHT = np.ones((3, 3), dtype=bool)
 # A blurred digit (motion blur, defocus): its solid ink is only the peaks where
 # the blur piles strokes up, spanning less than a digit (motion blur of 5-9 px:
 # 9-14 px), while its ink above _BLUR_LEVEL of the contrast has the digit's
-# size. A soft-edged frame (see _SOFT: a small sharp digit steps 0.88-1 of its
-# contrast) whose solid ink spans at least _MIN_SIZE_CLUTTERED of the box is
-# sized by that ink instead -- and kept as it came, not cropped to its halo and
-# shrunk.
+# size. A soft-edged frame (see _texture.SOFT: a small sharp digit steps 0.88-1
+# of its contrast) whose solid ink spans at least _MIN_SIZE_CLUTTERED of the box
+# is sized by that ink instead -- and kept as it came, not cropped to its halo
+# and shrunk.
 _BLUR_LEVEL = 0.25
+_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def _longest_piece(mask):
@@ -109,46 +89,6 @@ def _longest_piece(mask):
     lab, _ = ndimage.label(mask, structure=_EIGHT)
     return max((max(r.stop - r.start, c.stop - c.start) for r, c in ndimage.find_objects(lab)),
                default=0)
-
-
-def _outside_the_box(solid, box):
-    """Share of each frame's solid ink outside the digit box (``box`` px) at its centre."""
-    s = solid.shape[1]
-    m = round((s - box) / 2)
-    inside = count(solid[:, m : s - m, m : s - m])  # (a copy: fancy indexing, or a view)
-    return 1 - inside / np.maximum(count(solid), 1)
-
-
-def _soft(xs, contrast):
-    """Which (n, s, s) frames have soft edges: no step between neighbouring pixels
-    above ``_SOFT`` of their ``contrast``."""
-    step = np.maximum(np.abs(np.diff(xs, axis=1)).max(axis=(1, 2)),
-                      np.abs(np.diff(xs, axis=2)).max(axis=(1, 2)))
-    return step < _SOFT * contrast
-
-
-def _grainy(solid):
-    """Which (n, s, s) solid-ink masks are grain: their largest 8-connected piece holds
-    less than ``_GRAIN`` of the solid ink (see _TEXTURE_CONTRAST)."""
-    grainy = np.zeros(len(solid), dtype=bool)
-    for i, mask in enumerate(solid):
-        lab, n = ndimage.label(mask, structure=_EIGHT)
-        if n:
-            sizes = np.bincount(lab.ravel())[1:]
-            grainy[i] = sizes.max() < _GRAIN * sizes.sum()
-    return grainy
-
-
-def _textured(x, solid, contrast, box):
-    """Which (n, s, s) frames are a textured surface, not a digit (see _TEXTURE_CONTRAST)."""
-    textured = np.zeros(len(x), dtype=bool)
-    faint = np.flatnonzero(contrast < _TEXTURE_CONTRAST)
-    if faint.size:
-        spread = faint[_outside_the_box(solid[faint], box) >= _SPREAD]
-        textured[spread] = _soft(x[spread], contrast[spread])
-        sharp = spread[~textured[spread]]
-        textured[sharp] = _grainy(solid[sharp])
-    return textured
 
 
 def _blurred_digit(xs, light, bg, top, box):
@@ -159,18 +99,7 @@ def _blurred_digit(xs, light, bg, top, box):
     ink = np.where(light[:, None, None], xs < level, xs > level)
     span = np.maximum(np.count_nonzero(ink.any(axis=2), axis=1),
                       np.count_nonzero(ink.any(axis=1), axis=1))
-    return (span >= smallest) & (span <= largest) & _soft(xs, np.abs(top - bg))
-
-
-def textured_frame(image, invert, box=20):
-    """Whether one (s, s) image, as it came, is a textured surface and no digit.
-
-    The test that keeps :func:`light_path` from taking such a frame; the
-    pipeline declares the frame blank with it (see _TEXTURE_CONTRAST).
-    """
-    x = image[None].astype(np.float32, copy=False)
-    _, _, bg, top, solid = levels(x, invert)
-    return bool(_textured(x, solid, np.abs(top - bg), box)[0])
+    return (span >= smallest) & (span <= largest) & soft(xs, np.abs(top - bg))
 
 
 def _not_a_surface(x, solid, light, contrast, min_contrast, candidates):
@@ -291,9 +220,10 @@ def light_path(x, invert, center, min_contrast, box=20):
     digit; not a digit scaled up to fill the frame,
     :func:`~._clutter.fills_the_frame`), if the digit's own pieces -- with or
     without thin ink (a 1-px line or zigzag, dots) -- have a digit's size, or
-    if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images whose ink spans more than
-    23/20 of the box are left in place (their centre is a guess); centring the
-    others follows neither thin ink nor a line across the frame
+    if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images
+    whose ink spans more than 23/20 of the box are left in place (their centre is
+    a guess); centring the others follows neither thin ink nor a line across the
+    frame
     (:func:`~._clutter.digit_shift`). Bands turned over at the frame's sides
     (:func:`~._levels.side_bands`: MNIST-C's stripe) are turned back before
     all this; in the images not taken they stay as they came.
@@ -317,7 +247,7 @@ def light_path(x, invert, center, min_contrast, box=20):
         taken[faint] = noiseless(x[faint], bg[faint])
     noisy, dense = _dense_noise(x, border, bg, contrast, taken)
     taken[noisy] &= ~dense
-    taken &= ~_textured(x, solid, contrast, box)
+    taken &= ~textured(x, solid, contrast, box)
     surfaces = noisy[taken[noisy]]
     taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)
     # (counted on the solid ink's rows packed into bits, 32 pixels at a time: see _bits)
@@ -366,7 +296,7 @@ def light_path(x, invert, center, min_contrast, box=20):
     split = np.flatnonzero(taken & ~big_enough & (sides >= 2)
                            & (extent >= _MIN_SIZE_CLUTTERED * box))
     if split.size:
-        big_enough[split] = _outside_the_box(solid[split], box) < 1 - _CENTRE_SHARE
+        big_enough[split] = outside_the_box(solid[split], box) < 1 - _CENTRE_SHARE
     taken &= big_enough
     fits = (extent <= largest) | (sides >= 2)
     ask = taken & ~fits

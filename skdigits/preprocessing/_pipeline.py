@@ -20,7 +20,8 @@ from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._crossing import without_line_tails
 from skdigits.preprocessing._drowned import through_impulses, through_noise
 from skdigits.preprocessing._edge_blobs import without_edge_blob
-from skdigits.preprocessing._light_path import on_light_path, textured_frame
+from skdigits.preprocessing._light_path import on_light_path
+from skdigits.preprocessing._texture import textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
