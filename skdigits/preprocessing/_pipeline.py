@@ -158,12 +158,7 @@ _AT_EDGE = 0.5
 # a dark digit: 0.07-0.1; the suite's digits on photos and canvases 0.11 and
 # more). The digit is then looked for the other way; if none is there, the ink
 # stays: a small scan enlarged 8 times climbs as slowly (scikit-learn's digits
-# at 64 px), and so do soft spots of light, which the step cannot tell from it --
-# unless the ink is a surface too (broad, or a large region on the border): two
-# soft spots of shade merged into one broad patch (1 of 200 empty pages under
-# spots at seeds 0 and 1 each); no digit of the suite's kinds (seed 0; twelve
-# photo and blurred kinds at seed 1), of drawn-dev, or blurred 8-18 px on 600 px
-# canvases, bold or not, is both.
+# at 64 px), and so do soft spots of light, which the step cannot tell from it.
 _SOFT_TYPICAL = 0.1
 
 
@@ -191,9 +186,7 @@ def _past_lighting(image, y, settings, trace, flip, read=None):
     is drawn on a dark ground, and a dark one may be a 1 cropped to its box.
     Ink whose edges climb slowly (:func:`._marks.edge_step`) may be light and
     shade -- a lamp's glare read as light ink around a dark digit --: the digit
-    read the other way replaces it, if there is one; if there is none, the soft ink
-    stays (an enlarged small scan is as soft) unless it is a surface
-    (:func:`._marks.is_surface`): broad and soft, it is light and shade.
+    read the other way replaces it, if there is one.
     ``image``: what ``y`` was read on, or None if only a part of it (a sheet, a
     small digit's surround): no band then, and no other way. ``read``: the ink
     ``y`` was checked from at a stroke's scale, if it was (see :func:`_lit_bands`).
@@ -210,14 +203,13 @@ def _past_lighting(image, y, settings, trace, flip, read=None):
         if _marks.edge_step(y) >= _SOFT_TYPICAL:
             return y
         soft = True  # (never blank by this alone: see _SOFT_TYPICAL)
-        reason = "its ink is a broad surface with soft edges, no stroke: light and shade"
     # (A lamp's spot or a reflection read as light ink: the strokes may be the
     # other way.)
     other = _other_way(image, y, settings, trace) if flip and image is not None else None
     if other is not None and bands and _marks.edge_share(other) >= _AT_EDGE:
         other = None
     if other is None:
-        if soft and not _marks.is_surface(y):
+        if soft:
             return y  # (a digit blurred as much, as an enlarged small scan is)
         raise Blank(reason)
     return other
