@@ -48,8 +48,11 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
     which adds to it; ``light``: its exponent, if measured already).
     ``grain``: read the image through a grain at once (see :func:`_grained_ink`).
     """
-    if float(img.max() - img.min()) < min_contrast:
-        raise Blank("it is a single flat colour, with no ink")
+    spread = float(img.max() - img.min())
+    if spread < min_contrast:
+        raise Blank("it is a single flat colour, with no ink" if spread == 0 else
+                    f"its levels span {spread:.3f} of the gray range only, less than "
+                    f"min_contrast={min_contrast:.3g}: too faint for ink")
     if is_ink:
         r = img - float(median(img))
         clipped = img <= img.min()

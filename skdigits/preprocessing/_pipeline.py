@@ -67,10 +67,11 @@ class Settings:
     light_path: bool = True
 
 
-def find_digit(dec, settings, trace=None):
-    """Ink map of the digit of a decoded image (raises :class:`Blank`)."""
+def find_digit(dec, settings, trace=None, scan=None):
+    """Ink map of the digit of a decoded image (raises :class:`Blank`); ``scan``: its
+    :func:`._low_res.low_res_pixels`, if known."""
     image = dec.image
-    native, how = low_res_pixels(dec)
+    native, how = low_res_pixels(dec) if scan is None else scan
     low_res = native is not None
     if low_res:
         # A low-resolution scan (8-16 px, the digit filling its frame), perhaps
@@ -354,12 +355,16 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         # a textured surface (which the light path does not take either).
         raise Blank("it is a textured surface: faint grains spread over the frame, "
                     "no stroke")
-    if noiseless(dec.image[None], [median(dec.image)])[0]:
-        # A background of one level exactly: no noise there, fainter ink counts.
+    scan = low_res_pixels(dec)
+    if scan[0] is not None or noiseless(dec.image[None], [median(dec.image)])[0]:
+        # No noise to pass for ink -- a low-resolution scan (all digit, a few gray
+        # levels: scikit-learn's 8x8 digits kept as 8-bit levels 0-16, a contrast of
+        # 0.063, were all blank), or a background of one level exactly --: fainter
+        # ink counts.
         settings = replace(settings, min_contrast=NOISELESS_CONTRAST * settings.min_contrast)
     blank = None
     try:
-        y = find_digit(dec, settings, trace)
+        y = find_digit(dec, settings, trace, scan)
     except Blank as exc:
         # Nothing at the working size: a small digit among a texture may show
         # only finer (see :func:`._reread.read_finer`).
