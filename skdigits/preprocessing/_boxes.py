@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import SMALL_FRAME, bbox, runs
+from skdigits.preprocessing._geometry import EIGHT, SMALL_FRAME, bbox, runs
 from skdigits.preprocessing._strokes import Blank, remove_specks
 
 
@@ -58,7 +58,7 @@ def printed_boxes(ink):
     frame as a box would)."""
     if max(ink.shape) < SMALL_FRAME:
         return None
-    lab, n = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
+    lab, n = ndimage.label(ink, structure=EIGHT)
     if n == 0:
         return None
     size = np.bincount(lab.ravel(), minlength=n + 1)
@@ -94,7 +94,7 @@ def without_boxes(y, drop=True):
             continue
         if level == 0.0 and np.count_nonzero(boxes) >= _BOX_MASS * np.count_nonzero(ink):
             raise Blank("its ink is printed boxes only: a form's empty fields, no digit")
-        rim = ndimage.binary_dilation(boxes, np.ones((3, 3), dtype=bool)) & (y > 0)
+        rim = ndimage.binary_dilation(boxes, EIGHT) & (y > 0)
         try:
             return remove_specks(np.where(rim, 0, y).astype(np.float32), drop)
         except Blank:

@@ -15,7 +15,9 @@ from scipy import ndimage
 
 from skdigits._pixels import border
 from skdigits.preprocessing._crossing import crossing_line
-from skdigits.preprocessing._geometry import long_side, mass_shift, touches_edge, whole_pixels
+from skdigits.preprocessing._geometry import (
+    EIGHT, long_side, mass_shift, touches_edge, whole_pixels,
+)
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
 # digit box (MNIST: 15 to 23 px: 20 px and its anti-aliased rim).
@@ -32,7 +34,6 @@ _MIN_PIECE = 3
 # digit's strokes hold at least this share of its solid ink when thin ink is
 # set apart as clutter.
 _BLOCK = np.ones((2, 2), dtype=bool)
-_NEAR = np.ones((3, 3), dtype=bool)
 _STROKE_SHARE = 0.5
 # ... in pieces of at least this many pixels: the corners of a zigzag's thin
 # line hold 2x2 or 2x3 blocks of solid ink, no stroke.
@@ -136,7 +137,7 @@ def digit_pieces(img, solid, box):
     """
     s = img.shape[0]
     largest = size_range(box)[1]
-    lab, n = ndimage.label(solid, structure=_NEAR)
+    lab, n = ndimage.label(solid, structure=EIGHT)
     if n == 0:
         return None, None
     weight = np.bincount(lab.ravel(), weights=img.ravel(), minlength=n + 1)
@@ -188,7 +189,7 @@ def without_thin_ink(img, solid):
     are mostly that thin (a fine pen) are returned unchanged.
     """
     core = ndimage.binary_opening(solid, _BLOCK)
-    lab, n = ndimage.label(core, structure=_NEAR)
+    lab, n = ndimage.label(core, structure=EIGHT)
     if n:
         sizes = np.bincount(lab.ravel(), minlength=n + 1)
         sizes[0] = 0
@@ -196,12 +197,12 @@ def without_thin_ink(img, solid):
     n_core, n_solid = int(core.sum()), int(solid.sum())
     if n_core < _STROKE_SHARE * n_solid or n_core == n_solid:
         return img, solid
-    near = ndimage.binary_dilation(core, _NEAR)
+    near = ndimage.binary_dilation(core, EIGHT)
     thin = solid & ~near
     if not thin.any():
         return img, solid
     # The faint rim of a thin line goes with it.
-    drop = ndimage.binary_dilation(thin, _NEAR) & ~near
+    drop = ndimage.binary_dilation(thin, EIGHT) & ~near
     return np.where(drop, 0, img).astype(img.dtype, copy=False), solid & ~drop
 
 
@@ -222,7 +223,7 @@ def fills_the_frame(solid, box):
     """Whether the solid ink of one frame is a digit scaled up to fill it (see
     _SCALED_UP), to be sized by the full pipeline rather than left in place."""
     s = solid.shape[0]
-    lab, n = ndimage.label(solid, structure=_NEAR)
+    lab, n = ndimage.label(solid, structure=EIGHT)
     if n == 0:
         return False
     sizes = np.bincount(lab.ravel())[1:]

@@ -20,7 +20,9 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _marks, _strokes
-from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance, touches_edge
+from skdigits.preprocessing._geometry import (
+    EIGHT, bbox, inside_distance, ridge_distance, touches_edge,
+)
 
 # A piece is judged on its ink above _LEVEL of its own peak (a thumb is lighter
 # than the ink it touches: the suite's, 0.6-0.7 of the strokes' level).
@@ -34,7 +36,6 @@ _RIM = 2
 _LEFT = 0.1
 # The heaviest pieces looked at.
 _PIECES = 3
-_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def _edge_blobs(y, lab, box, i):
@@ -49,7 +50,7 @@ def _edge_blobs(y, lab, box, i):
     if not core.any():
         return None
     broad = solid & (ndimage.distance_transform_edt(~core) <= disc + 1)
-    blobs, n = ndimage.label(broad, structure=_EIGHT)
+    blobs, n = ndimage.label(broad, structure=EIGHT)
     cut = np.zeros(part.shape, dtype=bool)
     for blob in (blobs == j for j in range(1, n + 1)):
         if not touches_edge(_shifted(bbox(blob), box), y.shape):
@@ -58,7 +59,7 @@ def _edge_blobs(y, lab, box, i):
         rest = solid & ~rim
         if np.count_nonzero(rest) < _LEFT * np.count_nonzero(solid):
             continue  # (a blob with a tail: no digit beside it)
-        strokes, _ = ndimage.label(rest, structure=_EIGHT)
+        strokes, _ = ndimage.label(rest, structure=EIGHT)
         main = strokes == int(np.argmax(np.bincount(strokes.ravel())[1:])) + 1
         if touches_edge(_shifted(bbox(main), box), y.shape):
             continue  # (the digit touches the edge itself: it fills its frame)

@@ -10,6 +10,9 @@ from scipy import ndimage
 
 from skdigits.preprocessing._stats import median
 
+# 8-connectivity (scipy.ndimage's structure): pixels joined by an edge or a corner
+# are one piece of ink.
+EIGHT = np.ones((3, 3), dtype=bool)
 # Stroke width of MNIST digits relative to their long side, measured by
 # stroke_width on the MNIST training set passed through this pipeline
 # (20 px digits upsampled to 80 px): 25th, 50th and 95th percentiles.

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._candidates import ink_level
+from skdigits.preprocessing._geometry import EIGHT
 from skdigits.preprocessing._noise import spread_off_ink
 from skdigits.preprocessing._stats import median, percentile
 from skdigits.preprocessing._strokes import Blank
@@ -94,8 +95,7 @@ def grained_ink(r, min_contrast, trace=None, soft_edge=_SOFT_EDGE):
         raise Blank(
             f"its ink is too faint (contrast {contrast:.3f} < min_contrast={min_contrast})"
         )
-    eight = np.ones((3, 3), dtype=bool)
-    lab, n = ndimage.label(cand, structure=eight)
+    lab, n = ndimage.label(cand, structure=EIGHT)
     if np.bincount(lab.ravel())[1:].max() < _EVIDENCE * GRAIN**2:
         raise Blank("it holds no ink, only noise")
     # The strokes' fainter parts, down to _GRAIN_LOW spreads, as far as a grain
@@ -104,7 +104,7 @@ def grained_ink(r, min_contrast, trace=None, soft_edge=_SOFT_EDGE):
     low = s > floor
     if printed is not None:
         low &= ~printed
-    kept = ndimage.binary_dilation(cand, structure=eight, iterations=int(2 * GRAIN), mask=low)
+    kept = ndimage.binary_dilation(cand, structure=EIGHT, iterations=int(2 * GRAIN), mask=low)
     if _edge_slope(s, kept, med, level) < soft_edge:
         raise Soft("its ink has soft edges, no stroke's: light and shade on the paper")
     # Where the ink is kept, its shape is read at _SHARP (see there).

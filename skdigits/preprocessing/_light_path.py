@@ -25,7 +25,7 @@ from skdigits.preprocessing._bits import bit_count, pack_rows, shifted
 from skdigits.preprocessing._clutter import (
     STAY, digit_fits, digit_shift, fills_the_frame, size_range,
 )
-from skdigits.preprocessing._geometry import whole_pixels
+from skdigits.preprocessing._geometry import EIGHT, whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._levels import count, levels, side_bands, turn_back
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
@@ -81,12 +81,11 @@ _MAX_THICKNESS = 0.5
 # is sized by that ink instead -- and kept as it came, not cropped to its halo
 # and shrunk.
 _BLUR_LEVEL = 0.25
-_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def _longest_piece(mask):
     """The long side (px) of the box of the longest 8-connected piece of a 2-D mask."""
-    lab, _ = ndimage.label(mask, structure=_EIGHT)
+    lab, _ = ndimage.label(mask, structure=EIGHT)
     return max((max(r.stop - r.start, c.stop - c.start) for r, c in ndimage.find_objects(lab)),
                default=0)
 

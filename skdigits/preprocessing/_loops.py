@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import SMALL_FRAME, bbox, long_side
+from skdigits.preprocessing._geometry import EIGHT, SMALL_FRAME, bbox, long_side
 
 # The pieces inside the loop's holes hold at least _INSIDE of all the ink (a dot
 # written inside a 0 holds less), and the largest of them spans at least _SPREAD
@@ -39,7 +39,7 @@ def enclosing_loops(ink):
     the module's docs), or None if there are none."""
     if max(ink.shape) < SMALL_FRAME:
         return None
-    lab, n = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
+    lab, n = ndimage.label(ink, structure=EIGHT)
     if n < 2:
         return None
     size = np.bincount(lab.ravel(), minlength=n + 1)

@@ -25,7 +25,9 @@ from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
 from skdigits import _pixels
-from skdigits.preprocessing._geometry import bbox, inside_distance, ridge_distance, touches_edge
+from skdigits.preprocessing._geometry import (
+    EIGHT, bbox, inside_distance, ridge_distance, touches_edge,
+)
 
 # Marks shorter than this (px) are judged by no test here: as short as the
 # shortest stroke (see :mod:`._strokes`), they are specks.
@@ -35,7 +37,7 @@ _MIN_STROKE = 4
 def _components(y):
     """``(lab, mass, boxes)`` of the ink's 8-connected components, or None if it has
     none."""
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    lab, n = ndimage.label(y > 0, structure=EIGHT)
     if n == 0:
         return None
     mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
@@ -90,7 +92,7 @@ def edge_share(y):
     """Share of the solid ink of ``y`` (above 0.5) in connected pieces that touch the
     image's edge (faint ink may join a digit to what lies at the edge)."""
     solid = y > 0.5
-    lab, _ = ndimage.label(solid, structure=np.ones((3, 3), dtype=bool))
+    lab, _ = ndimage.label(solid, structure=EIGHT)
     edge = np.unique(_pixels.border(lab))
     return float(np.isin(lab, edge[edge > 0]).sum()) / max(float(solid.sum()), 1.0)
 
@@ -129,8 +131,7 @@ def _blob_thickness(solid):
     box = bbox(solid)
     if box is None or solid.sum() < _BLOB_FILL * (box[1] - box[0]) * (box[3] - box[2]):
         return 0.0  # (strokes fill little of their box: no need to look closer)
-    eight = np.ones((3, 3), dtype=bool)
-    pieces, m = ndimage.label(solid, structure=eight)
+    pieces, m = ndimage.label(solid, structure=EIGHT)
     if m == 0:
         return 0.0
     sizes = np.bincount(pieces.ravel())[1:]
@@ -257,7 +258,7 @@ def is_soft_spots(y):
     peak = float(y.max())
     if peak <= 0:
         return False
-    lab, n = ndimage.label(y > _SPOT_LOW * peak, structure=np.ones((3, 3), dtype=bool))
+    lab, n = ndimage.label(y > _SPOT_LOW * peak, structure=EIGHT)
     mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]
     heavy = np.flatnonzero(mass >= _SPOT_MASS * mass.sum())
     if heavy.size == 0:

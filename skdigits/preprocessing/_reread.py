@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import bbox, long_side, touches_edge
+from skdigits.preprocessing._geometry import EIGHT, bbox, long_side, touches_edge
 from skdigits.preprocessing._ink import digit_ink
 from skdigits.preprocessing._rules import ruled_lines
 from skdigits.preprocessing._screens import is_flat_render
@@ -94,7 +94,7 @@ def reread_small(dec, y, found, settings, trace):
     if found:
         box = _core_box(y > 0, y)
     else:
-        lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+        lab, n = ndimage.label(y > 0, structure=EIGHT)
         if n == 0:
             return None
         mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]

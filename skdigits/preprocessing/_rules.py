@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._boxes import printed_boxes
-from skdigits.preprocessing._geometry import SMALL_FRAME, runs
+from skdigits.preprocessing._geometry import EIGHT, SMALL_FRAME, runs
 from skdigits.preprocessing._loops import enclosing_loops
 
 # A rule covers at least _COVER of the image's width (a horizontal rule; the same
@@ -52,7 +52,7 @@ def printed_lines(cand, loose):
     with their rim in ``loose``."""
     printed = printed_boxes(cand)
     if printed is not None:
-        printed = ndimage.binary_dilation(printed, np.ones((3, 3), dtype=bool)) & loose
+        printed = ndimage.binary_dilation(printed, EIGHT) & loose
     ruled = ruled_lines(loose if printed is None else loose & ~printed)
     if ruled is not None:
         printed = ruled if printed is None else printed | ruled
@@ -61,7 +61,7 @@ def printed_lines(cand, loose):
         printed = crossing if printed is None else printed | crossing
     loops = enclosing_loops(cand if printed is None else cand & ~printed)
     if loops is not None:
-        loops = ndimage.binary_dilation(loops, np.ones((3, 3), dtype=bool)) & loose
+        loops = ndimage.binary_dilation(loops, EIGHT) & loose
         printed = loops if printed is None else printed | loops
     return printed
 
@@ -166,7 +166,7 @@ def straight_lines(ink):
     ends = _line_ends(ink)
     if len(ends) < 2:
         return None
-    near = ndimage.binary_dilation(ink, np.ones((3, 3), dtype=bool))
+    near = ndimage.binary_dilation(ink, EIGHT)
     yy = xx = None
     found = np.zeros_like(ink)
     for i, (side, p) in enumerate(ends):

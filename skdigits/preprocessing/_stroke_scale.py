@@ -250,7 +250,7 @@ def checked_ink(image, y, settings, trace=None):
             # pieces that hold the first map's ink (strokes carried on, not a
             # printed line the first reading left out).
             ink = again > 0
-            held = ndimage.binary_propagation(ink & (y > _FADED), np.ones((3, 3), bool), ink)
+            held = ndimage.binary_propagation(ink & (y > _FADED), _geometry.EIGHT, ink)
             again = np.where(held, again, 0).astype(np.float32)
             keep = _beside(again, y, _FADED) <= _BESIDE
         else:

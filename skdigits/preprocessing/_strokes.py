@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _margins, _marks
-from skdigits.preprocessing._geometry import bbox, inside_distance
+from skdigits.preprocessing._geometry import EIGHT, bbox, inside_distance
 
 
 class Blank(Exception):
@@ -67,13 +67,12 @@ def strokes(y, lab, n, mass, limit=20):
     """
     boxes = ndimage.find_objects(lab)
     stroke = np.zeros(n, dtype=bool)
-    eight = np.ones((3, 3), dtype=bool)
     for i in np.argsort(-mass)[:limit]:
         rs, cs = boxes[i]
         if max(rs.stop - rs.start, cs.stop - cs.start) < MIN_STROKE:
             continue
         solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
-        pieces, k = ndimage.label(solid, structure=eight)
+        pieces, k = ndimage.label(solid, structure=EIGHT)
         for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
             extent = max(ps.stop - ps.start, qs.stop - qs.start)
             if extent < MIN_STROKE:
@@ -122,7 +121,7 @@ def remove_specks(y, drop=True, blobs=True):
     that is blobs only is left to :func:`._marks.is_blob` to judge, once the reading is
     final (a shadow taken for ink is mended later).
     """
-    lab, n = ndimage.label(y > 0, structure=np.ones((3, 3), dtype=bool))
+    lab, n = ndimage.label(y > 0, structure=EIGHT)
     if n == 0:
         raise Blank("it holds no ink")
     mass = np.bincount(lab.ravel(), weights=y.ravel(), minlength=n + 1)[1:]

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._clutter import size_range
+from skdigits.preprocessing._geometry import EIGHT
 from skdigits.preprocessing._levels import count, levels
 
 # A textured surface (paper grain, fabric, a wall), not a digit: its "ink" -- the
@@ -45,7 +46,6 @@ _GRAIN = 0.3
 # 908 28x28 frames of the suite's textured paper that this rule takes, seeds 0-7).
 _ONE_PIECE = 0.9
 _HOLE = 4
-_EIGHT = np.ones((3, 3), dtype=bool)
 
 
 def outside_the_box(solid, box):
@@ -69,7 +69,7 @@ def _grainy(solid):
     less than ``_GRAIN`` of the solid ink (see _TEXTURE_CONTRAST)."""
     grainy = np.zeros(len(solid), dtype=bool)
     for i, mask in enumerate(solid):
-        lab, n = ndimage.label(mask, structure=_EIGHT)
+        lab, n = ndimage.label(mask, structure=EIGHT)
         if n:
             sizes = np.bincount(lab.ravel())[1:]
             grainy[i] = sizes.max() < _GRAIN * sizes.sum()
@@ -94,7 +94,7 @@ def _digit_loop(solid, box):
     """Which (n, s, s) solid-ink masks are a digit's loop (see _ONE_PIECE)."""
     loop = np.zeros(len(solid), dtype=bool)
     for i, mask in enumerate(solid):
-        lab, n = ndimage.label(mask, structure=_EIGHT)
+        lab, n = ndimage.label(mask, structure=EIGHT)
         if not n:
             continue
         sizes = np.bincount(lab.ravel())[1:]
