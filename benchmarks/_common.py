@@ -289,7 +289,9 @@ def versions():
         "skdigits_git_commit": _git("rev-parse", "--short", "HEAD"),
         # Other engineers edit the working tree: say whether the measured package
         # differs from the commit.
-        "skdigits_uncommitted_files": [line[3:] for line in changed.splitlines()] if changed else [],
+        # (porcelain lines are "XY path"; _git strips the first line's leading blank)
+        "skdigits_uncommitted_files": ([line.split(None, 1)[1] for line in changed.splitlines()]
+                                       if changed else []),
     }
 
 
