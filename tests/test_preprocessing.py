@@ -1374,6 +1374,21 @@ def test_a_low_resolution_scan_at_its_own_few_levels_is_a_digit():
         transform([np.minimum(few[0], 2)])
 
 
+def test_an_empty_low_resolution_scan_is_blank():
+    """Empty scans of 8-23 px -- their paper's noise (a spread of 2-3 levels), light and
+    shade (a gradient of 5-25 levels), or both --: no digit. (Taking every
+    low-resolution scan for noiseless, to read faint scans, read 10-90 % of them as
+    digits: only a scan whose paper is one level exactly is.)"""
+    rng = np.random.default_rng(11)
+    images = []
+    for k in range(120):
+        side = int(rng.integers(8, 24))
+        ramp = np.linspace(0, rng.uniform(5, 25), side)[None, :] if k % 2 else 0
+        page = 220 + ramp + rng.normal(0, (0, 0, 2, 2, 3, 3)[k % 6], (side, side))
+        images.append(np.clip(np.round(page), 0, 255).astype(np.uint8))
+    assert np.isnan(transform(images, on_blank="nan")).any(axis=(1, 2)).all()
+
+
 def test_trace_records_the_steps_and_ends_with_the_output(seven):
     from skdigits import _images
     from skdigits.preprocessing._pipeline import Settings, preprocess_image

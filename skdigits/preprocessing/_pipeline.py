@@ -25,7 +25,7 @@ from skdigits.preprocessing._texture import textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
-from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
+from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless, noiseless_scan
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank, is_dash, remove_specks
 from skdigits.preprocessing._trace import record
@@ -356,11 +356,12 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         raise Blank("it is a textured surface: faint grains spread over the frame, "
                     "no stroke")
     scan = low_res_pixels(dec)
-    if scan[0] is not None or noiseless(dec.image[None], [median(dec.image)])[0]:
-        # No noise to pass for ink -- a low-resolution scan (all digit, a few gray
-        # levels: scikit-learn's 8x8 digits kept as 8-bit levels 0-16, a contrast of
-        # 0.063, were all blank), or a background of one level exactly --: fainter
-        # ink counts.
+    if (noiseless(dec.image[None], [median(dec.image)])[0]
+            or scan[0] is not None and noiseless_scan(scan[0])):
+        # A background of one level exactly, or a low-resolution scan's paper (a
+        # scan's digit fills more of it: scikit-learn's 8x8 digits kept as 8-bit
+        # levels 0-16, a contrast of 0.063, were all blank): no noise there to pass
+        # for ink, fainter ink counts.
         settings = replace(settings, min_contrast=NOISELESS_CONTRAST * settings.min_contrast)
     blank = None
     try:
