@@ -126,8 +126,8 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
         full gray range, for an image to count as holding a digit. On a
         background of one level exactly (made by a program -- a canvas, a frame
         drawn or padded -- not photographed or scanned: no noise there), and in
-        a low-resolution scan (8-20 px, all digit, a few gray levels), a third
-        of it is enough.
+        a low-resolution scan (under 24 px, or one enlarged) whose paper, where
+        its digit leaves it, is one level exactly, a third of it is enough.
 
     on_blank : {"raise", "nan"}, default="raise"
         What to do with an image that holds no digit (one flat colour, only
