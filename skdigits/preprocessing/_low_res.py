@@ -264,7 +264,7 @@ def smooth_enlargement(image, original_shape):
 def _scan_fitted(dec):
     """The scan of one of the _SCANS sizes that one of _METHODS enlarges exactly into
     the decoded image ``dec`` (see _EXACT), in [0, 1]; None if there is none.
-    (A bilinear enlargement by 4-5 times keeps the kinks of its straight pieces,
+    (A bilinear enlargement by 4-6 times keeps the kinks of its straight pieces,
     which :func:`smooth_enlargement`'s reduction, enlarged again bicubic, does not
     give back: 21 of the suite's 500 scans enlarged smoothly, read at their size,
     76 % right and one declared blank, against 91-96 % for the others.)"""
