@@ -25,7 +25,9 @@ from skdigits.preprocessing._texture import textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
 from skdigits.preprocessing._padded import padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
-from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless, noiseless_scan
+from skdigits.preprocessing._noise import (
+    NOISELESS_CONTRAST, noiseless, noiseless_scan, unrelated,
+)
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import Blank, is_dash, remove_specks
 from skdigits.preprocessing._trace import record
@@ -79,6 +81,8 @@ def find_digit(dec, settings, trace=None, scan=None):
         # background as flat (no lighting to fit).
         if how != "as it came":
             record(trace, "native pixels", native)
+        if unrelated(native):
+            raise Blank("it holds no stroke, only noise: no pixel is like its neighbours")
         image = np.clip(_geometry.scale_to_bicubic(native, SMALL_TO), 0, 1)
         settings = replace(settings, correct_lighting=False)
         record(trace, "upsampled input", image)
