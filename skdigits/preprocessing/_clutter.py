@@ -16,7 +16,7 @@ from scipy import ndimage
 from skdigits._pixels import border
 from skdigits.preprocessing._crossing import crossing_line
 from skdigits.preprocessing._geometry import (
-    EIGHT, long_side, mass_shift, touches_edge, whole_pixels,
+    EIGHT, long_side, mass_shift, pieces, touches_edge, whole_pixels,
 )
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
@@ -223,11 +223,8 @@ def fills_the_frame(solid, box):
     """Whether the solid ink of one frame is a digit scaled up to fill it (see
     _SCALED_UP), to be sized by the full pipeline rather than left in place."""
     s = solid.shape[0]
-    lab, n = ndimage.label(solid, structure=EIGHT)
-    if n == 0:
-        return False
-    sizes = np.bincount(lab.ravel())[1:]
-    if sizes.max() < _ONE_PIECE * sizes.sum():
+    _, sizes = pieces(solid)
+    if not sizes.size or sizes.max() < _ONE_PIECE * sizes.sum():
         return False
     edge = border(solid)
     if np.count_nonzero(edge) > _FEW_AT_EDGES * edge.size:

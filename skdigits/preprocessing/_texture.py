@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing._clutter import size_range
-from skdigits.preprocessing._geometry import EIGHT
+from skdigits.preprocessing._geometry import pieces
 from skdigits.preprocessing._levels import count, levels
 
 # A textured surface (paper grain, fabric, a wall), not a digit: its "ink" -- the
@@ -69,9 +69,8 @@ def _grainy(solid):
     less than ``_GRAIN`` of the solid ink (see _TEXTURE_CONTRAST)."""
     grainy = np.zeros(len(solid), dtype=bool)
     for i, mask in enumerate(solid):
-        lab, n = ndimage.label(mask, structure=EIGHT)
-        if n:
-            sizes = np.bincount(lab.ravel())[1:]
+        _, sizes = pieces(mask)
+        if sizes.size:
             grainy[i] = sizes.max() < _GRAIN * sizes.sum()
     return grainy
 
@@ -94,10 +93,9 @@ def _digit_loop(solid, box):
     """Which (n, s, s) solid-ink masks are a digit's loop (see _ONE_PIECE)."""
     loop = np.zeros(len(solid), dtype=bool)
     for i, mask in enumerate(solid):
-        lab, n = ndimage.label(mask, structure=EIGHT)
-        if not n:
+        lab, sizes = pieces(mask)
+        if not sizes.size:
             continue
-        sizes = np.bincount(lab.ravel())[1:]
         j = int(sizes.argmax())
         if sizes[j] < _ONE_PIECE * sizes.sum():
             continue
