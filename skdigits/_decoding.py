@@ -215,18 +215,20 @@ def _pil_item(im, what, work_size, max_pixels, own=False, path=None):
         # read at 110 px was read at 69).
         f = max(1, round(max(im.size) * f / max(w, h)))
         drafted = max(im.size) < max(w, h)
-        full = None
+        full, anew = None, False
         # (32-bit images' range is read off the whole image: no parts of them)
         if (f > 1 or drafted) and (im.mode not in ("I", "F") or scale is not None):
-            # (a file we opened is closed once decoded: its pixels are copied)
-            full = im.copy() if own and im is opened and not drafted else im
+            # (a file we opened is closed once decoded: its parts are decoded anew
+            # from it, when asked for -- rarely --, rather than its pixels copied)
+            full = im
+            anew = own and im is opened
         if f > 1:
             im = im.reduce(f)
     except (ValueError, OSError) as exc:
         raise ValueError(f"{what}: cannot read PIL mode {mode!r} ({exc}).") from exc
     dec, weights = _pil_pixels(im, scale, what, shape)
-    if full is not None and drafted and path is not None:
-        # Decoded at a reduced scale (JPEG draft): parts are decoded anew.
+    if full is not None and (anew or drafted) and path is not None:
+        # Closed, or decoded at a reduced scale (JPEG draft): parts are decoded anew.
         dec.region = _path_region(path, what, work_size, weights)
     elif full is not None:
         dec.region = _pil_region(full, scale, what, work_size, weights)
