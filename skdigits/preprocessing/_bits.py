@@ -45,3 +45,34 @@ def bit_count(words):
     else:
         per = _BYTE_BITS[np.ascontiguousarray(words).view(np.uint8)]
     return per.reshape(len(words), -1).sum(axis=1, dtype=np.int64)
+
+
+def has_run(rows, length):
+    """Which images of packed ``rows`` (see :func:`pack_rows`) hold ``length`` (a power
+    of two, at most 32) set pixels in a line: down a column, along a row, or along
+    either diagonal. Runs are doubled up from pairs, one shift per doubling; each
+    direction looks only at the images none before it found one in."""
+    found = np.zeros(len(rows), dtype=bool)
+    for direction in range(4):
+        todo = np.flatnonzero(~found)
+        if not todo.size:
+            break
+        r = rows[todo]
+        if direction == 0:  # one above the other
+            run, k = r[:, :-1] & r[:, 1:], 2
+            while k < length:
+                run, k = run[:, :-k] & run[:, k:], 2 * k
+        elif direction == 1:  # side by side: bit c for columns c, c + 1
+            run, k = r & shifted(r, 1), 2
+            while k < length:
+                run, k = run & shifted(run, k), 2 * k
+        elif direction == 2:  # down to the right
+            run, k = r[:, :-1] & shifted(r[:, 1:], 1), 2
+            while k < length:
+                run, k = run[:, :-k] & shifted(run[:, k:], k), 2 * k
+        else:  # down to the left: bit c for (row, c + 1), (row + 1, c)
+            run, k = shifted(r[:, :-1], 1) & r[:, 1:], 2
+            while k < length:
+                run, k = shifted(run[:, :-k], k) & run[:, k:], 2 * k
+        found[todo] = run.reshape(len(todo), -1).any(axis=1)
+    return found

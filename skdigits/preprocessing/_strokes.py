@@ -2,7 +2,7 @@
 
 * :class:`Blank` -- raised for an image that holds no digit;
 * :func:`strokes` -- which connected pieces of ink hold a stroke (solid ink
-  much longer than it is thick);
+  much longer than it is thick; :func:`holds_stroke` for one mask);
 * :func:`remove_specks` -- the digit's components, without the small ones away
   from it nor the marks beside it that are no strokes (round blobs, margins: see
   :mod:`._marks`); blank when no stroke stands out;
@@ -71,17 +71,23 @@ def strokes(y, lab, n, mass, limit=20):
         rs, cs = boxes[i]
         if max(rs.stop - rs.start, cs.stop - cs.start) < MIN_STROKE:
             continue
-        solid = (lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5)
-        pieces, k = ndimage.label(solid, structure=EIGHT)
-        for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
-            extent = max(ps.stop - ps.start, qs.stop - qs.start)
-            if extent < MIN_STROKE:
-                continue
-            thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
-            if extent >= _ELONGATION * thickness:
-                stroke[i] = True
-                break
+        stroke[i] = holds_stroke((lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5))
     return stroke, boxes
+
+
+def holds_stroke(solid, shortest=MIN_STROKE):
+    """Whether a 2-D mask of solid ink holds a stroke: an 8-connected piece whose
+    extent (the long side of its box) is at least ``shortest`` pixels and _ELONGATION
+    times its thickness (the widest disc inscribed in it)."""
+    pieces, _ = ndimage.label(solid, structure=EIGHT)
+    for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
+        extent = max(ps.stop - ps.start, qs.stop - qs.start)
+        if extent < shortest:
+            continue
+        thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
+        if extent >= _ELONGATION * thickness:
+            return True
+    return False
 
 
 # Underlines are looked for under digits at least _UNDER_DIGIT times as wide as
