@@ -574,6 +574,23 @@ def _dot_field(rng):
     return 255 - img if rng.random() < 0.5 else img
 
 
+def _round_dots_28(rng):
+    """5-15 round, anti-aliased dots 2-5 px across (radius 1-2.5 px), at least 2 px
+    apart, on a 28x28 frame, light on dark or dark on light."""
+    yy, xx = np.mgrid[0:28, 0:28]
+    img, placed = np.zeros((28, 28)), []
+    n = int(rng.integers(5, 16))
+    for _ in range(50 * n):
+        if len(placed) == n:
+            break
+        r = rng.uniform(1.0, 2.5)
+        p = rng.uniform(r, 28 - r, 2)
+        if all(np.hypot(*(p - q)) >= r + s + 2 for q, s in placed):
+            placed.append((p, r))
+            img = np.maximum(img, np.clip(r + 0.5 - np.hypot(yy - p[0], xx - p[1]), 0, 1))
+    return D.u8(1 - img if rng.random() < 0.5 else img)
+
+
 def _blank(rng):
     h, w = _size(rng)
     colour = rng.integers(0, 256, 3) if rng.random() < 0.7 else rng.choice([0, 255], 3)
@@ -593,6 +610,8 @@ NON_DIGITS = {
     "scattered_dots": Variant(_nd(_dots), "100-200 isolated black pixels on 300x300 white", None),
     "dot_field": Variant(_nd(_dot_field), "20+ isolated 1-3 px dots on 48-2,000 px, either polarity",
                          None),
+    "round_dots_28": Variant(_nd(_round_dots_28), "5-15 round dots 2-5 px across, apart, on a "
+                             "28x28 frame, either polarity", None),
     "ruled_empty": Variant(_nd(lambda r: D.u8(S.ruled_sheet(*_size(r, large=True), r))),
                            "empty ruled paper: rules, a grid or a margin", None),
     "notebook_empty": Variant(_nd(S.notebook_empty), "photo of an empty notebook page (see "

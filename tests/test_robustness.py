@@ -63,7 +63,7 @@ DIGIT_VARIANTS = {
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
-                   "dark_noise_28", "scattered_dots", "dot_field", "ruled_empty",
+                   "dark_noise_28", "scattered_dots", "dot_field", "round_dots_28", "ruled_empty",
                    "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
                    "pencil_empty", "glare_empty", "spots_empty", "bands_empty", "scan_empty",
                    "squared_empty", "paper_clouds", "blank_colour", "transparent_empty",

@@ -29,7 +29,7 @@ from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast
 from skdigits.preprocessing._levels import count, levels, side_bands, turn_back
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
-from skdigits.preprocessing._strokes import holds_stroke
+from skdigits.preprocessing._strokes import FRAME_STROKE, holds_stroke
 from skdigits.preprocessing._texture import outside_the_box, soft, textured
 
 # Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
@@ -48,13 +48,12 @@ _MIN_PAIRS = 16
 # MNIST's 60,000 training digits have none; a 1-pixel pen line has none).
 _MIN_BLOCKS = 1
 # And a stroke, as the full pipeline asks (:func:`._strokes.holds_stroke`): a
-# piece of solid ink longer than it is thick, and at least _SHORTEST px long --
-# at this scale a round dot 4 px across measures 4 px long and 2.8 thick. A
-# field of round dots 2-7 px across has pairs and blocks but no such piece, nor
-# _SURE_RUN solid pixels in a line (row, column or diagonal), which all but 1,305
-# of MNIST's 60,000 training digits have: only frames without one have their
-# pieces measured.
-_SHORTEST = 6
+# piece of solid ink longer than it is thick, and at this scale at least
+# _strokes.FRAME_STROKE px long (a round dot 4 px across measures 4 px long and
+# 2.8 thick). A field of round dots 2-7 px across has pairs and blocks but no
+# such piece, nor _SURE_RUN solid pixels in a line (row, column or diagonal),
+# which all but 1,305 of MNIST's 60,000 training digits have: only frames without
+# one have their pieces measured.
 _SURE_RUN = 8
 # MNIST's digits are anti-aliased: their solid ink is rimmed with gray pixels
 # (beyond a tenth of the way from the background to the ink, below half of
@@ -210,9 +209,10 @@ def light_path(x, invert, center, min_contrast, box=20):
     ink (above half that contrast) forms strokes -- pairs of neighbouring
     pixels, which scattered dots do not have, a 2x2 block, which 1-pixel pen
     lines do not have, and a piece at least 6 px long and longer than it is
-    thick, which a field of round dots does not have --, its ink is anti-aliased like MNIST's (not a hard-edged binary
-    canvas) and it spans 15/20 to 23/20 of the digit box (from 8/20 if clutter
-    reaching two sides splits it and it lies mostly at the centre), or more if
+    thick, which a field of round dots does not have --, its ink is
+    anti-aliased like MNIST's (not a hard-edged binary canvas) and it spans
+    15/20 to 23/20 of the digit box (from 8/20 if clutter reaching two sides
+    splits it and it lies mostly at the centre), or more if
     the ink touches two or more sides of the frame, or one side in places
     spread along it (bars, lines, noise: the crop could not tell them from the
     digit; not a digit scaled up to fill the frame,
@@ -260,7 +260,7 @@ def light_path(x, invert, center, min_contrast, box=20):
                         bit_count(np.bitwise_or.reduce(rows, axis=1)))
     taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS)
     for i in np.flatnonzero(taken & ~has_run(rows, _SURE_RUN)):
-        taken[i] = holds_stroke(solid[i], _SHORTEST)
+        taken[i] = holds_stroke(solid[i], FRAME_STROKE)
     big_enough = extent >= smallest
     short = np.flatnonzero(taken & ~big_enough & (extent >= _MIN_SIZE_CLUTTERED * box))
     if short.size:

@@ -43,6 +43,17 @@ _ELONGATION = 1.3
 # the ink and others are nearly as heavy.
 _MAIN_SHARE = 0.2
 _STANDS_OUT = 4.0
+# At the scale of an MNIST frame -- ink at most FRAME_MAX px on its long side, a
+# digit about 20 px tall -- a round dot 4 px across measures 4 px long and 2.8
+# thick (its inscribed disc meets the corners its rounding cut off): a stroke to
+# the rule above. A field of such dots is no digit: _FIELD components or more, the
+# heaviest no more than FRAME_STROKE px across (a third of a digit's height: a
+# digit's heaviest part is longer, even a faint 1 in fog whose solid core breaks
+# up) and not _STANDS_OUT times as heavy as any other. (Larger images hold digits
+# of any size, reduced canvases small ones.)
+FRAME_MAX = 32
+FRAME_STROKE = 6
+_FIELD = 4
 
 
 def stands_out(mass, k):
@@ -53,6 +64,14 @@ def stands_out(mass, k):
         return True
     others = np.delete(mass, k)
     return others.size == 0 or mass[k] >= _STANDS_OUT * float(others.max())
+
+
+def _dot_among_dots(box, mass, main):
+    """Whether the heaviest component ``main`` (its ``box``) is a dot of a field of
+    them at an MNIST frame's scale (see FRAME_STROKE)."""
+    rs, cs = box
+    return (max(rs.stop - rs.start, cs.stop - cs.start) <= FRAME_STROKE
+            and mass[main] < _STANDS_OUT * float(np.delete(mass, main).max()))
 
 
 def strokes(y, lab, n, mass, limit=20):
@@ -119,12 +138,14 @@ def remove_specks(y, drop=True, blobs=True):
 
     The digit starts from its heaviest *stroke* component (see
     :func:`strokes`) -- an image without one holds no digit, only
-    dots or specks, whatever their number. With ``drop``, components away from
-    the digit and much lighter than it (dust, stray dots, paper texture) are
-    removed. With ``blobs``, round blobs (:func:`._marks.is_round_blob`: light or
-    shade, stains) beside a stroke are no part of the digit (a scan of a few
-    pixels, where a bold digit can close up into a blob, is read without). Ink
-    that is blobs only is left to :func:`._marks.is_blob` to judge, once the reading is
+    dots or specks, whatever their number; nor does a frame of MNIST's size
+    whose heaviest component is one dot among others (see FRAME_STROKE). With
+    ``drop``, components away from the digit and much lighter than it (dust,
+    stray dots, paper texture) are removed. With ``blobs``, round blobs
+    (:func:`._marks.is_round_blob`: light or shade, stains) beside a stroke are
+    no part of the digit (a scan of a few pixels, where a bold digit can close
+    up into a blob, is read without). Ink that is blobs only is left to
+    :func:`._marks.is_blob` to judge, once the reading is
     final (a shadow taken for ink is mended later).
     """
     lab, n = ndimage.label(y > 0, structure=EIGHT)
@@ -154,6 +175,8 @@ def remove_specks(y, drop=True, blobs=True):
     if not stands_out(mass, main):
         # A few chance chains in a field of dots or grains are no digit.
         raise Blank("its ink is mostly dots or specks, with hardly any stroke")
+    if n >= _FIELD and max(y.shape) <= FRAME_MAX and _dot_among_dots(boxes[main], mass, main):
+        raise Blank("its ink is a field of dots, none of them a stroke")
     if not drop or n == 1:
         return y
     order = np.argsort(-mass)
