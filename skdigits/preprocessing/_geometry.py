@@ -13,6 +13,8 @@ from skdigits.preprocessing._stats import median
 # 8-connectivity (scipy.ndimage's structure): pixels joined by an edge or a corner
 # are one piece of ink.
 EIGHT = np.ones((3, 3), dtype=bool)
+
+
 def pieces(mask):
     """``(lab, sizes)``: the 8-connected pieces of a 2-D mask, labelled 1 to n, and
     their sizes in pixels (``sizes[k]`` is piece ``k + 1``'s; empty if there is none)."""

@@ -260,28 +260,21 @@ def _may_be_scan(image, original_shape):
     return box is not None and long_side(box) >= _FILLS * max(h, w)
 
 
-def smooth_enlargement(image, original_shape):
-    """The image reduced to a low-resolution scan's size if it is a smooth
-    enlargement of one (see _SMOOTH), else None.
-
-    ``original_shape``: the image's size as it came, before any reduction while
-    decoding.
-    """
-    if not _may_be_scan(image, original_shape):
-        return None
+def smooth_enlargement(image):
+    """The image (one that :func:`_may_be_scan`) reduced to a low-resolution scan's
+    size if it is a smooth enlargement of one (see _SMOOTH), else None."""
     small = scale_to(image, min(SMALL - 1, max(image.shape) // 2))
     return small if _lost(image, small) <= _SMOOTH else None
 
 
 def _scan_fitted(dec):
     """The scan of one of the _SCANS sizes that one of _METHODS enlarges exactly into
-    the decoded image ``dec`` (see _EXACT), in [0, 1]; None if there is none.
-    (A bilinear enlargement by 4-6 times keeps the kinks of its straight pieces,
-    which :func:`smooth_enlargement`'s reduction, enlarged again bicubic, does not
-    give back: 21 of the suite's 500 scans enlarged smoothly, read at their size,
-    76 % right and one declared blank, against 91-96 % for the others.)"""
-    if dec.is_ink or not _may_be_scan(dec.image, dec.original_shape):
-        return None
+    the decoded image ``dec`` (one that :func:`_may_be_scan`; see _EXACT), in [0, 1];
+    None if there is none. (A bilinear enlargement by 4-6 times keeps the kinks of
+    its straight pieces, which :func:`smooth_enlargement`'s reduction, enlarged again
+    bicubic, does not give back: 21 of the suite's 500 scans enlarged smoothly, read
+    at their size, 76 % right and one declared blank, against 91-96 % for the
+    others.)"""
     for n in _SCANS:
         frame = _fit(dec, n)
         if frame is not None:
@@ -308,9 +301,9 @@ def low_res_pixels(dec):
     native = native_grid(dec.image)
     if native is not None:
         return native, "blocky"
-    native = smooth_enlargement(dec.image, dec.original_shape)
+    if not _may_be_scan(dec.image, dec.original_shape):
+        return None, None
+    native = smooth_enlargement(dec.image)
     if native is None:
         native = _scan_fitted(dec)
-    if native is not None:
-        return native, "smooth"
-    return None, None
+    return (native, "smooth") if native is not None else (None, None)

@@ -59,9 +59,11 @@ _FIELD = 4
 def stands_out(mass, k):
     """Whether component ``k`` of components weighing ``mass`` stands out from the rest
     of the ink as a digit does (see _MAIN_SHARE)."""
-    total = float(mass.sum())
-    if mass[k] >= _MAIN_SHARE * total:
-        return True
+    return mass[k] >= _MAIN_SHARE * float(mass.sum()) or _outweighs(mass, k)
+
+
+def _outweighs(mass, k):
+    """Whether component ``k`` is _STANDS_OUT times as heavy as any other (or alone)."""
     others = np.delete(mass, k)
     return others.size == 0 or mass[k] >= _STANDS_OUT * float(others.max())
 
@@ -71,7 +73,7 @@ def _dot_among_dots(box, mass, main):
     them at an MNIST frame's scale (see FRAME_STROKE)."""
     rs, cs = box
     return (max(rs.stop - rs.start, cs.stop - cs.start) <= FRAME_STROKE
-            and mass[main] < _STANDS_OUT * float(np.delete(mass, main).max()))
+            and not _outweighs(mass, main))
 
 
 def strokes(y, lab, n, mass, limit=20):
