@@ -547,6 +547,19 @@ def _texture(rng):
     return D.u8(rng.uniform(0.75, 0.95) + tex)
 
 
+def _rough_28(rng):
+    """A 28x28 frame of a rough surface photographed close: Gaussian-filtered noise,
+    grains (0.7-3 px) or fibres drawn out along a random axis (0.6-1 by 3-6 px), spread
+    2-10 % of the range around a level of 0.6-0.95, either polarity."""
+    if rng.random() < 0.5:
+        sigma = (rng.uniform(0.7, 3),) * 2
+    else:
+        sigma = (rng.uniform(0.6, 1), rng.uniform(3, 6))[::1 if rng.random() < 0.5 else -1]
+    tex = D.smooth_noise((28, 28), rng, sigma) * rng.uniform(0.02, 0.1)
+    frame = rng.uniform(0.6, 0.95) + tex
+    return D.u8(1 - frame if rng.random() < 0.5 else frame)
+
+
 def _dots(rng):
     img = np.full((300, 300), 255, np.uint8)
     k = int(rng.integers(100, 201))
@@ -601,6 +614,8 @@ NON_DIGITS = {
     "paper_lighting": Variant(_nd(lambda r: D.u8(_paper(*_size(r), r))),
                               "empty paper under a lighting gradient and vignette", None),
     "paper_texture": Variant(_nd(_texture), "empty paper with texture", None),
+    "rough_28": Variant(_nd(_rough_28), "a 28x28 frame of a rough surface: grains or fibres, "
+                        "2-10 % of the range, either polarity", None),
     "paper_jpeg": Variant(_nd(lambda r: D.jpeg(D.u8(_paper(480, 640, r)), r.integers(20, 80),
                                                as_pil=True)), "JPEG photo of empty paper", None),
     "uniform_noise": Variant(_nd(lambda r: r.integers(0, 256, _size(r), dtype=np.uint8)),

@@ -62,7 +62,7 @@ DIGIT_VARIANTS = {
     "faint_noiseless": N,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
-NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "paper_jpeg", "uniform_noise",
+NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "rough_28", "paper_jpeg", "uniform_noise",
                    "dark_noise_28", "scattered_dots", "dot_field", "round_dots_28", "ruled_empty",
                    "notebook_empty", "form_empty", "shadow_empty", "sticky_empty",
                    "pencil_empty", "glare_empty", "spots_empty", "bands_empty", "scan_empty",

@@ -245,7 +245,7 @@ def light_path(x, invert, center, min_contrast, box=20):
         taken[faint] = noiseless(x[faint], bg[faint])
     noisy, dense = _dense_noise(x, border, bg, contrast, taken)
     taken[noisy] &= ~dense
-    taken &= ~textured(x, solid, contrast, box)
+    taken &= ~textured(x, solid, bg, top, box)
     surfaces = noisy[taken[noisy]]
     taken[surfaces] = _not_a_surface(x, solid, light, contrast, min_contrast, surfaces)
     # (counted on the solid ink's rows packed into bits, 32 pixels at a time: see _bits)
