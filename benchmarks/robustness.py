@@ -333,6 +333,30 @@ def _padded(inner):
     return make
 
 
+def _grain(rng):
+    """A rough surface's grain on a 28x28 frame: Gaussian-filtered noise, grains
+    (0.7-3 px) or fibres drawn out along a random axis (0.6-1 by 3-6 px), spread 2-7 %
+    of the range (as ``paper_texture``'s), zero mean."""
+    if rng.random() < 0.5:
+        sigma = (rng.uniform(0.7, 3),) * 2
+    else:
+        sigma = (rng.uniform(0.6, 1), rng.uniform(3, 6))[::1 if rng.random() < 0.5 else -1]
+    return D.smooth_noise((28, 28), rng, sigma) * rng.uniform(0.02, 0.07)
+
+
+def _rough_28(rng):
+    """A 28x28 frame of a rough surface photographed close (see :func:`_grain`) at a
+    level of 0.6-0.95, either polarity."""
+    frame = rng.uniform(0.6, 0.95) + _grain(rng)
+    return D.u8(1 - frame if rng.random() < 0.5 else frame)
+
+
+def _rough_paper(x, rng):
+    """The digit drawn 0.2-0.6 above a rough surface (see :func:`_grain`) at a level
+    of 0.05-0.4: faint ink on grainy or fibrous paper, photographed close."""
+    return rng.uniform(0.05, 0.4) + _grain(rng) + rng.uniform(0.2, 0.6) * x
+
+
 def _faint_noiseless(x, rng):
     """Faint ink (a peak of 0.04-0.1) on a background of one level exactly, black or
     white: a program's canvas drawn with a light pen."""
@@ -408,6 +432,8 @@ VARIANTS = {
                                "sides inverted (dark bands)", "side_bands"),
     "faint_noiseless": Variant(_each28(_faint_noiseless), "faint ink, peak 0.04-0.1, on a "
                                "noiseless black or white background", "clean"),
+    "rough_paper_28": Variant(_each28(_rough_paper), "the digit 0.2-0.6 above a rough surface "
+                              "(grains or fibres, 2-7 % of the range; see rough_28)"),
     "fill_frame": Variant(_each28(_filling), "the digit scaled to fill the 28x28 frame (long side "
                           "28 px, or stretched to 28x28)"),
     "transparent_28": Variant(_each(_transparent(28, 20)), "RGBA 28x28, background alpha 0",
@@ -547,19 +573,6 @@ def _texture(rng):
     return D.u8(rng.uniform(0.75, 0.95) + tex)
 
 
-def _rough_28(rng):
-    """A 28x28 frame of a rough surface photographed close: Gaussian-filtered noise,
-    grains (0.7-3 px) or fibres drawn out along a random axis (0.6-1 by 3-6 px), spread
-    2-10 % of the range around a level of 0.6-0.95, either polarity."""
-    if rng.random() < 0.5:
-        sigma = (rng.uniform(0.7, 3),) * 2
-    else:
-        sigma = (rng.uniform(0.6, 1), rng.uniform(3, 6))[::1 if rng.random() < 0.5 else -1]
-    tex = D.smooth_noise((28, 28), rng, sigma) * rng.uniform(0.02, 0.1)
-    frame = rng.uniform(0.6, 0.95) + tex
-    return D.u8(1 - frame if rng.random() < 0.5 else frame)
-
-
 def _dots(rng):
     img = np.full((300, 300), 255, np.uint8)
     k = int(rng.integers(100, 201))
@@ -615,7 +628,7 @@ NON_DIGITS = {
                               "empty paper under a lighting gradient and vignette", None),
     "paper_texture": Variant(_nd(_texture), "empty paper with texture", None),
     "rough_28": Variant(_nd(_rough_28), "a 28x28 frame of a rough surface: grains or fibres, "
-                        "2-10 % of the range, either polarity", None),
+                        "2-7 % of the range, either polarity", None),
     "paper_jpeg": Variant(_nd(lambda r: D.jpeg(D.u8(_paper(480, 640, r)), r.integers(20, 80),
                                                as_pil=True)), "JPEG photo of empty paper", None),
     "uniform_noise": Variant(_nd(lambda r: r.integers(0, 256, _size(r), dtype=np.uint8)),

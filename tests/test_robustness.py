@@ -59,7 +59,7 @@ DIGIT_VARIANTS = {
     "enlarged_stripes": 60, "enlarged_zigzag": 60, "enlarged_impulse": 60, "enlarged_blur": 60,
     "dark_on_light_fog": N,
     "side_bands_dark": N, "fill_frame": N, "padded_noise": 60, "padded_zigzag": 60,
-    "faint_noiseless": N,
+    "faint_noiseless": N, "rough_paper_28": N,
 }
 N_NON_DIGITS = 50  # per kind: ">= 99 % blank" means all of them
 NON_DIGIT_KINDS = ["paper_lighting", "paper_texture", "rough_28", "paper_jpeg", "uniform_noise",
