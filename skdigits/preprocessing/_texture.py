@@ -107,7 +107,7 @@ def textured(x, solid, bg, top, box):
         texture[spread] = soft(x[spread], contrast[spread])
         sharp = spread[~texture[spread]]
         texture[sharp] = _grainy(solid[sharp])
-    low = np.flatnonzero(~texture & (contrast < _ROUGH_CONTRAST))
+    low = np.flatnonzero(~texture & (contrast > 0) & (contrast < _ROUGH_CONTRAST))
     if low.size:
         texture[low] = _rough(x[low], bg[low], top[low], box)
     found = np.flatnonzero(texture)
