@@ -69,11 +69,16 @@ _ROUGH_BG = 0.06
 _DETAIL_SPREAD = 0.42
 
 
+def _in_the_box(a, box):
+    """The digit box (``box`` px) at the centre of each of the (n, s, s) frames ``a``."""
+    s = a.shape[1]
+    m = round((s - box) / 2)
+    return a[:, m : s - m, m : s - m]
+
+
 def outside_the_box(solid, box):
     """Share of each frame's solid ink outside the digit box (``box`` px) at its centre."""
-    s = solid.shape[1]
-    m = round((s - box) / 2)
-    inside = count(solid[:, m : s - m, m : s - m])  # (a copy: fancy indexing, or a view)
+    inside = count(_in_the_box(solid, box))  # (a copy: fancy indexing, or a view)
     return 1 - inside / np.maximum(count(solid), 1)
 
 
@@ -139,9 +144,7 @@ def _detail_outside(x, box):
     energy[:, :, 1:] += across
     energy[:, :-1] += down
     energy[:, 1:] += down
-    s = x.shape[1]
-    m = round((s - box) / 2)
-    inside = energy[:, m : s - m, m : s - m].sum(axis=(1, 2))
+    inside = _in_the_box(energy, box).sum(axis=(1, 2))
     return 1 - inside / np.maximum(energy.sum(axis=(1, 2)), 1e-12)
 
 
