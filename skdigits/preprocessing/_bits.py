@@ -47,32 +47,31 @@ def bit_count(words):
     return per.reshape(len(words), -1).sum(axis=1, dtype=np.int64)
 
 
+# How runs of ``k`` set pixels in a line pair up into runs of ``2k``, per direction:
+# down a column (one above the other), along a row (side by side: bit c for columns
+# c to c + 2k - 1), down to the right and down to the left (bit c for (row, c + 1),
+# (row + 1, c) when k is 1).
+_PAIRINGS = (
+    lambda run, k: run[:, :-k] & run[:, k:],
+    lambda run, k: run & shifted(run, k),
+    lambda run, k: run[:, :-k] & shifted(run[:, k:], k),
+    lambda run, k: shifted(run[:, :-k], k) & run[:, k:],
+)
+
+
 def has_run(rows, length):
     """Which images of packed ``rows`` (see :func:`pack_rows`) hold ``length`` (a power
     of two, at most 32) set pixels in a line: down a column, along a row, or along
-    either diagonal. Runs are doubled up from pairs, one shift per doubling; each
-    direction looks only at the images none before it found one in."""
+    either diagonal. Runs are doubled up from single pixels, one shift per doubling
+    (see _PAIRINGS); each direction looks only at the images none before it found one
+    in."""
     found = np.zeros(len(rows), dtype=bool)
-    for direction in range(4):
+    for pair in _PAIRINGS:
         todo = np.flatnonzero(~found)
         if not todo.size:
             break
-        r = rows[todo]
-        if direction == 0:  # one above the other
-            run, k = r[:, :-1] & r[:, 1:], 2
-            while k < length:
-                run, k = run[:, :-k] & run[:, k:], 2 * k
-        elif direction == 1:  # side by side: bit c for columns c, c + 1
-            run, k = r & shifted(r, 1), 2
-            while k < length:
-                run, k = run & shifted(run, k), 2 * k
-        elif direction == 2:  # down to the right
-            run, k = r[:, :-1] & shifted(r[:, 1:], 1), 2
-            while k < length:
-                run, k = run[:, :-k] & shifted(run[:, k:], k), 2 * k
-        else:  # down to the left: bit c for (row, c + 1), (row + 1, c)
-            run, k = shifted(r[:, :-1], 1) & r[:, 1:], 2
-            while k < length:
-                run, k = shifted(run[:, :-k], k) & run[:, k:], 2 * k
+        run, k = rows[todo], 1
+        while k < length:
+            run, k = pair(run, k), 2 * k
         found[todo] = run.reshape(len(todo), -1).any(axis=1)
     return found
