@@ -143,7 +143,7 @@ def digit_pieces(img, solid, box):
     weight = np.bincount(lab.ravel(), weights=img.ravel(), minlength=n + 1)
     weight[0] = 0
     boxes = ndimage.find_objects(lab)
-    sizes = [max(rs.stop - rs.start, cs.stop - cs.start) for rs, cs in boxes]
+    sizes = [long_side(b) for b in boxes]
     spanning = 0.0
     for k, ((rs, cs), size) in enumerate(zip(boxes, sizes)):
         edge = touches_edge((rs, cs), (s, s))

@@ -115,8 +115,9 @@ def spans(box, shape):
 
 
 def long_side(box):
-    """The longer side (px) of a box ``(r0, r1, c0, c1)`` (stop exclusive)."""
-    return max(box[1] - box[0], box[3] - box[2])
+    """The longer side (px) of a box (see :func:`_edges`; stop exclusive)."""
+    r0, r1, c0, c1 = _edges(box)
+    return max(r1 - r0, c1 - c0)
 
 
 # The digit is its solid ink (above half its level) and what lies within _RIM of

@@ -26,7 +26,7 @@ from scipy.spatial import ConvexHull, QhullError
 
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import (
-    EIGHT, bbox, inside_distance, ridge_distance, touches_edge,
+    EIGHT, bbox, inside_distance, long_side, ridge_distance, touches_edge,
 )
 
 # Marks shorter than this (px) are judged by no test here: as short as the
@@ -157,9 +157,9 @@ def _round_thickness(y, lab, boxes, i, surfaces=True):
     on its pixels above half its own peak (a faint spot is as round as a strong one).
     ``surfaces=False``: a large one on the border (a shadow over the page, a table,
     see :func:`is_surface`) is no blob."""
-    rs, cs = boxes[i]
-    if max(rs.stop - rs.start, cs.stop - cs.start) < _MIN_STROKE:
+    if long_side(boxes[i]) < _MIN_STROKE:
         return 0.0
+    rs, cs = boxes[i]
     solid = _own_solid(y, lab, boxes, i)
     h, w = y.shape
     if touches_edge((rs, cs), (h, w)):

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits.preprocessing import _margins, _marks
-from skdigits.preprocessing._geometry import EIGHT, bbox, inside_distance
+from skdigits.preprocessing._geometry import EIGHT, bbox, inside_distance, long_side
 
 
 class Blank(Exception):
@@ -71,9 +71,7 @@ def _outweighs(mass, k):
 def _dot_among_dots(box, mass, main):
     """Whether the heaviest component ``main`` (its ``box``) is a dot of a field of
     them at an MNIST frame's scale (see FRAME_STROKE)."""
-    rs, cs = box
-    return (max(rs.stop - rs.start, cs.stop - cs.start) <= FRAME_STROKE
-            and not _outweighs(mass, main))
+    return long_side(box) <= FRAME_STROKE and not _outweighs(mass, main)
 
 
 def strokes(y, lab, n, mass, limit=20):
@@ -89,9 +87,9 @@ def strokes(y, lab, n, mass, limit=20):
     boxes = ndimage.find_objects(lab)
     stroke = np.zeros(n, dtype=bool)
     for i in np.argsort(-mass)[:limit]:
-        rs, cs = boxes[i]
-        if max(rs.stop - rs.start, cs.stop - cs.start) < MIN_STROKE:
+        if long_side(boxes[i]) < MIN_STROKE:
             continue
+        rs, cs = boxes[i]
         stroke[i] = holds_stroke((lab[rs, cs] == i + 1) & (y[rs, cs] > 0.5))
     return stroke, boxes
 
@@ -101,11 +99,11 @@ def holds_stroke(solid, shortest=MIN_STROKE):
     extent (the long side of its box) is at least ``shortest`` pixels and _ELONGATION
     times its thickness (the widest disc inscribed in it)."""
     pieces, _ = ndimage.label(solid, structure=EIGHT)
-    for j, (ps, qs) in enumerate(ndimage.find_objects(pieces)):
-        extent = max(ps.stop - ps.start, qs.stop - qs.start)
+    for j, box in enumerate(ndimage.find_objects(pieces)):
+        extent = long_side(box)
         if extent < shortest:
             continue
-        thickness = 2 * float(inside_distance(pieces[ps, qs] == j + 1).max())
+        thickness = 2 * float(inside_distance(pieces[box] == j + 1).max())
         if extent >= _ELONGATION * thickness:
             return True
     return False
