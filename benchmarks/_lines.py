@@ -1,6 +1,6 @@
 """Lines and grids over the page, for the robustness suite (``robustness.py``): a straight
-line drawn across a canvas through the digit, squared paper photographed -- and the
-same pages empty. Built on ``_draw``; randomness comes only from ``rng``.
+line drawn across a canvas through the digit, squared paper photographed, a cell cut
+from a grid -- and the same pages empty. Built on ``_draw``; randomness comes only from ``rng``.
 """
 
 from __future__ import annotations
@@ -80,6 +80,33 @@ def squared_paper(x, rng):
 def squared_empty(rng):
     """An empty sheet of squared paper photographed (see :func:`squared_paper`)."""
     return _squared_photo(*_shape(rng), rng)
+
+
+def grid_cell(x, rng):
+    """A digit written in the cell of a grid or a table (45-75 % of the cell, near its
+    centre), cut from it with the cell's lines: along each side with probability 3/4, at
+    the edge or up to 4 px in, 1-4 px thick (a bold third 2 px more), gray to black; paper
+    0.8-1, ink 0-0.3, 40-130 px, noise, JPEG half the time."""
+    side = int(rng.integers(40, 131))
+    d = D.fit_long_side(x, int(side * rng.uniform(0.45, 0.75)))
+    jitter = side // 12
+    top = (side - d.shape[0]) // 2 + int(rng.integers(-jitter, jitter + 1))
+    left = (side - d.shape[1]) // 2 + int(rng.integers(-jitter, jitter + 1))
+    top = min(max(top, 0), side - d.shape[0])
+    left = min(max(left, 0), side - d.shape[1])
+    digit = D.paste((side, side), d, top, left) * rng.uniform(0.6, 1.0)
+    lines = np.zeros((side, side), np.float32)
+    width = int(rng.integers(1, max(2, side // 20) + 2))
+    for edge in range(4):
+        if rng.random() < 0.75:
+            at = int(rng.integers(0, 5))
+            w = width + (2 if rng.random() < 1 / 3 else 0)
+            band = slice(at, at + w) if edge % 2 == 0 else slice(side - at - w, side - at)
+            lines[band if edge < 2 else slice(None), band if edge >= 2 else slice(None)] = 1
+    ink = np.maximum(digit, lines * rng.uniform(0.5, 1.0))
+    paper, dark = rng.uniform(0.8, 1.0), rng.uniform(0.0, 0.3)
+    img = D.u8(paper - (paper - dark) * ink + rng.normal(0, 0.012, ink.shape))
+    return D.jpeg(img, int(rng.integers(40, 95))) if rng.random() < 0.5 else img
 
 
 def paper_clouds(rng):

@@ -507,6 +507,9 @@ VARIANTS = {
     "squared_paper": Variant(_each(L.squared_paper), "photo of squared paper (a grid every "
                              "12-30 px), a digit 1.5-4 squares tall anywhere, gray 250-900 px, "
                              "JPEG", "clean", max_n=200),
+    "grid_cell": Variant(_each(L.grid_cell), "a digit in a cell cut from a grid or a table: "
+                         "the cell's lines along its sides (at the edge or up to 4 px in, "
+                         "1-6 px, gray to black), 40-130 px, JPEG", "clean", max_n=200),
     "tiny_2000": Variant(_each(_tiny((1500, 2000), 40)), "a 40 px digit on 2000x1500", "clean",
                          max_n=40),
     "tiny_2400": Variant(_each(_tiny((1800, 2400), _sz(24, 72))), "a 1-3 % digit on 2400x1800",

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from skdigits.preprocessing import (
-    _boxes, _geometry, _ink, _lighting, _margins, _marks, _screens, _sheet, _stroke_scale,
+    _boxes, _cells, _geometry, _ink, _lighting, _margins, _marks, _screens, _sheet,
+    _stroke_scale,
 )
 from skdigits.preprocessing._clutter import size_range
 from skdigits.preprocessing._crossing import without_line_tails
@@ -347,6 +348,13 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         if image is not dec.image:
             dec = replace(dec, image=image)
             record(trace, "as drawn", image)
+    if not dec.is_ink and not _output_sized(dec, settings):
+        # A cell cut from a grid: its lines along the edges are no ink (see
+        # :mod:`._cells`).
+        image = _cells.without_cell_lines(dec.image)
+        if image is not dec.image:
+            dec = replace(dec, image=image)
+            record(trace, "without the cell's lines", image)
     drowned = takes_light_path(dec, settings) and not dec.is_ink
     out = through_noise(dec.image, settings) if drowned else None
     if out is not None:
