@@ -65,16 +65,12 @@ _LEVELS_APART = 1 / 255
 _MIN_SIDE = 40
 
 
-def _is_line(row, paper, spread, ends):
-    """``(line, level)``: whether the line of pixels ``row`` is a cell's line (None:
-    paper), and its level from ``paper`` (see _LEVEL)."""
-    d = row - paper
-    level = float(median(d))
-    if abs(level) < _CONTRAST * spread:
-        return None, 0.0
-    beyond = d * np.sign(level) > _LEVEL * abs(level)
-    return (np.count_nonzero(~beyond) <= _GAPS * row.size and beyond[:ends].any()
-            and beyond[-ends:].any()), abs(level)
+def _is_line(row, level, ends):
+    """Whether the line of pixels ``row`` (its levels from the paper's), whose median is
+    ``level`` (beyond _CONTRAST of the range), is a cell's line (see _LEVEL)."""
+    beyond = row * np.sign(level) > _LEVEL * abs(level)
+    return (np.count_nonzero(~beyond) <= _GAPS * row.size and bool(beyond[:ends].any())
+            and bool(beyond[-ends:].any()))
 
 
 def _line_depth(turned, paper, spread):
@@ -83,26 +79,36 @@ def _line_depth(turned, paper, spread):
     see _DEPTH."""
     h, w = turned.shape
     ends = max(1, int(np.ceil(_ENDS * w)))
+    thick = max(_THIN, _THICK * h)
+    # (the lines' medians at once: a line may begin at _DEPTH and run _THICK on)
+    reach = min(h - 1, int(np.ceil(_DEPTH * h) + thick) + 2)
+    rows = turned[:reach] - np.float32(paper)
+    levels = median(rows, axis=-1)
+    off = np.abs(levels) >= _CONTRAST * spread
+    if not off[: int(np.ceil(_DEPTH * h))].any():
+        return 0, 0.0
     last, ink, run, even = 0, 0.0, 0, []
-    for i in range(h - 1):
+    for i in range(reach):
         if i >= _DEPTH * h and last < i:
             break  # (a line that began within _DEPTH is followed to its end)
-        line, level = _is_line(turned[i], paper, spread, ends)
-        if line is None:
+        if not off[i]:
             run = 0
             continue  # (paper: between the edge and a line, or between two lines)
         run += 1
+        line = _is_line(rows[i], float(levels[i]), ends)
         if not line and last and i > last:
             break  # (the digit, beyond paper inwards of the lines)
-        if not line or run > max(_THIN, _THICK * h):
+        if not line or run > thick:
             return 0, 0.0  # (the digit, a bar of its own, a scanner's margin)
-        last, ink = i + 1, level
-        even.append(float(median(np.abs(turned[i] - median(turned[i])))) / level)
-    if last == 0 or float(median(np.array(even))) > _EVEN:
+        last, ink = i + 1, abs(float(levels[i]))
+        even.append(float(median(np.abs(rows[i] - levels[i]))) / ink)
+    if last == 0 or last >= reach or float(median(np.array(even))) > _EVEN:
         return 0, 0.0  # (none, or no printed line: a table beside a photographed sheet)
     # No line across the middle of the cell: ruled or squared paper has rules all over.
-    for i in range(h // 4, h - h // 4):
-        if _is_line(turned[i], paper, spread, ends)[0]:
+    middle = turned[h // 4 : h - h // 4] - np.float32(paper)
+    levels = median(middle, axis=-1)
+    for i in np.flatnonzero(np.abs(levels) >= _CONTRAST * spread):
+        if _is_line(middle[i], float(levels[i]), ends):
             return 0, 0.0
     return last, ink
 
