@@ -155,12 +155,10 @@ def without_cell_lines(image):
         return image
     out = image.copy()
     for turn, (near, level) in inwards.items():
-        if turn in sides:
-            np.rot90(out, turn)[: found[turn][0]] = level
-        elif len(sides) >= _SIDES:
-            # A line the digit touches, in a cell whose other lines are clear of it:
-            # filled where paper lies inwards of it (the digit's strokes keep their ends).
-            np.rot90(out, turn)[: found[turn][0], near] = level
+        # A line the digit touches (not among ``sides``), in a cell whose other lines
+        # are clear of it: filled where paper lies inwards of it (the digit's strokes
+        # keep their ends).
+        np.rot90(out, turn)[: found[turn][0], slice(None) if turn in sides else near] = level
     # Something stands out of the paper inside the cell, away from its sides: else
     # the "lines" were the digit itself (a 7 drawn as two straight strokes, cropped
     # to its ink), or the cell is empty -- which later steps tell as they did.
