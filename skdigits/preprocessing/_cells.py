@@ -76,7 +76,7 @@ def _is_line(row, level, ends):
 def _line_depth(turned, paper, spread):
     """``(depth, level)``: the number of lines of ``turned`` from its top that are a
     cell's lines or the paper beyond them, and the lines' level (``(0, 0)``: none),
-    see _DEPTH."""
+    see _DEPTH (whether lines run across the middle too is :func:`_ruled`'s)."""
     h, w = turned.shape
     ends = max(1, int(np.ceil(_ENDS * w)))
     thick = max(_THIN, _THICK * h)
@@ -104,13 +104,18 @@ def _line_depth(turned, paper, spread):
         even.append(float(median(np.abs(rows[i] - levels[i]))) / ink)
     if last == 0 or last >= reach or float(median(np.array(even))) > _EVEN:
         return 0, 0.0  # (none, or no printed line: a table beside a photographed sheet)
-    # No line across the middle of the cell: ruled or squared paper has rules all over.
+    return last, ink
+
+
+def _ruled(turned, paper, spread):
+    """Whether a line of the cell's kind runs across the middle of ``turned`` (its
+    middle half of rows): ruled or squared paper has rules all over, a cell none."""
+    h, w = turned.shape
+    ends = max(1, int(np.ceil(_ENDS * w)))
     middle = turned[h // 4 : h - h // 4] - np.float32(paper)
     levels = median(middle, axis=-1)
-    for i in np.flatnonzero(np.abs(levels) >= _CONTRAST * spread):
-        if _is_line(middle[i], float(levels[i]), ends):
-            return 0, 0.0
-    return last, ink
+    return any(_is_line(middle[i], float(levels[i]), ends)
+               for i in np.flatnonzero(np.abs(levels) >= _CONTRAST * spread))
 
 
 def _paper_level(image):
@@ -136,6 +141,11 @@ def without_cell_lines(image):
     if np.mean(np.abs(image - paper) < _CONTRAST * spread) < _MAJORITY:
         return image  # (no paper round the digit: a bold digit cropped to its ink)
     found = [_line_depth(np.rot90(image, turn), paper, spread) for turn in range(4)]
+    for turn in (0, 1):
+        # (opposite sides share their middle lines: rows for the top and bottom)
+        if (found[turn][0] or found[turn + 2][0]) and _ruled(np.rot90(image, turn), paper,
+                                                               spread):
+            found[turn] = found[turn + 2] = (0, 0.0)
     if not any(depth for depth, _ in found):
         return image
     filled = image.copy()
