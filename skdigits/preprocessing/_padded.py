@@ -26,7 +26,10 @@ other way is the centred one if it holds all the content (padded evenly, as to
 their digit's mass, at index 14 of 28).
 
 A frame whose digit lies alone on the padding's level is not looked for: it
-cannot be told from a digit drawn on a small canvas.
+cannot be told from a digit drawn on a small canvas -- unless the frame is padded
+evenly by a few pixels (:func:`evenly_padded`: MNIST for LeNet, 32x32). That image
+*is* the frame, whatever its content, and is read exactly as the frame would be:
+a digit drawn on a canvas so small is read as on a canvas of the output size.
 """
 
 from __future__ import annotations
@@ -51,6 +54,35 @@ _PADDED = 0.5
 _BAR_INK = 0.25
 _BAR_OFF = 3
 _BESIDE = 15
+
+
+# Evenly padded: by 1 to _MAX_PAD px of one level on every side (LeNet's inputs:
+# MNIST padded by 2 to 32x32).
+_MAX_PAD = 4
+
+
+def evenly_padded(dec, size):
+    """The ``size`` x ``size`` frame at the centre of the decoded image ``dec`` if
+    the image is that frame padded evenly (by 1 to _MAX_PAD px on every side, at
+    full resolution) with pixels of one level (see _FLAT), else None.
+
+    Whether the frame's own content reaches its sides or not, the image is read as
+    the frame: its light path, its polarity, its blank decision. (A 28x28 frame with
+    a line across it, padded to 32x32, stands out of the padding as 28 px one way
+    only, as a digit drawn exactly as tall as a small canvas does; a frame whose
+    digit lies alone on the padding does not stand out at all. Padded evenly, both
+    are the frame.)
+    """
+    img = dec.image
+    h, w = img.shape
+    pad = (h - size) // 2
+    if (h != w or h != size + 2 * pad or not 1 <= pad <= _MAX_PAD
+            or tuple(dec.original_shape) != (h, w)):
+        return None
+    frame = img[pad : pad + size, pad : pad + size]
+    ring = np.concatenate([img[:pad].ravel(), img[-pad:].ravel(),
+                           img[pad:-pad, :pad].ravel(), img[pad:-pad, -pad:].ravel()])
+    return frame if float(np.ptp(ring)) <= _FLAT else None
 
 
 def _scaled(ink):

@@ -24,7 +24,7 @@ from skdigits.preprocessing._edge_blobs import without_edge_blob
 from skdigits.preprocessing._light_path import on_light_path
 from skdigits.preprocessing._texture import textured_frame
 from skdigits.preprocessing._low_res import SMALL_TO, enlarged_frame, low_res_pixels
-from skdigits.preprocessing._padded import padded_frame
+from skdigits.preprocessing._padded import evenly_padded, padded_frame
 from skdigits.preprocessing._reread import read_finer, reread_small, small_in_reduced
 from skdigits.preprocessing._noise import (
     NOISELESS_CONTRAST, noiseless, noiseless_scan, unrelated,
@@ -328,6 +328,12 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         The image holds no digit.
     """
     record(trace, "decoded", dec.image)
+    frame = evenly_padded(dec, settings.output_size)
+    if frame is not None:
+        # A frame padded evenly by a few pixels (to 32x32 for LeNet) is that frame
+        # (see :mod:`._padded`).
+        dec = replace(dec, image=frame, original_shape=frame.shape)
+        record(trace, "unpadded", frame)
     if not declined and light_path_applies(settings):
         # A frame of the output size, one padded or set in a larger flat image,
         # or one enlarged (for viewing, or by a canvas's export): the light path
