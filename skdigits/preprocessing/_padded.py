@@ -21,10 +21,10 @@ pieces have a digit's size, or a line across runs well past it at both ends --
 a digit's stems run past the rest of it by a few pixels), a bar of one level
 runs down the frame at the content's side, or the ink that spans the frame is
 thin (a zigzag): once thin ink is set apart, what is left stands clear of both
-ends of the frame -- a tall digit's strokes reach them. Its polarity is the padding's (a
-digit as tall as the frame fills the frame's border). The frame's place the
-other way is the centred one if it holds all the content (padded evenly, as to
-32x32), else the one that centres the digit's own ink (MNIST's frames centre
+ends of the frame -- a tall digit's strokes reach them. Its polarity is the
+padding's (a digit as tall as the frame fills the frame's border). The frame's
+place the other way is the centred one if it holds all the content (padded
+evenly), else the one that centres the digit's own ink (MNIST's frames centre
 their digit's mass, at index 14 of 28).
 
 A frame whose digit lies alone on the padding's level is not looked for: it
