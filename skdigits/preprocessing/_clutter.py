@@ -241,8 +241,10 @@ def fills_the_frame(solid, box):
         return False  # (a bar from edge to edge, joined to the digit)
     m = round((s - box) / 2)
     outside = 1 - np.count_nonzero(solid[m : s - m, m : s - m]) / sizes.sum()
-    if outside >= _SCALED_UP or outside < _SCALED_UP_THICK:
-        return outside >= _SCALED_UP
+    if outside >= _SCALED_UP:
+        return True
+    if outside < _SCALED_UP_THICK:
+        return False
     return np.count_nonzero(ndimage.binary_opening(solid, _SQUARE3)) >= _THICK * sizes.sum()
 
 
