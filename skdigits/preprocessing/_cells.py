@@ -65,9 +65,10 @@ _LEVELS_APART = 1 / 255
 _MIN_SIDE = 40
 
 
-def _is_line(row, level, ends):
+def _is_line(row, level):
     """Whether the line of pixels ``row`` (its levels from the paper's), whose median is
     ``level`` (beyond _CONTRAST of the range), is a cell's line (see _LEVEL)."""
+    ends = max(1, int(np.ceil(_ENDS * row.size)))
     beyond = row * np.sign(level) > _LEVEL * abs(level)
     return (np.count_nonzero(~beyond) <= _GAPS * row.size and bool(beyond[:ends].any())
             and bool(beyond[-ends:].any()))
@@ -77,8 +78,7 @@ def _line_depth(turned, paper, spread):
     """``(depth, level)``: the number of lines of ``turned`` from its top that are a
     cell's lines or the paper beyond them, and the lines' level (``(0, 0)``: none),
     see _DEPTH (whether lines run across the middle too is :func:`_ruled`'s)."""
-    h, w = turned.shape
-    ends = max(1, int(np.ceil(_ENDS * w)))
+    h = turned.shape[0]
     thick = max(_THIN, _THICK * h)
     # (the lines' medians at once: a line may begin at _DEPTH and run _THICK on)
     reach = min(h - 1, int(np.ceil(_DEPTH * h) + thick) + 2)
@@ -95,7 +95,7 @@ def _line_depth(turned, paper, spread):
             run = 0
             continue  # (paper: between the edge and a line, or between two lines)
         run += 1
-        line = _is_line(rows[i], float(levels[i]), ends)
+        line = _is_line(rows[i], float(levels[i]))
         if not line and last and i > last:
             break  # (the digit, beyond paper inwards of the lines)
         if not line or run > thick:
@@ -110,11 +110,10 @@ def _line_depth(turned, paper, spread):
 def _ruled(turned, paper, spread):
     """Whether a line of the cell's kind runs across the middle of ``turned`` (its
     middle half of rows): ruled or squared paper has rules all over, a cell none."""
-    h, w = turned.shape
-    ends = max(1, int(np.ceil(_ENDS * w)))
+    h = turned.shape[0]
     middle = turned[h // 4 : h - h // 4] - np.float32(paper)
     levels = median(middle, axis=-1)
-    return any(_is_line(middle[i], float(levels[i]), ends)
+    return any(_is_line(middle[i], float(levels[i]))
                for i in np.flatnonzero(np.abs(levels) >= _CONTRAST * spread))
 
 
