@@ -334,6 +334,12 @@ def _alike(a, b):
     return int(np.isnan(a).any(axis=1).sum()), int((corr >= 0.8).sum()), np.round(corr, 2)
 
 
+def _spans(out):
+    """The span (px, the longer way) of each output digit's solid ink (above 0.5)."""
+    solid = np.asarray(out).reshape(-1, 28, 28) > 0.5
+    return np.maximum(solid.any(axis=2).sum(axis=1), solid.any(axis=1).sum(axis=1))
+
+
 def _picked_alike(suite, kind, seed, n, picked):
     """:func:`_alike` of the images ``picked`` of the benchmark's ``kind`` (rendered at
     ``seed`` from its first ``n`` digits) and their MNIST frames."""
@@ -685,11 +691,7 @@ def test_a_digit_beside_a_soft_spot_of_shade_keeps_its_size(mnist):
         clean.append((np.clip(page, 0, 1) * 255).astype(np.uint8))
     pre = DigitImagePreprocessor(on_blank="nan").fit(np.zeros((1, 28, 28)))
 
-    def spans(images):
-        solid = pre.transform(images).reshape(-1, 28, 28) > 0.5
-        return np.maximum(solid.any(axis=2).sum(axis=1), solid.any(axis=1).sum(axis=1))
-
-    shrunk = spans(spotted) < spans(clean) - 2
+    shrunk = _spans(pre.transform(spotted)) < _spans(pre.transform(clean)) - 2
     assert shrunk.sum() <= 10, np.flatnonzero(shrunk)
 
 
@@ -1495,9 +1497,7 @@ def test_a_digit_as_tall_as_the_frame_on_a_small_canvas_is_sized(digits):
         top, left = rng.integers(0, side - nh + 1), rng.integers(0, side - nw + 1)
         big[top : top + nh, left : left + nw] = crop
         images.append(255 - big if rng.random() < 0.5 else big)
-    out = DigitImagePreprocessor(on_blank="nan").fit_transform(images).reshape(-1, 28, 28)
-    solid = out > 0.5
-    spans = np.maximum(solid.any(axis=2).sum(axis=1), solid.any(axis=1).sum(axis=1))
+    spans = _spans(DigitImagePreprocessor(on_blank="nan").fit_transform(images))
     assert spans.max() <= 22, spans
 
 
@@ -1537,9 +1537,7 @@ def test_a_digit_scaled_to_fill_its_frame_is_sized(suite, digits):
     from skdigits import DigitImagePreprocessor
 
     frames, _, _ = suite.render("fill_frame", digits[0][:80], digits[1][:80], seed=0)
-    out = DigitImagePreprocessor(on_blank="nan").fit_transform(list(frames)).reshape(-1, 28, 28)
-    solid = out > 0.5
-    spans = np.maximum(solid.any(axis=2).sum(axis=1), solid.any(axis=1).sum(axis=1))
+    spans = _spans(DigitImagePreprocessor(on_blank="nan").fit_transform(list(frames)))
     assert (spans <= 22).sum() >= 46, spans
 
 
