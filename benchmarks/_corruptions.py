@@ -188,6 +188,13 @@ def lighting(x, rng):
     return x + D.gradient(x.shape, rng, rng.uniform(0.2, 0.5))
 
 
+def vignette(x, rng):
+    """A photo's vignette: the paper darkening round a centre off the middle, by
+    0.6-1.4 at the farthest corner (clipped: the corners may reach the ink's
+    level), here in MNIST's polarity (the background lifted towards the ink)."""
+    return x + 1 - D.vignette(x.shape, rng, rng.uniform(0.6, 1.4))
+
+
 def brightness(x, rng):
     """0.1-0.5 added to every pixel (clipped)."""
     return x + rng.uniform(0.1, 0.5)

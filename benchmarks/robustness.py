@@ -410,6 +410,8 @@ VARIANTS = {
     "spatter": Variant(_each28(C.spatter), "spatter: light, dark and mud blobs"),
     "fog": Variant(_each28(C.fog), "fog (plasma fractal), strength 0.4-2.5"),
     "lighting": Variant(_each28(C.lighting), "uneven lighting: a linear gradient 0.2-0.5"),
+    "vignette": Variant(_each28(C.vignette), "a photo's vignette: the background lifted "
+                        "0.6-1.4 towards the farthest corner (clipped)"),
     "brightness": Variant(_each28(C.brightness), "brightness +0.1-0.5"),
     "faint": Variant(_each28(C.faint), "faint ink, peak 0.12-0.35"),
     "low_contrast": Variant(_each28(C.low_contrast), "gray background, ink 0.12-0.3 above it"),
@@ -428,6 +430,8 @@ VARIANTS = {
     "dark_on_light_lighting": Variant(_invert("lighting"), "dark on light + shading gradient",
                                       "lighting"),
     "dark_on_light_fog": Variant(_invert("fog"), "dark on light + fog", "fog"),
+    "dark_on_light_vignette": Variant(_invert("vignette"), "dark on light, the paper darkening "
+                                      "towards the corners (see vignette)", "vignette"),
     "side_bands_dark": Variant(_invert("side_bands"), "dark on light, the 5-8 columns at the "
                                "sides inverted (dark bands)", "side_bands"),
     "faint_noiseless": Variant(_each28(_faint_noiseless), "faint ink, peak 0.04-0.1, on a "

@@ -57,7 +57,7 @@ DIGIT_VARIANTS = {
     "pencil_grain": 150, "glare_photo": 60, "spots_photo": 60, "bands_photo": 60,
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
     "enlarged_stripes": 60, "enlarged_zigzag": 60, "enlarged_impulse": 60, "enlarged_blur": 60,
-    "dark_on_light_fog": N,
+    "dark_on_light_fog": N, "vignette": N, "dark_on_light_vignette": N,
     "side_bands_dark": N, "fill_frame": N, "padded_noise": 60, "padded_zigzag": 60,
     "faint_noiseless": N, "rough_paper_28": N, "grid_cell": N,
 }

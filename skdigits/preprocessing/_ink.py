@@ -66,23 +66,7 @@ def ink_map(img, is_ink, invert, correct_lighting, min_contrast, trace=None, low
         record(trace, "background", bg)
         r = img - bg
         record(trace, "flattened", r)
-        if invert == "auto":
-            # Otsu's threshold splits ink from paper; the class covering most
-            # of the border is the background (the whole image if ambiguous;
-            # the ring inside a frame line round the image, see _border_light).
-            t = otsu(r.ravel())
-            light = _border_light(r, t)
-            if 0.35 < light < 0.65:
-                light = float(np.mean(r > t))
-            if 0.35 < light < 0.65:
-                # Still even: what remains of the lighting splits the pixels, and
-                # the ink is a few of them (a small digit on a large sheet). The
-                # ink is the extreme farther from the background's level.
-                med = float(median(r))
-                light = float(med - r.min() > r.max() - med)
-            light_background = light > 0.5
-        else:
-            light_background = bool(invert)
+        light_background = light_ground(r) if invert == "auto" else bool(invert)
         if light_background:
             r = -r
             if background is not None:
@@ -137,6 +121,27 @@ def _border_light(r, t):
     inner = float(np.mean(_pixels.border(r[depth:-depth, depth:-depth], 2 * depth) > t))
     frame = min(outer, 1 - outer) <= 1 - _DECIDED and min(inner, 1 - inner) <= 1 - _DECIDED
     return inner if frame and (outer > 0.5) != (inner > 0.5) else outer
+
+
+def light_ground(r):
+    """Whether the background of ``r``, an image less its smooth lighting (see
+    :func:`._lighting.background`), is the light level.
+
+    Otsu's threshold splits ink from paper; the class covering most of the
+    border is the background (the whole image if that is ambiguous; the ring
+    inside a frame line round the image, see :func:`_border_light`).
+    """
+    t = otsu(r.ravel())
+    light = _border_light(r, t)
+    if 0.35 < light < 0.65:
+        light = float(np.mean(r > t))
+    if 0.35 < light < 0.65:
+        # Still even: what remains of the lighting splits the pixels, and the
+        # ink is a few of them (a small digit on a large sheet). The ink is the
+        # extreme farther from the background's level.
+        med = float(median(r))
+        return bool(med - r.min() > r.max() - med)
+    return bool(light > 0.5)
 
 
 class _Uneven(Blank):
