@@ -211,6 +211,14 @@ def low_contrast(x, rng):
     return rng.uniform(0.1, 0.9 - c) + c * x
 
 
+def low_contrast_noise(x, rng):
+    """Faint ink (0.12-0.3 above a gray background) under Gaussian noise of a sixth to
+    0.4 of the ink's contrast: a dim photo or scan."""
+    c = rng.uniform(0.12, 0.3)
+    y = rng.uniform(0.1, 0.9 - c) + c * x
+    return y + rng.normal(0, c / rng.uniform(2.5, 6), x.shape)
+
+
 def translate(x, rng):
     """Shifted by whole pixels anywhere the digit fits, or up to 2 px beyond the edge."""
     rows, cols = np.nonzero(x > 0.05)

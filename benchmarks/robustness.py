@@ -415,6 +415,8 @@ VARIANTS = {
     "brightness": Variant(_each28(C.brightness), "brightness +0.1-0.5"),
     "faint": Variant(_each28(C.faint), "faint ink, peak 0.12-0.35"),
     "low_contrast": Variant(_each28(C.low_contrast), "gray background, ink 0.12-0.3 above it"),
+    "low_contrast_noise": Variant(_each28(C.low_contrast_noise), "faint ink 0.12-0.3 above a "
+                                  "gray background under noise of 1/6 to 0.4 of that"),
     "translate": Variant(_each28(C.translate), "off-centre, to the edge or 2 px beyond"),
     "rotate": Variant(_each28(C.rotate), "rotated 10-45 degrees"),
     "shear": Variant(_each28(C.shear), "sheared, factor 0.25-0.6"),
