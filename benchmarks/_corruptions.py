@@ -195,6 +195,16 @@ def vignette(x, rng):
     return x + 1 - D.vignette(x.shape, rng, rng.uniform(0.6, 1.4))
 
 
+def cell_lines(x, rng):
+    """The frame cut from a grid's cell: a line 1-2 px wide along its four sides, at
+    0.5-1 of the ink's level."""
+    y, w = x.copy(), int(rng.integers(1, 3))
+    level = rng.uniform(0.5, 1.0)
+    y[:w] = y[-w:] = level
+    y[:, :w] = y[:, -w:] = level
+    return y
+
+
 def brightness(x, rng):
     """0.1-0.5 added to every pixel (clipped)."""
     return x + rng.uniform(0.1, 0.5)

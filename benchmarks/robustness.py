@@ -412,6 +412,8 @@ VARIANTS = {
     "lighting": Variant(_each28(C.lighting), "uneven lighting: a linear gradient 0.2-0.5"),
     "vignette": Variant(_each28(C.vignette), "a photo's vignette: the background lifted "
                         "0.6-1.4 towards the farthest corner (clipped)"),
+    "cell_28": Variant(_each28(C.cell_lines), "a frame cut from a grid's cell: a 1-2 px "
+                       "line round it, 0.5-1 of the ink's level"),
     "brightness": Variant(_each28(C.brightness), "brightness +0.1-0.5"),
     "faint": Variant(_each28(C.faint), "faint ink, peak 0.12-0.35"),
     "low_contrast": Variant(_each28(C.low_contrast), "gray background, ink 0.12-0.3 above it"),
@@ -434,6 +436,8 @@ VARIANTS = {
     "dark_on_light_fog": Variant(_invert("fog"), "dark on light + fog", "fog"),
     "dark_on_light_vignette": Variant(_invert("vignette"), "dark on light, the paper darkening "
                                       "towards the corners (see vignette)", "vignette"),
+    "cell_28_dark": Variant(_invert("cell_28"), "dark on light, the cell's line round it "
+                            "(see cell_28)", "cell_28"),
     "side_bands_dark": Variant(_invert("side_bands"), "dark on light, the 5-8 columns at the "
                                "sides inverted (dark bands)", "side_bands"),
     "faint_noiseless": Variant(_each28(_faint_noiseless), "faint ink, peak 0.04-0.1, on a "

@@ -60,9 +60,12 @@ _SIDES = 2
 _INK = 0.01
 # Levels closer than an 8-bit step are one level.
 _LEVELS_APART = 1 / 255
-# Only images whose short side has this many pixels (a frame of MNIST's size, or
-# a low-resolution scan, is its digit).
-_MIN_SIDE = 40
+# Only images whose short side has this many pixels, MNIST's frame's (a
+# low-resolution scan, 8-16 px, is its digit filling its frame). A 28x28 frame cut
+# from a table (the cell's line round it, 1-2 px, at 0.5-1 of the ink's level) was
+# read with the line as ink, and dark on light with the paper as ink: the classic
+# CNN 94.8 and 55.0 % of the suite's 500 (98.4 alone), 97.4 and 96.2 % without it.
+_MIN_SIDE = 28
 
 
 def _is_line(row, level):

@@ -23,6 +23,7 @@ from scipy import ndimage
 
 from skdigits._pixels import border
 from skdigits.preprocessing._bits import bit_count, has_run, pack_rows, shifted
+from skdigits.preprocessing._cells import without_cell_lines
 from skdigits.preprocessing._clutter import (
     STAY, digit_fits, digit_shift, fills_the_frame, size_range,
 )
@@ -228,7 +229,7 @@ def dense_noise(frame, invert):
     return bool(dense.any())
 
 
-def light_path(x, invert, center, min_contrast, box=20):
+def light_path(x, invert, center, min_contrast, box=20, again=True):
     """Polarity, contrast and centring of the (n, s, s) images that are MNIST-like.
 
     ``x`` (float32 in [0, 1]) is modified in place. ``box`` is the digit box
@@ -259,7 +260,9 @@ def light_path(x, invert, center, min_contrast, box=20):
     frame
     (:func:`~._clutter.digit_shift`). Bands turned over at the frame's sides
     (:func:`~._levels.side_bands`: MNIST-C's stripe) are turned back before
-    all this; in the images not taken they stay as they came.
+    all this; in the images not taken they stay as they came. A frame with a
+    grid's cell lines along two sides or more (:mod:`._cells`) is offered
+    without them instead (``again``: whether to; the frames offered so are not).
     """
     n, s, _ = x.shape
     smallest, largest = size_range(box)
@@ -324,6 +327,16 @@ def light_path(x, invert, center, min_contrast, box=20):
         np.minimum.reduceat(border, starts, axis=1) < edge_level[:, None],
         np.maximum.reduceat(border, starts, axis=1) > edge_level[:, None],
     ).sum(axis=1)
+    # A frame cut from a grid's cell or a table, the cell's lines along its sides
+    # (see :mod:`._cells`; its ink reaches two sides or spans more than a digit,
+    # whichever level is taken for ink): the frame without them is offered instead.
+    cleaned = {}
+    for i in np.flatnonzero((sides >= 2) | (extent > largest)) if again else ():
+        frame = x[i]
+        without = without_cell_lines(frame)
+        if without is not frame:
+            taken[i] = False
+            cleaned[i] = without
     # Smaller solid ink on a cluttered frame: a digit split by the clutter if
     # that ink lies mostly at the centre (see _MIN_SIZE_CLUTTERED).
     split = np.flatnonzero(taken & ~big_enough & (sides >= 2)
@@ -348,6 +361,12 @@ def light_path(x, invert, center, min_contrast, box=20):
         _place(x, solid, taken, extent, center, box)
     declined = ~taken[banded]
     x[banded[declined]] = came[declined]
+    if cleaned:
+        lined = np.fromiter(cleaned, dtype=int, count=len(cleaned))
+        out, took = light_path(np.stack([cleaned[i] for i in lined]), invert, center,
+                               min_contrast, box, again=False)
+        x[lined[took]] = out[took]
+        taken[lined[took]] = True
     return x, taken
 
 

@@ -354,7 +354,7 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         if image is not dec.image:
             dec = replace(dec, image=image)
             record(trace, "as drawn", image)
-    if not dec.is_ink and not _output_sized(dec, settings):
+    if not dec.is_ink:
         # A cell cut from a grid: its lines along the edges are no ink (see
         # :mod:`._cells`).
         image = _cells.without_cell_lines(dec.image)
