@@ -373,6 +373,21 @@ def _filling(x, rng):
     return D.paste((28, 28), c, (28 - c.shape[0]) // 2, (28 - c.shape[1]) // 2)
 
 
+def _neighbours(digits, rng):
+    """Each digit cropped from a row of digits: the near part (up to 6 px) of a
+    neighbour -- another of the digits, 17-22 px to the side -- at one side or both."""
+    out = []
+    for d in digits:
+        y = D.unit(d)
+        for side in ((-1, 1) if rng.random() < 0.6 else (rng.choice([-1, 1]),)):
+            other = np.roll(D.unit(digits[rng.integers(len(digits))]),
+                            side * int(rng.integers(17, 23)), axis=1)
+            near = np.arange(28) < 6 if side > 0 else np.arange(28) >= 22
+            y = np.maximum(y, other * near[None, :])
+        out.append(D.u8(y))
+    return np.stack(out)
+
+
 def _sklearn_digits_smooth(n, rng):
     """load_digits enlarged smoothly to 32-128 px, either polarity (what a user who
     scaled a low-resolution scan up before passing it gives)."""
@@ -444,6 +459,10 @@ VARIANTS = {
                                "noiseless black or white background", "clean"),
     "rough_paper_28": Variant(_each28(_rough_paper), "the digit 0.2-0.6 above a rough surface "
                               "(grains or fibres, 2-7 % of the range; see rough_28)"),
+    "neighbours": Variant(_neighbours, "a digit cropped from a row of digits: the near part "
+                          "(up to 6 px) of a neighbour at one side or both"),
+    "neighbours_dark": Variant(_invert("neighbours"), "dark on light, cropped from a row of "
+                               "digits (see neighbours)", "neighbours"),
     "fill_frame": Variant(_each28(_filling), "the digit scaled to fill the 28x28 frame (long side "
                           "28 px, or stretched to 28x28)"),
     "transparent_28": Variant(_each(_transparent(28, 20)), "RGBA 28x28, background alpha 0",

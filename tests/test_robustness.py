@@ -58,7 +58,7 @@ DIGIT_VARIANTS = {
     "scan_margins": 60, "line_canvas": 60, "squared_paper": 60, "thumb_photo": 60,
     "enlarged_stripes": 60, "enlarged_zigzag": 60, "enlarged_impulse": 60, "enlarged_blur": 60,
     "dark_on_light_fog": N, "vignette": N, "dark_on_light_vignette": N, "cell_28": N,
-    "cell_28_dark": N,
+    "cell_28_dark": N, "neighbours": N, "neighbours_dark": N,
     "low_contrast_noise": N,
     "side_bands_dark": N, "fill_frame": N, "padded_noise": 60, "padded_zigzag": 60,
     "faint_noiseless": N, "rough_paper_28": N, "grid_cell": N,
@@ -78,6 +78,15 @@ N_BATCH_LARGE = 30
 # fixed subset with the session's model. Strict: a variant that starts meeting its floor
 # fails here until it is taken off the list.
 KNOWN_MISSES = {
+    "neighbours": "124 vs 132 of 150 (session 52's new kind; 122 before a digit centred "
+                  "without the pieces reaching the frame's edge apart from it stayed): a digit "
+                  "cropped from a row of digits, its neighbours' near parts at its sides; "
+                  "where they join the digit, or lie within a few pixels of a digit that is "
+                  "not centred without them, the light path moves the frame a pixel or more "
+                  "and the full pipeline crops them with the digit (92.4 vs 96.8 % of 500 "
+                  "with the benchmark's classic CNN, 89.8 before)",
+    "neighbours_dark": "124 vs 132 of 150: the neighbours kind dark on light, read alike "
+                       "(see neighbours)",
     "padded_zigzag": "zigzag frames set anywhere on a black frame (42 vs 44 of 60; 35 before "
                      "session 51, 31 at session 28): a line across, merged with the digit, "
                      "reaches two sides of its frame only and, unless it is thin, cannot be "

@@ -124,7 +124,7 @@ def along_an_edge(sides, level, light, s, places=2):
     return False
 
 
-def digit_pieces(img, solid, box):
+def digit_pieces(img, solid, box, edge_pieces=True):
     """The digit's own ink in one image, and its box; ``(None, None)`` if it cannot tell.
 
     Clutter beside the digit -- bars at the sides, blobs -- is left out: the
@@ -134,6 +134,8 @@ def digit_pieces(img, solid, box):
     within a few pixels of it (not single specks of noise) and the fainter ink
     within their box. If such clutter outweighs that piece, the piece is only a
     fragment of the digit: nothing can be told. ``box``: the digit box (px).
+    ``edge_pieces``: whether pieces reaching the frame's edge may join a piece
+    that does not (a neighbour's part, in a digit cropped from a row of them).
     """
     s = img.shape[0]
     largest = size_range(box)[1]
@@ -162,6 +164,7 @@ def digit_pieces(img, solid, box):
     big = weight[main + 1]
     keep = np.zeros(n + 1, dtype=bool)
     keep[main + 1] = True
+    alone = not edge_pieces and not touches_edge(boxes[main], (s, s))
     changed = True
     while changed:  # pieces within a few pixels of the digit's box join it
         changed = False
@@ -169,7 +172,7 @@ def digit_pieces(img, solid, box):
         for k, (rs, cs) in enumerate(boxes):
             gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
             if (not keep[k + 1] and sizes[k] >= _MIN_PIECE and weight[k + 1] >= 0.05 * big
-                    and gap <= near):
+                    and gap <= near and not (alone and touches_edge((rs, cs), (s, s)))):
                 keep[k + 1] = changed = True
                 r0, r1 = min(r0, rs.start), max(r1, rs.stop)
                 c0, c1 = min(c0, cs.start), max(c1, cs.stop)
@@ -296,6 +299,13 @@ def digit_shift(img, solid, box, beyond_box):
         # span more than a digit): where the digit's centre is cannot be told.
         return 0, 0
     dy, dx = mass_shift(digit, s, STAY)
+    if dy or dx:
+        # A frame cut round its digit (a digit cropped from a row of digits) may
+        # hold a neighbour's near part at its edge: the digit, centred without
+        # the pieces reaching the edge apart from it, stays.
+        own, _ = digit_pieces(ink, strokes, box, edge_pieces=False)
+        if mass_shift(own, s, STAY) == (0, 0):
+            return 0, 0
     if float(digit.sum()) < _OWN_INK * float(ink.sum()):
         # Much ink lies outside the digit's pieces: clutter (a line, bars,
         # blobs) or a piece of the digit itself. Which one cannot be told: the
