@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits._pixels import border
 from skdigits.preprocessing._bits import bit_count, has_run, pack_rows, shifted
 from skdigits.preprocessing._cells import without_cell_lines
 from skdigits.preprocessing._clutter import (
@@ -29,7 +28,7 @@ from skdigits.preprocessing._clutter import (
 )
 from skdigits.preprocessing._geometry import whole_pixels
 from skdigits.preprocessing._ink import flat_contrast, light_ground
-from skdigits.preprocessing._levels import count, levels, side_bands, turn_back
+from skdigits.preprocessing._levels import borders, count, levels, side_bands, turn_back
 from skdigits.preprocessing._lighting import background
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
@@ -143,7 +142,7 @@ def _lit_the_other_way(x, light, contrast, candidates):
         if float(bg.max() - bg.min()) < _LIT_SPAN * contrast[i]:
             continue
         flat = x[i] - bg
-        edge = border(flat)
+        edge = borders(flat[None])[0]
         left = np.abs(edge - median(edge))
         if float(np.percentile(left, 75)) <= _LIT_FIT * contrast[i]:
             other[k] = light_ground(flat) != bool(light[i])
@@ -331,7 +330,8 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     # (see :mod:`._cells`; its ink reaches two sides or spans more than a digit,
     # whichever level is taken for ink): the frame without them is offered instead.
     cleaned = {}
-    for i in np.flatnonzero((sides >= 2) | (extent > largest)) if again else ():
+    lined = np.flatnonzero((sides >= 2) | (extent > largest)) if again else []
+    for i in lined:
         frame = x[i]
         without = without_cell_lines(frame)
         if without is not frame:
