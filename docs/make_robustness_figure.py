@@ -43,8 +43,8 @@ from skdigits import DigitImagePreprocessor  # noqa: E402
 
 OUT = HERE / "images" / "robustness_grid.png"
 ROWS = ["clean", "impulse_noise", "glass_blur", "stripes", "side_bands", "line_zigzag",
-        "line_dotted", "line_bold", "line_thin", "spatter", "fog", "low_contrast", "translate",
-        "edges",
+        "line_dotted", "line_bold", "line_thin", "spatter", "fog", "low_contrast",
+        "low_contrast_noise", "vignette", "cell_28_dark", "neighbours", "translate", "edges",
         "dark_on_light_lighting", "transparent_canvas", "canvas_thin_pen", "photo_lighting",
         "ruled_paper", "notebook_photo", "form_box", "shadow_photo", "sticky_note",
         "pencil_grain", "glare_photo", "spots_photo", "bands_photo", "scan_margins", "line_canvas",
