@@ -218,15 +218,14 @@ def without_thin_ink(img, solid):
 # (MNIST's digits scaled to fill 28 px: 0.23-0.62, 0.35 typically; a line or zigzag
 # across an MNIST digit, merged with it: 0.16-0.26) -- or at least _SCALED_UP_THICK
 # of it if its strokes are as thick as a scaled-up digit's: _THICK of its solid ink
-# or more is left by an opening with a 3x3 square (of frames one piece of solid ink
-# with 0.2-0.3 of it outside the box, 92 of 132 digits scaled to fill the frame, 4
-# of 208 MNIST digits with a line or zigzag merged with them).
+# or more is left by an opening with a 3x3 square (EIGHT; of frames one piece of
+# solid ink with 0.2-0.3 of it outside the box, 92 of 132 digits scaled to fill the
+# frame, 4 of 208 MNIST digits with a line or zigzag merged with them).
 _ONE_PIECE = 0.95
 _FEW_AT_EDGES = 0.25
 _SCALED_UP = 0.3
 _SCALED_UP_THICK = 0.2
 _THICK = 0.9
-_SQUARE3 = np.ones((3, 3), dtype=bool)
 
 
 def fills_the_frame(solid, box):
@@ -248,7 +247,7 @@ def fills_the_frame(solid, box):
         return True
     if outside < _SCALED_UP_THICK:
         return False
-    return np.count_nonzero(ndimage.binary_opening(solid, _SQUARE3)) >= _THICK * sizes.sum()
+    return np.count_nonzero(ndimage.binary_opening(solid, EIGHT)) >= _THICK * sizes.sum()
 
 
 def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False):
