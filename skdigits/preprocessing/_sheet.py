@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import ndimage
-from scipy.spatial import ConvexHull, Delaunay
+from scipy.spatial import ConvexHull
 
 from skdigits import _pixels
 from skdigits.preprocessing._geometry import bbox, touches_edge
@@ -95,9 +95,32 @@ def convex_hull(region, found=None):
     if found is None:
         return None
     points, hull = found
-    pixels = np.indices(region.shape).reshape(2, -1).T
-    inside = Delaunay(points[hull.vertices]).find_simplex(pixels) >= 0
-    return inside.reshape(region.shape) | region
+    return _inside_polygon(region.shape, points[hull.vertices]) | region
+
+
+def _inside_polygon(shape, corners):
+    """Mask of the pixels of an image of ``shape`` inside the convex polygon whose
+    integer pixel ``corners`` (row, column) go round it in order, its edges included."""
+    r0, c0 = corners[:, 0].astype(np.int64), corners[:, 1].astype(np.int64)
+    r1, c1 = np.roll(r0, -1), np.roll(c0, -1)
+    rows = np.arange(r0.min(), r0.max() + 1)[:, None]
+    # Where each edge meets each row it spans, in whole columns (exact, in integers):
+    # the polygon's pixels on a row lie between the least and the greatest.
+    dr, dc = r1 - r0, c1 - c0
+    sign = np.where(dr < 0, -1, 1)
+    num = (c0 * dr + (rows - r0) * dc) * sign
+    den = np.where(dr == 0, 1, dr * sign)
+    level = dr == 0  # (a level edge: its two ends)
+    first = np.where(level, np.minimum(c0, c1), -(-num // den))
+    last = np.where(level, np.maximum(c0, c1), num // den)
+    spans = (rows >= np.minimum(r0, r1)) & (rows <= np.maximum(r0, r1))
+    big = np.iinfo(np.int64).max
+    lo = np.where(spans, first, big).min(axis=1)
+    hi = np.where(spans, last, -big).max(axis=1)
+    mask = np.zeros(shape, dtype=bool)
+    cols = np.arange(shape[1])
+    mask[rows[0, 0] : rows[-1, 0] + 1] = (cols >= lo[:, None]) & (cols <= hi[:, None])
+    return mask
 
 
 # Read the other way from a broad light region -- a sheet photographed on a
