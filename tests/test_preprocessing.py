@@ -1050,6 +1050,27 @@ def test_partition_statistics_match_numpy(n, k, seed, dtype):
         assert _percentile(x, q) == pytest.approx(float(np.percentile(x, q)), rel=1e-6, abs=1e-7)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 12),
+    st.integers(1, 40),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([np.float32, np.float64]),
+)
+def test_masked_median_is_the_median_of_the_kept_values(n, k, seed, dtype):
+    # Many rows at once (the paper's level of a batch of frames): each row's median
+    # over its kept values, exactly as np.median of those values alone.
+    from skdigits.preprocessing._stats import masked_median
+
+    rng = np.random.RandomState(seed)
+    x = (rng.randint(0, 5, (n, k)) if seed % 2 else rng.rand(n, k)).astype(dtype)
+    mask = rng.rand(n, k) < rng.rand(n, 1)
+    mask[np.arange(n), rng.randint(0, k, n)] = True  # (one kept value at least)
+    out = masked_median(x, mask)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, [np.median(row[keep]) for row, keep in zip(x, mask)])
+
+
 def test_zero_pad_is_np_pad():
     from skdigits.preprocessing._geometry import zero_pad as _zero_pad
 

@@ -945,6 +945,53 @@ def test_a_digit_in_a_cell_cut_from_a_grid_reads_as_without_its_lines(suite, mni
     assert blank == 0 and alike >= floor, (blank, corr)
 
 
+@pytest.mark.parametrize("look", ["may_hold_lines", "band_fit_span"])
+def test_the_light_paths_cheap_looks_only_skip_work(suite, mnist, monkeypatch, look):
+    # The light path looks at many frames cheaply before two costly tests, a frame at a
+    # time: whether a cell's lines run along its sides (may_hold_lines) and whether a
+    # vignette lights it the other way (band_fit_span, before the robust fit of the
+    # lighting). Either look only skips frames the costly test would leave as they are:
+    # with the look let through for every frame, every output is the same.
+    from skdigits import DigitImagePreprocessor
+    from skdigits.preprocessing import _light_path
+
+    X, y = mnist[1][0][:60], mnist[1][1][:60]
+    kinds = ["cell_28", "cell_28_dark", "vignette", "dark_on_light_vignette", "fog",
+             "lighting", "gaussian_noise", "line_straight", "stripes", "rough_paper_28"]
+    frames = np.concatenate([suite.render(k, X, y, seed=4)[0] for k in kinds])
+    pre = DigitImagePreprocessor(on_blank="nan").fit(frames[:1])
+    fast = pre.transform(frames)
+    every = {"may_hold_lines": lambda x: np.ones(len(x), dtype=bool),
+             "band_fit_span": lambda x: np.full(len(x), np.inf)}[look]
+    monkeypatch.setattr(_light_path, look, every)
+    np.testing.assert_array_equal(pre.transform(frames), fast)
+
+
+def test_a_sheets_outline_is_its_convex_hull():
+    # The sheet's outline (the convex hull of its pixels, a mask), filled row by row in
+    # whole pixels: exactly the pixels that a triangulation of the hull holds, its edges
+    # included -- level, upright, diagonal or steep.
+    from scipy.spatial import ConvexHull, Delaunay
+
+    from skdigits.preprocessing._sheet import convex_hull
+
+    rng = np.random.default_rng(5)
+    for trial in range(60):
+        h, w = rng.integers(5, 120, 2)
+        region = np.zeros((h, w), bool)
+        k = rng.integers(1, 8)
+        rows, cols = rng.integers(0, h, k), rng.integers(0, w, k)
+        if trial % 2:  # (on a coarse lattice: many edges level, upright or diagonal)
+            rows, cols = rows // 8 * 8, cols // 8 * 8
+        region[rows, cols] = True
+        region[rows.min():rows.min() + 3, cols.min():cols.min() + 2] = True
+        points = np.argwhere(region).astype(float)
+        corners = points[ConvexHull(points).vertices]
+        pixels = np.indices((h, w)).reshape(2, -1).T
+        inside = (Delaunay(corners).find_simplex(pixels) >= 0).reshape(h, w)
+        np.testing.assert_array_equal(convex_hull(region), inside | region)
+
+
 def test_straight_strokes_along_the_sides_are_the_digits_own():
     # What the cell's lines are not: a digit drawn with straight strokes and cropped to
     # its ink (a 7 as a bar and a stem, a 0 as a rectangle), whose strokes run along the

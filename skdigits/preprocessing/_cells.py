@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from skdigits.preprocessing._stats import median
+from skdigits.preprocessing._stats import masked_median, median
 
 # Lines begin within _DEPTH of the image's size from each side (a cell's line a
 # few pixels in, a double line) and are followed to their end (a bold one). The
@@ -84,7 +84,7 @@ def _line_depth(turned, paper, spread):
     h = turned.shape[0]
     thick = max(_THIN, _THICK * h)
     # (the lines' medians at once: a line may begin at _DEPTH and run _THICK on)
-    reach = min(h - 1, int(np.ceil(_DEPTH * h) + thick) + 2)
+    reach = _reach(h)
     rows = turned[:reach] - np.float32(paper)
     levels = median(rows, axis=-1)
     off = np.abs(levels) >= _CONTRAST * spread
@@ -120,14 +120,67 @@ def _ruled(turned, paper, spread):
                for i in np.flatnonzero(np.abs(levels) >= _CONTRAST * spread))
 
 
-def _paper_level(image):
-    """The paper's level: the commonest of the image's levels (in _BINS bins), the
-    median of the pixels within a bin and a half of its bin's centre."""
-    counts, edges = np.histogram(image.astype(np.float64, copy=False), bins=_BINS)
-    k = int(np.argmax(counts))
-    width = float(edges[1] - edges[0])
-    near = np.abs(image - (float(edges[k]) + width / 2)) <= 1.5 * width
-    return float(median(image[near]))
+def _paper_levels(images):
+    """The paper's level of each of the (n, h, w) ``images``: the commonest of its
+    levels (in _BINS bins of its range, the top one taking its maximum), the median of
+    the pixels within a bin and a half of its bin's centre."""
+    n = len(images)
+    flat = images.reshape(n, -1)
+    values = flat.astype(np.float64, copy=False)
+    lo, hi = values.min(axis=1), values.max(axis=1)
+    width = (hi - lo) / _BINS
+    scaled = (values - lo[:, None]) / np.where(hi > lo, hi - lo, 1)[:, None]
+    bins = np.minimum((scaled * _BINS).astype(np.intp), _BINS - 1)
+    counts = np.bincount((bins + _BINS * np.arange(n)[:, None]).ravel(), minlength=n * _BINS)
+    commonest = np.argmax(counts.reshape(n, _BINS), axis=1)
+    centre = (lo + (commonest + 0.5) * width).astype(flat.dtype)
+    near = np.abs(flat - centre[:, None]) <= (1.5 * width).astype(flat.dtype)[:, None]
+    return masked_median(flat, near)
+
+
+def _side_lines(images):
+    """The lines of pixels of the (n, h, w) ``images`` within :func:`_reach` of each
+    side, as rows: ``[top, bottom, left, right]``."""
+    h, w = images.shape[1:]
+    down, across = _reach(h), _reach(w)
+    return [images[:, :down], images[:, h - down:], images[:, :, :across].transpose(0, 2, 1),
+            images[:, :, w - across:].transpose(0, 2, 1)]
+
+
+def _reach(h):
+    """How many lines of pixels from a side a cell's lines may take (see _DEPTH, _THICK)."""
+    return min(h - 1, int(np.ceil(_DEPTH * h) + max(_THIN, _THICK * h)) + 2)
+
+
+def may_hold_lines(images):
+    """Whether each of the (n, h, w) ``images`` may hold a cell's lines, for many at once.
+
+    What :func:`without_cell_lines` needs first: two sides at least with a line of
+    pixels within reach of them whose median lies _CONTRAST of the range off the
+    paper's level and whose median absolute deviation is within _EVEN of that (give
+    or take float rounding). Frames without are left as they are by it; the others
+    are for it to look at.
+    """
+    n = len(images)
+    if n == 0 or min(images.shape[1:]) < _MIN_SIDE:
+        return np.zeros(n, dtype=bool)
+    flat = images.reshape(n, -1)
+    spread = (flat.max(axis=1) - flat.min(axis=1)).astype(np.float64)
+    apart = spread >= _LEVELS_APART
+    if not apart.any():
+        return apart  # (one level each: no line)
+    paper = np.zeros(n)
+    paper[apart] = _paper_levels(images[apart])
+    eps = 1e-6
+    sides = np.zeros(n, dtype=int)
+    for rows in _side_lines(images):
+        level = median(rows, axis=-1)
+        spread_of_line = median(np.abs(rows - level[..., None]), axis=-1)
+        off = np.abs(level - paper[:, None])
+        line = ((off >= _CONTRAST * spread[:, None] - eps)
+                & (spread_of_line <= _EVEN * (off + eps) + eps))
+        sides += line.any(axis=1)
+    return apart & (sides >= _SIDES)
 
 
 def without_cell_lines(image):
@@ -139,7 +192,7 @@ def without_cell_lines(image):
     spread = float(image.max() - image.min())
     if spread < _LEVELS_APART:
         return image  # (one level, give or take float rounding: no line)
-    paper = _paper_level(image)
+    paper = float(_paper_levels(image[None])[0])
     if np.mean(np.abs(image - paper) < _CONTRAST * spread) < _MAJORITY:
         return image  # (no paper round the digit: a bold digit cropped to its ink)
     found = [_line_depth(np.rot90(image, turn), paper, spread) for turn in range(4)]

@@ -286,3 +286,14 @@ def place(small, output_size, center):
         oy, ox = (output_size - h) // 2, (output_size - w) // 2
     out[oy : oy + h, ox : ox + w] = small
     return out
+
+
+def row_run(masks, length):
+    """Which of the (n, h, w) ``masks`` hold ``length`` set pixels side by side in a row."""
+    w = masks.shape[-1]
+    if length > w:
+        return np.zeros(len(masks), dtype=bool)
+    run = masks[..., : w - length + 1].copy()
+    for j in range(1, length):
+        run &= masks[..., j : w - length + 1 + j]
+    return run.any(axis=(1, 2))

@@ -148,13 +148,14 @@ class _Uneven(Blank):
     """The ink does not stand far enough above the background's own variation."""
 
 
-def flat_contrast(img, light_background):
+def flat_contrast(img, light_background, bg=None):
     """Contrast of the ink once a smooth lighting (gradient, vignette) is taken out.
 
     What :func:`ink_map` compares with ``min_contrast``; 0 if nothing stands out.
     Paper under uneven lighting has contrast only as a whole, not once flattened.
+    ``bg``: the image's :func:`._lighting.background`, if fitted already.
     """
-    r = img - _lighting.background(img)
+    r = img - (_lighting.background(img) if bg is None else bg)
     try:
         return ink_level(-r if light_background else r, False)[3]
     except Blank:

@@ -64,6 +64,63 @@ def _design_matrix(ch, cw):
     return A
 
 
+def _terms(h, w):
+    """The surface's terms at every pixel of an ``h`` x ``w`` image, (6, h, w) float32."""
+    vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
+    return np.moveaxis(_quadratic_terms(vv, uu, h, w), -1, 0)
+
+
+# Images of at most this many pixels (MNIST's frames, many of them in a batch) have
+# their surface's terms cached.
+_CACHED_PIXELS = 64 * 64
+
+
+@functools.lru_cache(maxsize=4)
+def _full_terms(h, w):
+    """:func:`_terms`, read-only and cached (for small frames: see _CACHED_PIXELS)."""
+    full = np.ascontiguousarray(_terms(h, w))
+    full.flags.writeable = False
+    return full
+
+
+def _border_band(ch, cw):
+    """The band along the border of a ``ch`` x ``cw`` grid that the background's fit
+    starts from: a tenth of each side deep (a pixel at least)."""
+    band = np.zeros((ch, cw), dtype=bool)
+    bh, bw = max(1, ch // 10), max(1, cw // 10)
+    band[:bh] = band[-bh:] = True
+    band[:, :bw] = band[:, -bw:] = True
+    return band
+
+
+@functools.lru_cache(maxsize=4)
+def _band_fit(h, w):
+    """``(band, fit)``: the border band of an ``h`` x ``w`` image, and the matrix taking
+    its pixels to the least-squares surface's terms (read-only, cached)."""
+    band = _border_band(h, w).ravel()
+    fit = np.linalg.pinv(_design_matrix(h, w)[band])
+    fit.flags.writeable = False
+    return band, fit
+
+
+def band_fit_span(images):
+    """How far the lighting of each of the (n, h, w) ``images`` (small frames:
+    MNIST's) may span, for many at once: the span (max - min) over the image of the
+    surface of :func:`background`'s kind fitted by plain least squares to their
+    border band, where its robust fit starts from.
+
+    A cheap look before the robust fit: a lighting that spans the frame shows in the
+    band; noise and ink touching the border pull the plain fit little.
+    """
+    n, h, w = images.shape
+    band, fit = _band_fit(h, w)
+    # (einsum, not matmul: BLAS would spread these small products over threads
+    # that spin on after them, costing more CPU time than the products themselves)
+    terms = np.einsum("nb,tb->nt", images.reshape(n, h * w)[:, band].astype(np.float64), fit)
+    surface = np.einsum("nt,pt->np", terms, _design_matrix(h, w))
+    return surface.max(axis=1) - surface.min(axis=1)
+
+
 def _is_clean_canvas(z, edge):
     """True if the border band is one exact value covering most of the image.
 
@@ -99,10 +156,7 @@ def background(img):
     A = _design_matrix(ch, cw)
     # Start from a band along the border (background in nearly every digit
     # image), then let the clipping take in every pixel that fits.
-    band = np.zeros((ch, cw), dtype=bool)
-    bh, bw = max(1, ch // 10), max(1, cw // 10)
-    band[:bh] = band[-bh:] = True
-    band[:, :bw] = band[:, -bw:] = True
+    band = _border_band(ch, cw)
     z = coarse.ravel().astype(np.float64)
     edge = z[band.ravel()]
     if _is_clean_canvas(z, edge):
@@ -136,9 +190,8 @@ def background(img):
     mad_flat = median(np.abs(z[mask] - flat))
     if not mad_fit < 0.8 * mad_flat:
         return np.full_like(img, flat)
-    # Evaluate the surface at full resolution.
-    vv, uu = np.mgrid[0:h, 0:w].astype(np.float32)
-    full = np.moveaxis(_quadratic_terms(vv, uu, h, w), -1, 0)[: len(coef)]
+    # Evaluate the surface at full resolution (small frames' terms are cached).
+    full = (_full_terms(h, w) if h * w <= _CACHED_PIXELS else _terms(h, w))[: len(coef)]
     return sum(float(c) * t for c, t in zip(coef, full)).astype(np.float32)
 
 

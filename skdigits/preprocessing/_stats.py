@@ -43,6 +43,25 @@ def median(x, axis=None):
     return (part[..., k - 1] + part[..., k]) / 2
 
 
+def masked_median(x, mask):
+    """Median of each row of ``x`` (n, m) over its values where ``mask`` is True (one
+    at least in each row), as :func:`median` takes it of those values alone.
+
+    The values left out are replaced by -inf and +inf in numbers that put the kept
+    values' median at the row's middle, (m - 1) // 2, where one partition finds it
+    for every row at once.
+    """
+    n, m = x.shape
+    kept = np.count_nonzero(mask, axis=1)
+    middle = (m - 1) // 2
+    below = middle - (kept - 1) // 2  # (so many -inf: the kept median's first place)
+    rank = np.cumsum(~mask, axis=1)  # (1-based, among the values left out)
+    padded = np.where(mask, x, np.where(rank <= below[:, None], -np.inf, np.inf)).astype(x.dtype)
+    part = np.partition(padded, (middle, min(middle + 1, m - 1)), axis=1)
+    second = middle + (kept % 2 == 0)  # (an even count: the mean of two)
+    return (part[:, middle] + part[np.arange(n), second]) / 2
+
+
 def percentile(x, q):
     """``np.percentile(x, q)`` (linear interpolation) of a non-empty array, by partition."""
     x = x.ravel()
