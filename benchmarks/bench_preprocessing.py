@@ -5,6 +5,9 @@ Cases:
 - MNIST batch ``(n, 28, 28)`` uint8: the vectorised path (``fast_batches=True``);
 - the same digits as ``(n, 784)`` float32, vectorised path;
 - the same digits through the full single-image pipeline (``fast_batches=False``);
+- the same digits under Gaussian noise (the robustness suite's ``gaussian_noise``,
+  ``--n-noisy`` of them) as one ``(n, 28, 28)`` batch, vectorised path: every frame has a
+  noisy border, which the vectorised path looks at closer (lighting, a cell's lines);
 - 400x400 PNG files made from drawn-dev (``--n-files`` evenly spaced drawings, or all
   of them, resized to 400x400 with their colour mode kept), decoding included;
 - 400x400 PNG files made by upscaling MNIST digits (dark ink on white), decoding
@@ -55,6 +58,13 @@ def _mnist(n):
         X[:, 6:22, 10:18] = rng.randint(0, 256, (n, 16, 8))
         return X, "random blobs"
     return np.resize(X, (n, 28, 28)), source
+
+
+def _noisy(X):
+    """The digits ``X`` under the robustness suite's Gaussian noise (seed 0)."""
+    import robustness
+
+    return robustness.render("gaussian_noise", X, np.zeros(len(X), int), seed=0)[0]
 
 
 def _drawings(folder, n, size=SIDE):
@@ -116,16 +126,18 @@ def _decode(paths):
 
 
 def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.DEFAULT_DRAWN_DIR,
-            log=print):
+            n_noisy=2000, log=print):
     from skdigits import DigitImagePreprocessor
 
     X, source = _mnist(max(n_mnist, n_files))
     Xb = X[:n_mnist]
     Xf = Xb.reshape(len(Xb), 784).astype(np.float32) / 255
     Xs = Xb[:n_full]
+    Xn = _noisy(Xb[:n_noisy])
     fast = DigitImagePreprocessor()
     full = DigitImagePreprocessor(fast_batches=False)
     both = DigitImagePreprocessor(n_jobs=-1)  # one worker process per core
+    noisy = DigitImagePreprocessor(on_blank="nan")  # (a few noisy frames read blank)
     cores = effective_n_jobs(-1)
     with tempfile.TemporaryDirectory(prefix="skdigits-bench-png-") as folder:
         drawn, drawn_source = drawn_pngs(folder, drawn_dir, limit=n_files)
@@ -139,6 +151,8 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
             f"{source} batch (n, 784) float32, fast path": (len(Xf), lambda: fast.transform(Xf)),
             f"{source} 28x28 batch, full single-image pipeline (fast_batches=False)":
                 (len(Xs), lambda: full.transform(Xs)),
+            f"{source} batch (n, 28, 28) under Gaussian noise (sigma 0.08-0.38), fast path":
+                (len(Xn), lambda: noisy.transform(Xn)),
             drawn_case: (len(drawn), lambda: fast.transform(drawn)),
             drawn_case + parallel: (len(drawn), lambda: both.transform(drawn)),
             mnist_case: (len(mnist_files), lambda: fast.transform(mnist_files)),
@@ -149,6 +163,7 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
         log(f"  {len(cases)} cases, {rounds} rounds after a warm-up on 5 images each "
             "(the n_jobs=-1 cases on 2 x 8 images, which starts the workers)")
         fast.transform(Xb[:5]), full.transform(Xs[:5]), fast.transform(drawn[:5])
+        noisy.transform(Xn[:5])
         fast.transform(mnist_files[:5]), _decode(drawn[:5]), both.transform(drawn[:16])
         times = interleave({k: v[1] for k, v in cases.items()}, rounds, warmup=0)
     rows = {}
@@ -190,6 +205,7 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
         tables=[table(None, list(rows[0]), rows)],
         targets=targets,
         params=dict(n_mnist=n_mnist, n_full=n_full, n_files=n_files, rounds=rounds,
+                    n_noisy=n_noisy,
                     raw_seconds={k: times[k] for k in names}),
     )
 
@@ -199,12 +215,13 @@ def main():
     parser.add_argument("--n-mnist", type=int, default=60000)
     parser.add_argument("--n-full", type=int, default=1000)
     parser.add_argument("--n-files", type=int, default=200)
+    parser.add_argument("--n-noisy", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--drawn-dir", default=str(_common.DEFAULT_DRAWN_DIR))
     args = parser.parse_args()
     start = time.perf_counter()
     result = measure(args.n_mnist, args.n_full, args.n_files, args.rounds, args.drawn_dir,
-                     log=lambda *a: None)
+                     args.n_noisy, log=lambda *a: None)
     print(_common.markdown_table(result["tables"][0]))
     print(f"\n{time.perf_counter() - start:.0f} s")
 
