@@ -96,12 +96,24 @@ def _rules(ink):
         return None
     cols = np.arange(w)
     found = np.zeros_like(ink)
+    # The image and its extent padded with 2 * steep empty rows above and below: each
+    # run of columns sharing an offset is then one slice of them.
+    pad = 2 * steep
+    padded = np.zeros((h + 2 * pad, w), dtype=bool)
+    padded[pad : pad + h] = ink
+    extent = np.zeros((h + 2 * pad, w), dtype=bool)
+    extent[pad : pad + h] = True
     for t in range(-steep, steep + 1):
         offset = np.rint(t * cols / w).astype(int)
-        # Row r of the sheared image holds ink[r + offset[c], c].
-        rows = np.arange(-steep, h + steep)[:, None] + offset[None, :]
-        inside = (rows >= 0) & (rows < h)
-        sheared = np.where(inside, ink[np.clip(rows, 0, h - 1), cols[None, :]], False)
+        # Row r of the sheared image (r from -steep) holds ink[r + offset[c], c],
+        # and nothing beyond the image (``inside``).
+        sheared = np.empty((h + 2 * steep, w), dtype=bool)
+        inside = np.empty_like(sheared)
+        edges = np.flatnonzero(np.r_[True, np.diff(offset) != 0, True])
+        for c0, c1 in zip(edges[:-1], edges[1:]):
+            top = offset[c0] + steep
+            sheared[:, c0:c1] = padded[top : top + h + 2 * steep, c0:c1]
+            inside[:, c0:c1] = extent[top : top + h + 2 * steep, c0:c1]
         band = sheared.copy()
         for k in range(1, _BAND):
             band[:-k] |= sheared[k:]
@@ -125,7 +137,7 @@ def _rules(ink):
             # those pixels are the digit's and stay.
             above = sheared[start - 1] if start > 0 else np.zeros(w, dtype=bool)
             below = sheared[stop] if stop < len(sheared) else np.zeros(w, dtype=bool)
-            r = rows[start:stop]
+            r = np.arange(start, min(stop, len(sheared)))[:, None] - steep + offset[None, :]
             ok = inside[start:stop] & sheared[start:stop] & ~(above | below)[None, :]
             found[r[ok], np.broadcast_to(cols, r.shape)[ok]] = True
     return found if found.any() else None
