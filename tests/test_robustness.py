@@ -732,13 +732,19 @@ def test_a_28x28_digit_in_a_gray_frame_keeps_its_polarity(mnist, digit_pipeline)
     # with the ink farther from it on the dark side the digit came out inverted --
     # while the classifier alone reads such frames about as well as clean digits.
     # No background is a middling gray with ink both darker and lighter: it is the
-    # first ring inside the frame whose level is an extreme's. The frame is kept
-    # (dimmer than the digit), as the classifier alone sees it.
+    # first ring inside the frame whose level is an extreme's. A frame even along the
+    # four sides is taken out as a cell's lines (since session 52; 3-px frames round a
+    # bold digit, paper under half of the frame, since session 53), others are kept
+    # (dimmer than the digit), as the classifier alone sees them. N digits and the
+    # module's margin: on 60 with a margin of one digit, taking the 3-px frames out
+    # read 58 against 60 alone (60 before); on 900 framed digits (three seeds of 300,
+    # these 60 among them) 7 more than before with this model, as many with the
+    # classic CNN, 19 more with the shipped model.
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(12)
     framed = []
-    digits, labels = mnist[1][0][200:260], mnist[1][1][200:260]
+    digits, labels = mnist[1][0][200:200 + N], mnist[1][1][200:200 + N]
     for x in digits:
         f, gray = int(rng.integers(1, 4)), rng.uniform(0.3, 0.7) * 255
         a = x.astype(np.float32)
@@ -752,7 +758,7 @@ def test_a_28x28_digit_in_a_gray_frame_keeps_its_polarity(mnist, digit_pipeline)
     assert not np.isnan(rows).any()
     alone = int((clf.predict(framed) == labels).sum())
     piped = int((clf.predict(rows) == labels).sum())
-    assert piped >= alone - 1, (piped, alone)
+    assert 100 * (piped - alone) / N >= -MARGIN_POINTS, (piped, alone)
     assert np.array_equal(rows, pre.transform(list(framed)))
 
 
@@ -943,6 +949,27 @@ def test_a_digit_in_a_cell_cut_from_a_grid_reads_as_without_its_lines(suite, mni
     pre = DigitImagePreprocessor(on_blank="nan").fit(plain[:1])
     blank, alike, corr = _alike(pre.transform(cells), pre.transform(plain))
     assert blank == 0 and alike >= floor, (blank, corr)
+
+
+def test_the_lines_round_a_bold_digit_in_a_28x28_cell_are_found(mnist):
+    # A 28x28 cell cut from a table: its 2-px lines round it are a quarter of the
+    # pixels, and a bold digit (MNIST's, thickened by a pixel) another quarter or more,
+    # so that paper is under half the frame. The paper's share was asked of the whole
+    # frame, and the lines stayed: none of these 60 had them found, the light path
+    # read the paper inside the dark lines as ink. It is asked within the lines now.
+    from skdigits.preprocessing._cells import without_cell_lines
+
+    found = under_half = 0
+    for digit in mnist[1][0][:60]:
+        bold = ndimage.grey_dilation(digit, size=(3, 3)).astype(np.float32) / 255
+        cell = 1 - 0.9 * bold
+        cell[:2] = cell[-2:] = cell[:, :2] = cell[:, -2:] = 0.35
+        if np.mean(cell > 0.775) >= 0.5:
+            continue  # (paper is half the frame or more: found before too)
+        under_half += 1
+        out = without_cell_lines(cell)
+        found += out is not cell and bool((out[:2] > 0.9).all() and (out[:, :2] > 0.9).all())
+    assert under_half >= 30 and found >= 0.8 * under_half, (found, under_half)
 
 
 @pytest.mark.parametrize("look", ["may_hold_lines", "band_fit_span"])
