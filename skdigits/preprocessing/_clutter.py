@@ -298,7 +298,7 @@ def digit_shift(img, solid, box, beyond_box):
         # span more than a digit): where the digit's centre is cannot be told.
         return 0, 0
     dy, dx = mass_shift(digit, s, STAY)
-    if (dy or dx) and (strokes[[0, -1]].any() or strokes[:, [0, -1]].any()):
+    if (dy or dx) and border(strokes).any():
         # A frame cut round its digit (a digit cropped from a row of digits) may
         # hold a neighbour's near part at its edge: the digit, centred without
         # the pieces reaching the edge apart from it, stays. (No solid ink at the

@@ -356,8 +356,8 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     # (see :mod:`._cells`; its ink reaches two sides or spans more than a digit,
     # whichever level is taken for ink): the frame without them is offered instead.
     cleaned = {}
-    lined = np.flatnonzero((sides >= 2) | (extent > largest)) if again else []
-    lined = lined[may_hold_lines(x[lined])] if len(lined) else lined
+    lined = np.flatnonzero((sides >= 2) | (extent > largest)) if again else np.empty(0, int)
+    lined = lined[may_hold_lines(x[lined])]
     for i in lined:
         frame = x[i]
         without = without_cell_lines(frame)
