@@ -147,10 +147,11 @@ KNOWN_MISSES = {
 # variant, at most this many (of the variant's images here).
 BLANK_MISSES = {
     "pencil_grain": 3,
-    # Ink 2.5-3 noise levels above a gray background (22 of 150 blank before such
-    # frames, taken for a texture, were read smoothed when strokes stand out so).
-    "low_contrast_noise": 6,
 }
+# (low_contrast_noise, ink 2.5-6 noise levels above a gray background: 22 of its 150
+# here were blank before frames taken for a texture were read smoothed where strokes
+# stand out so, 6 before frames in which the full pipeline finds nothing were too, and
+# a stroke's end may touch the frame's edge; none now.)
 
 
 # At the floor by one image, on one side or the other with the test model's numerics
@@ -1447,6 +1448,39 @@ def test_textured_paper_at_the_output_size_is_blank(suite):
     batch, one_by_one = np.isnan(pre.transform(X)), np.isnan(pre.transform(list(X)))
     np.testing.assert_array_equal(batch, one_by_one)
     assert batch.any(axis=1).sum() >= 270, batch.any(axis=1).sum()
+
+
+def _lit_paper_28(rng, n):
+    """``n`` 28x28 frames of empty paper under a gradient (or a vignette) of 0.1-0.5 and
+    noise of 0.005-0.08, dark or light."""
+    yy, xx = np.mgrid[0:28, 0:28] / 27.0
+    frames = []
+    for k in range(n):
+        amp, noise = rng.uniform(0.1, 0.5), rng.uniform(0.005, 0.08)
+        if k % 2:
+            a = rng.uniform(0, 2 * np.pi)
+            f = rng.uniform(0.2, 0.6) + amp * (np.cos(a) * xx + np.sin(a) * yy)
+        else:
+            cy, cx = rng.uniform(0, 1, 2)
+            f = rng.uniform(0.4, 0.8) - amp * ((yy - cy) ** 2 + (xx - cx) ** 2)
+        frames.append(np.clip(f + rng.normal(0, noise, (28, 28)), 0, 1))
+    return (np.stack(frames) * 255).astype(np.uint8)
+
+
+def test_paper_under_a_gradient_and_noise_at_the_output_size_is_blank():
+    # A 28x28 frame of empty paper under a lighting gradient or a vignette and a
+    # little noise: flattened, its noise alone stands min_contrast above the paper,
+    # and the light path took it as it came: 32 of these 400 read as a digit (36 at
+    # seed 4). Where the lighting spans half the frame's contrast, the flattened
+    # frame must hold more than white noise: 6 (9 at seed 4), read by the full
+    # pipeline.
+    from skdigits import DigitImagePreprocessor
+
+    X = _lit_paper_28(np.random.default_rng(3), 400)
+    pre = DigitImagePreprocessor(on_blank="nan").fit(X[:1])
+    batch, one_by_one = np.isnan(pre.transform(X)), np.isnan(pre.transform(list(X)))
+    np.testing.assert_array_equal(batch, one_by_one)
+    assert (~batch.any(axis=1)).sum() <= 10, (~batch.any(axis=1)).sum()
 
 
 def test_a_faint_blurred_loop_off_centre_is_a_digit_not_paper(digits):

@@ -34,6 +34,7 @@ from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import FRAME_STROKE, holds_stroke
 from skdigits.preprocessing._texture import outside_the_box, soft, textured
+from skdigits.preprocessing._under_noise import only_white_noise
 
 # Clutter reaching two or more sides of the frame (fog, noise, blobs) can also
 # split a digit's solid ink, so that it spans less than a digit. Such a frame is
@@ -116,7 +117,10 @@ def _not_a_surface(x, solid, light, contrast, min_contrast, candidates, fits):
     Solid ink thicker than half the frame is paper under a lighting gradient or
     a shadow -- no pen draws a stroke that wide (MNIST: a sixth at most). And
     its contrast must not be the lighting's: once a smooth lighting is taken
-    out (as the full pipeline does), the ink still stands out. ``fits``: the
+    out (as the full pipeline does), the ink still stands out -- and where the
+    lighting spans half the contrast or more, out of more than white noise
+    (:func:`~._under_noise.only_white_noise`: paper under a gradient and noise, whose
+    noise alone stands min_contrast above the flattened paper). ``fits``: the
     frames' lightings fitted so far (see :func:`_fitted`).
     """
     s = x.shape[1]
@@ -131,8 +135,12 @@ def _not_a_surface(x, solid, light, contrast, min_contrast, candidates, fits):
             inside = ndimage.distance_transform_edt(np.pad(solid[i], 1))
             if 2 * float(inside.max()) > _MAX_THICKNESS * s:
                 continue
-        keep[k] = contrast[i] >= _SURE_CONTRAST or flat_contrast(
-            x[i], bool(light[i]), _fitted(x, i, fits)) >= min_contrast
+        if contrast[i] >= _SURE_CONTRAST:
+            keep[k] = True
+            continue
+        lighting = _fitted(x, i, fits)
+        keep[k] = flat_contrast(x[i], bool(light[i]), lighting) >= min_contrast and not (
+            np.ptp(lighting) >= _LIT_SPAN * contrast[i] and only_white_noise(x[i] - lighting))
     return keep
 
 

@@ -9,8 +9,9 @@
 * :func:`without_periodic` -- an image without a printed grid's periodic texture;
 * :func:`without_lattice` -- an image without a checkerboard's;
 * :func:`noiseless` -- a background of one level exactly, which no noise reaches;
-* :func:`beyond_noise` -- whether an image holds more than noise at coarser scales;
-* :func:`stroke_under_noise` -- whether a frame drowned in noise holds a digit's stroke.
+* :func:`beyond_noise` -- whether an image holds more than noise at coarser scales.
+
+Frames of the output size at a stroke's scale: :mod:`._under_noise`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage, special
 
-from skdigits.preprocessing._geometry import touches_edge
 from skdigits.preprocessing._levels import borders
 from skdigits.preprocessing._stats import median, noise_level, otsu, percentile, regular_sample
 
@@ -312,76 +312,3 @@ def beyond_noise(r, size, grain):
     (``grain`` px, a Gaussian's sigma) up to a stroke's (``size`` px; see _COARSE)."""
     fine = _spread(ndimage.gaussian_filter(r, grain))
     return _spread(ndimage.gaussian_filter(r, size / 4)) >= _COARSE * fine
-
-
-# A frame of the output size drowned in noise (Gaussian noise of 0.5-0.7 on MNIST's
-# scale, speckle, fine stripes behind the digit) leaves no stroke among its pixels,
-# but its strokes still stand out once it is smoothed at a stroke's scale
-# (_STROKE_SIGMA): a piece of the smoothed frame at least _ABOVE noise levels (its
-# scaled MAD) from its median, clear of the frame's edge (a digit lies in MNIST's
-# box; stripes and lighting reach the edge), spanning _SPAN of the frame or more,
-# the frame peaking at _PEAKS noise levels (its 98th percentile); or spanning
-# _SPAN_CENTRED, peaking at _PEAKS_CENTRED, where the smoothed frame's mean in the
-# digit box at its centre stands _CENTRED of the pixel noise (its scaled MAD
-# against the frame smoothed over a pixel) from its mean outside. Measured on
-# 28x28 frames (MNIST test digits, seed 41): of MNIST digits
-# under Gaussian noise of 0.55 / 0.65 that the light path does not take (dense
-# noise), 71 / 44 % pass; of 50,000 frames of noise alone (uniform; Gaussian,
-# salt-and-pepper or speckle on any level; smooth blobs with and without noise; a
-# gradient, a vignette or a soft spot of light under noise), 8 pass -- 6 of the
-# 5,000 soft spots of light under Gaussian noise of 0.2-0.6 (_CENTRED at 0.3 let
-# 77 of 6,000 such spots pass).
-_STROKE_SIGMA = 1.5
-_ABOVE = 2.0
-_SPAN = 16 / 28
-_PEAKS = 3.0
-_SPAN_CENTRED = 10 / 28
-_PEAKS_CENTRED = 2.5
-_CENTRED = 0.5
-
-
-def _centred(frame, smooth, box):
-    """How far the mean of ``smooth`` in the box (``box`` px) at the frame's centre
-    stands from its mean outside, in noise levels of ``frame`` (see _CENTRED)."""
-    fine = frame - ndimage.gaussian_filter(frame, 1.0, mode="nearest")
-    level = noise_level(fine, median(fine))
-    if level <= 0:
-        return 0.0
-    s = frame.shape[0]
-    m = round((s - box) / 2)
-    inside = np.zeros(frame.shape, dtype=bool)
-    inside[m : s - m, m : s - m] = True
-    return abs(float(smooth[inside].mean() - smooth[~inside].mean())) / level
-
-
-def stroke_under_noise(frame, box):
-    """Whether the frame ``frame`` (of the output size, its digit box ``box`` px) holds
-    a digit's stroke under dense noise, in either polarity (see _SPAN)."""
-    frame = frame.astype(np.float64)
-    smooth = ndimage.gaussian_filter(frame, _STROKE_SIGMA, mode="nearest")
-    h, w = smooth.shape
-    centred = None
-    for sign in (1.0, -1.0):
-        s = sign * smooth
-        centre = median(s)
-        spread = noise_level(s, centre)
-        if spread <= 0:
-            continue
-        z = (s - centre) / spread
-        peaks = float(percentile(z, 98))
-        lab, n = ndimage.label(z > _ABOVE)
-        if n == 0 or peaks < _PEAKS_CENTRED:
-            continue
-        sizes = np.bincount(lab.ravel())[1:]
-        rows, cols = ndimage.find_objects(lab)[int(np.argmax(sizes))]
-        if touches_edge((rows, cols), (h, w)):
-            continue
-        span = max(rows.stop - rows.start, cols.stop - cols.start) / max(h, w)
-        if span >= _SPAN and peaks >= _PEAKS:
-            return True
-        if span >= _SPAN_CENTRED:
-            if centred is None:
-                centred = _centred(frame, smooth, box)
-            if centred >= _CENTRED:
-                return True
-    return False

@@ -391,6 +391,9 @@ def preprocess_image(dec, settings, trace=None, declined=False):
         y = read_finer(dec, find_digit, settings, WORK_SIZE, trace)
     if y is None:
         out = through_impulses(dec.image, settings) if drowned else None
+        if out is None and drowned:
+            # (No digit found among the pixels: strokes may stand out smoothed.)
+            out = through_noise(dec.image, settings, found_nothing=True)
         if out is None:
             raise blank
         record(trace, "placed", out)
