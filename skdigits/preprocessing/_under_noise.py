@@ -36,7 +36,7 @@ from skdigits.preprocessing._stats import median, noise_level, percentile
 # under noise (``low_contrast_noise``, 500 at seed 0) 4 more pass; of 8,000 frames of
 # noise alone (seed 7: uniform, Gaussian, impulse, speckle, smooth blobs, gradients,
 # vignettes, soft spots under noise) 2 more -- soft spots at the edge (3 of 1,000 at
-# seed 8; 3 px of contact rather than 4-5 halves that).
+# seed 8; with 5 px of contact 4 at seed 7, and 2 more faint digits).
 _STROKE_SIGMA = 1.5
 _ABOVE = 2.0
 _SPAN = 16 / 28
