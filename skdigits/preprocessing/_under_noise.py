@@ -119,9 +119,9 @@ def only_white_noise(r):
     standing out of it at a stroke's scale (see _WHITE)."""
     r = r.astype(np.float64)
     smooth = ndimage.gaussian_filter(r, _STROKE_SIGMA, mode="nearest")
-    raw, coarse = noise_level(r, median(r)), noise_level(smooth, median(smooth))
+    centre = median(smooth)
+    raw, coarse = noise_level(r, median(r)), noise_level(smooth, centre)
     if raw <= 0 or coarse <= 0 or coarse > _WHITE * raw:
         return False
-    centre = median(smooth)
     peaks = max(float(percentile(sign * (smooth - centre), 98)) for sign in (1.0, -1.0))
     return peaks < _STANDS * coarse
