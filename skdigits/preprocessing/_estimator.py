@@ -78,11 +78,13 @@ class DigitImagePreprocessor(TransformerMixin, BaseEstimator):
        (``remove_specks``), crop to the ink (``crop``);
     7. if that found no digit, or a broad "ink" surface: look for a photo of
        a sheet of paper on a darker table (a large, convex light region
-       holding a little dark ink) and read the digit on the sheet instead;
+       holding a little dark ink; not in a low-resolution scan, which its
+       digit fills) and read the digit on the sheet instead;
     8. bring the stroke width into MNIST's range, on the digit upsampled to at
        least 4x the box size: strokes thinner than MNIST's lower quartile are
        grown with a round brush to its median, strokes bolder than nearly all
-       of MNIST are eroded (``normalize_stroke``);
+       of MNIST are eroded (``normalize_stroke``; a low-resolution scan's gray
+       ink level by level, keeping the dips of its loops);
     9. scale into the ``digit_box`` with area averaging, set the peak to 1,
        place by centre of mass (``center``).
 

@@ -112,7 +112,9 @@ def find_digit(dec, settings, trace=None, scan=None):
     # A photo of a sheet lying on a table: no digit found, the table taken for
     # ink, or light "ink" (a small sheet, a sticky note, on a dark desk). Look for
     # the sheet and read the digit on it instead.
-    if not dec.is_ink and settings.invert in ("auto", True):
+    if not dec.is_ink and settings.invert in ("auto", True) and not low_res:
+        # (A low-resolution scan's digit fills its frame: no sheet lies there. A
+        # bold, blurred ring, enlarged, had its inside read as one.)
         surface = y is None or _marks.is_surface(y)
         if surface or (y is first and not _stroke_scale.darker(image, y)):
             on_sheet = _sheet.sheet_ink(dec.image, settings, trace, rectangle=not surface)
@@ -235,8 +237,10 @@ def _other_way(image, ink, settings, trace):
     return None if no_stroke else y
 
 
-def normalise_digit(y, settings, trace=None):
-    """Crop, stroke width, scale and placement of an ink map -> the output frame."""
+def normalise_digit(y, settings, trace=None, graded=False):
+    """Crop, stroke width, scale and placement of an ink map -> the output frame;
+    ``graded``: bold strokes are thinned level by level (a low-resolution scan's, see
+    :func:`._geometry.adjust_stroke`)."""
     r0, r1, c0, c1 = _geometry.bbox(y > 0)
     if settings.crop:
         y = y[r0:r1, c0:c1]
@@ -250,7 +254,7 @@ def normalise_digit(y, settings, trace=None):
     if settings.normalize_stroke:
         length = max(z.shape)
         pad = length // 8 + 1
-        z = _geometry.adjust_stroke(_geometry.zero_pad(z, pad), length)
+        z = _geometry.adjust_stroke(_geometry.zero_pad(z, pad), length, graded)
         box = _geometry.bbox(z > 0.02)
         if box is None:
             raise Blank("it holds no ink")
@@ -398,4 +402,5 @@ def preprocess_image(dec, settings, trace=None, declined=False):
             raise blank
         record(trace, "placed", out)
         return out
-    return normalise_digit(y, settings, trace)
+    # (A low-resolution scan's gray levels hold its shape: see adjust_stroke's graded.)
+    return normalise_digit(y, settings, trace, graded=scan[0] is not None)
