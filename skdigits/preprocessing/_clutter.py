@@ -134,8 +134,9 @@ def digit_pieces(img, solid, box, edge_pieces=True):
     within a few pixels of it (not single specks of noise) and the fainter ink
     within their box. If such clutter outweighs that piece, the piece is only a
     fragment of the digit: nothing can be told. ``box``: the digit box (px).
-    ``edge_pieces``: whether pieces reaching the frame's edge may join a piece
-    that does not (a neighbour's part, in a digit cropped from a row of them).
+    ``edge_pieces``: whether pieces reaching the frame's edge count; without them
+    (a neighbour's part, in a digit cropped from a row of them), neither the
+    digit's main piece nor a piece joining it reaches the edge.
     """
     s = img.shape[0]
     largest = size_range(box)[1]
@@ -154,6 +155,10 @@ def digit_pieces(img, solid, box, edge_pieces=True):
             # line, or a digit merged with one -- not a lone digit.
             spanning = max(spanning, weight[k + 1])
             weight[k + 1] = 0
+        elif edge and not edge_pieces:
+            weight[k + 1] = 0
+    if not weight.any():
+        return None, None
     main = int(np.argmax(weight)) - 1
     if weight[main + 1] <= spanning:
         # The heaviest ink spans the frame: the digit crossed by a line or
@@ -164,7 +169,6 @@ def digit_pieces(img, solid, box, edge_pieces=True):
     big = weight[main + 1]
     keep = np.zeros(n + 1, dtype=bool)
     keep[main + 1] = True
-    alone = not edge_pieces and not touches_edge(boxes[main], (s, s))
     changed = True
     while changed:  # pieces within a few pixels of the digit's box join it
         changed = False
@@ -172,7 +176,7 @@ def digit_pieces(img, solid, box, edge_pieces=True):
         for k, (rs, cs) in enumerate(boxes):
             gap = max(r0 - rs.stop, rs.start - r1, c0 - cs.stop, cs.start - c1)
             if (not keep[k + 1] and sizes[k] >= _MIN_PIECE and weight[k + 1] >= 0.05 * big
-                    and gap <= near and not (alone and touches_edge((rs, cs), (s, s)))):
+                    and gap <= near and (edge_pieces or not touches_edge((rs, cs), (s, s)))):
                 keep[k + 1] = changed = True
                 r0, r1 = min(r0, rs.start), max(r1, rs.stop)
                 c0, c1 = min(c0, cs.start), max(c1, cs.stop)
@@ -257,7 +261,9 @@ def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False
     ``solid`` its solid ink, ``border_sides`` the frame's four sides as it came
     (its ink beyond ``edge_level``, low on a ``light`` background). True when
     the digit's own pieces (:func:`digit_pieces`), with or without the thin ink
-    (a thin line or zigzag merged with the digit), have a digit's size; when a
+    (a thin line or zigzag merged with the digit), and with or without the pieces
+    reaching the frame's edge (a neighbour's near part, in a digit cropped from a
+    row of digits), have a digit's size; when a
     line crosses the frame, even one that comes close to the digit
     (:func:`weak_line`); or when a line runs along an edge
     (:func:`along_an_edge`; in three places or more where the frame looks like a
@@ -267,11 +273,13 @@ def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False
     """
     smallest, largest = size_range(box)
     for strokes_only in (False, True):
-        _, pieces = digit_pieces(*(without_thin_ink(ink, solid) if strokes_only
-                                   else (ink, solid)), box)
-        if pieces is not None:
-            size = long_side(pieces)
-            if smallest <= size <= largest:
+        # (Without the pieces reaching the edge: the suite's neighbours, 500
+        # digits, seeds 0 / 1, 92.4 / 91.6 -> 93.6 / 92.8 % with the classic CNN,
+        # alone 96.8 / 97.0; line_bold 81.2 / 77.2 -> 81.6 / 77.6.)
+        for edge_pieces in (True, False):
+            _, pieces = digit_pieces(*(without_thin_ink(ink, solid) if strokes_only
+                                       else (ink, solid)), box, edge_pieces)
+            if pieces is not None and smallest <= long_side(pieces) <= largest:
                 return True
     # A digit scaled up to fill its frame touches a side in two places at most
     # (a 3's ends); a zigzag along the edge touches it at peak after peak.
@@ -304,7 +312,7 @@ def digit_shift(img, solid, box, beyond_box):
         # the pieces reaching the edge apart from it, stays. (No solid ink at the
         # edge: no such piece.)
         own, _ = digit_pieces(ink, strokes, box, edge_pieces=False)
-        if mass_shift(own, s, STAY) == (0, 0):
+        if own is not None and mass_shift(own, s, STAY) == (0, 0):
             return 0, 0
     if float(digit.sum()) < _OWN_INK * float(ink.sum()):
         # Much ink lies outside the digit's pieces: clutter (a line, bars,
