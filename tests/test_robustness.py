@@ -316,7 +316,8 @@ def test_a_small_digit_among_dust_is_a_digit(suite, mnist):
 
     def dusty(rng, ink):
         sheet = 1 - ink
-        for y0, x0 in zip(*(rng.integers(0, m - 2, int(rng.integers(20, 201))) for m in (1500, 2000))):
+        spots = (rng.integers(0, m - 2, int(rng.integers(20, 201))) for m in (1500, 2000))
+        for y0, x0 in zip(*spots):
             sheet[y0 : y0 + 2, x0 : x0 + 2] = 0.3
         return sheet
 
