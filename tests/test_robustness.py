@@ -1716,6 +1716,33 @@ def test_a_small_digit_on_a_photo_of_squared_paper_is_never_blank(digits):
     assert not blank.any(), np.flatnonzero(blank)
 
 
+def _scans_read_small_and_enlarged(digit_pipeline, seed, sides, resample, dark):
+    """100 of scikit-learn's 8x8 scans (drawn with ``seed``) read as they are and
+    enlarged by ``resample`` to ``sides`` in turn, dark on light or light on dark: the
+    enlarged images' blank rows, and how many of each the test model reads right."""
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from skdigits import DigitImagePreprocessor
+
+    bunch = load_digits()
+    idx = np.random.default_rng(seed).choice(len(bunch.images), 100, replace=False)
+    scans, labels = bunch.images[idx] / 16.0, bunch.target[idx]
+    method = getattr(Image.Resampling, resample)
+    enlarged = []
+    for k, a in enumerate(scans):
+        side = sides[k % len(sides)]
+        big = np.clip(np.asarray(Image.fromarray(a.astype(np.float32), "F").resize(
+            (side, side), method)), 0, 1)
+        enlarged.append((255 * (1 - big if dark else big)).round().astype(np.uint8))
+    pre = DigitImagePreprocessor(on_blank="nan").fit(scans[:1])
+    clf = digit_pipeline[-1]
+    small, big = pre.transform(list(scans)), pre.transform(enlarged)
+    blank = np.flatnonzero(np.isnan(big).any(axis=1))
+    return (blank, int((clf.predict(small) == labels).sum()),
+            int((clf.predict(big) == labels).sum()))
+
+
 @pytest.mark.parametrize("resample", ["BILINEAR", "BICUBIC", "LANCZOS"])
 def test_a_low_resolution_scan_enlarged_smoothly_reads_as_the_scan(digit_pipeline, resample):
     # scikit-learn's real 8x8 scans, enlarged smoothly to 48-128 px (dark on light, as
@@ -1725,27 +1752,9 @@ def test_a_low_resolution_scan_enlarged_smoothly_reads_as_the_scan(digit_pipelin
     # model read 74-86 % of them at 100-128 px (3-12 % blank), 96 % of the 8x8 scans;
     # of these 100: 85-92 (one blank) against 95 of the scans (now 95-96), and with the
     # benchmark's classic CNN 80-89 against 93 (now 92-93).
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    from skdigits import DigitImagePreprocessor
-
-    bunch = load_digits()
-    rng = np.random.default_rng(1)
-    idx = rng.choice(len(bunch.images), 100, replace=False)
-    scans, labels = bunch.images[idx] / 16.0, bunch.target[idx]
-    method = getattr(Image.Resampling, resample)
-    enlarged = []
-    for k, a in enumerate(scans):
-        side = (48, 64, 100, 128)[k % 4]
-        big = Image.fromarray(a.astype(np.float32), "F").resize((side, side), method)
-        enlarged.append((255 * (1 - np.clip(np.asarray(big), 0, 1))).round().astype(np.uint8))
-    pre = DigitImagePreprocessor(on_blank="nan").fit(scans[:1])
-    clf = digit_pipeline[-1]
-    small, big = pre.transform(list(scans)), pre.transform(enlarged)
-    assert not np.isnan(big).any(axis=1).any(), np.flatnonzero(np.isnan(big).any(axis=1))
-    right_small = int((clf.predict(small) == labels).sum())
-    right_big = int((clf.predict(big) == labels).sum())
+    blank, right_small, right_big = _scans_read_small_and_enlarged(
+        digit_pipeline, 1, (48, 64, 100, 128), resample, dark=True)
+    assert not blank.size, blank
     assert right_big >= right_small - 3, (right_big, right_small)
 
 
@@ -1754,26 +1763,9 @@ def test_a_low_resolution_scan_enlarged_light_on_dark_is_no_sheet(digit_pipeline
     # as the scans themselves. A bold, blurred ring had its dark inside read as a sheet
     # of paper on a table (the photo step), and the digit on it was the ring's inner
     # edge: 80 of these 100 right against 87 of the 8x8 scans, now 87.
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    from skdigits import DigitImagePreprocessor
-
-    bunch = load_digits()
-    idx = np.random.default_rng(2).choice(len(bunch.images), 100, replace=False)
-    scans, labels = bunch.images[idx] / 16.0, bunch.target[idx]
-    enlarged = []
-    for k, a in enumerate(scans):
-        side = (40, 48, 56)[k % 3]
-        big = Image.fromarray(a.astype(np.float32), "F").resize((side, side),
-                                                               Image.Resampling.BILINEAR)
-        enlarged.append((255 * np.clip(np.asarray(big), 0, 1)).round().astype(np.uint8))
-    pre = DigitImagePreprocessor(on_blank="nan").fit(scans[:1])
-    clf = digit_pipeline[-1]
-    small, big = pre.transform(list(scans)), pre.transform(enlarged)
-    assert not np.isnan(big).any()
-    right_small = int((clf.predict(small) == labels).sum())
-    right_big = int((clf.predict(big) == labels).sum())
+    blank, right_small, right_big = _scans_read_small_and_enlarged(
+        digit_pipeline, 2, (40, 48, 56), "BILINEAR", dark=False)
+    assert not blank.size, blank
     assert right_big >= right_small - 2, (right_big, right_small)
 
 

@@ -245,10 +245,8 @@ def adjust_stroke(z, length, graded=False):
         return out
     if w > hi:
         out = np.zeros(z.shape, dtype=np.float32)
-        if graded:
-            out[r0:r1, c0:c1] = _thinned_by_level(z[r0:r1, c0:c1], hi)
-        else:
-            out[r0:r1, c0:c1] = np.clip(inside - (w - hi) / 2, 0, 1)
+        out[r0:r1, c0:c1] = (_thinned_by_level(z[r0:r1, c0:c1], hi, inside, w) if graded
+                             else _eroded(inside, w, hi))
         return out
     return z
 
@@ -263,16 +261,25 @@ def adjust_stroke(z, length, graded=False):
 # classic CNN, 754 / 754 -> 766 / 763 with the tests' deep one, the shipped model
 # 882 / 874 -> 881 / 875; kept as they are, unthinned: 828 / 823, 719 / 712 and 885
 # / 887.)
+# (The first is the solid ink's level.)
 _GRADED_LEVELS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 
-def _thinned_by_level(z, widest):
+def _eroded(inside, width, widest):
+    """Ink whose strokes are ``width`` px wide (``inside``: its :func:`inside_distance`
+    map) eroded to ``widest`` px at most, with a one-pixel soft rim."""
+    return np.clip(inside - max(0.0, (width - widest) / 2), 0, 1)
+
+
+def _thinned_by_level(z, widest, inside, width):
     """Gray ink ``z`` with each level's strokes eroded to ``widest`` px at most (see
-    _GRADED_LEVELS), the levels averaged."""
+    _GRADED_LEVELS), the levels averaged; ``inside`` and ``width``: the solid ink's
+    :func:`inside_distance` map and stroke width, already measured."""
     out = np.zeros(z.shape, dtype=np.float32)
-    for level in _GRADED_LEVELS:
-        inside = inside_distance(z > level)
-        out += np.clip(inside - max(0.0, (stroke_width(inside) - widest) / 2), 0, 1)
+    out += _eroded(inside, width, widest)
+    for level in _GRADED_LEVELS[1:]:
+        at_level = inside_distance(z > level)
+        out += _eroded(at_level, stroke_width(at_level), widest)
     return out / len(_GRADED_LEVELS)
 
 
