@@ -86,15 +86,16 @@ NON_DIGIT_GROUP = pytest.mark.xdist_group("robustness-non-digits")
 # fixed subset with the session's model. Strict: a variant that starts meeting its floor
 # fails here until it is taken off the list.
 KNOWN_MISSES = {
-    "neighbours": "125 vs 132 of 150 (session 52's new kind; 122 before a digit centred "
+    "neighbours": "127 vs 132 of 150 (session 52's new kind; 122 before a digit centred "
                   "without the pieces reaching the frame's edge apart from it stayed, 124 "
                   "before a digit of a digit's size without them was kept in place, session "
-                  "55): a digit cropped from a row of digits, its neighbours' near parts at "
-                  "its sides; where they join the digit, or lie within a few pixels of a "
-                  "digit that is not centred without them, the light path moves the frame a "
-                  "pixel or more and the full pipeline crops them with the digit (93.6 vs "
-                  "96.8 % of 500 with the benchmark's classic CNN, 89.8 before session 52)",
-    "neighbours_dark": "125 vs 132 of 150: the neighbours kind dark on light, read alike "
+                  "55, 125 before a frame whose ink spans more than the digit box stayed, "
+                  "session 56): a digit cropped from a row of digits, its neighbours' near "
+                  "parts at its sides; where they lie within a few pixels of a digit that is "
+                  "not centred without them, the light path moves the frame a pixel or more, "
+                  "and the full pipeline crops them with the digit (95.0 vs 96.8 % of 500 "
+                  "with the benchmark's classic CNN, 89.8 before session 52)",
+    "neighbours_dark": "127 vs 132 of 150: the neighbours kind dark on light, read alike "
                        "(see neighbours)",
     "padded_zigzag": "zigzag frames set anywhere on a black frame (42 vs 44 of 60; 35 before "
                      "session 51, 31 at session 28): a line across, merged with the digit, "
@@ -284,8 +285,9 @@ def test_fogged_digits_read_the_same_in_either_polarity(suite, mnist):
 def test_a_line_across_a_centred_digit_does_not_move_it(suite, mnist):
     # A bold line (2.5-4.5 px, or a zigzag) from near one side of the frame to near
     # the other, over an MNIST digit that is centred without it: the centre of mass
-    # follows the line, the digit should not. Frames whose line runs past the rest of
-    # the ink at both ends stay in place: 316-320 of 400 over three seeds (275-280
+    # follows the line, the digit should not. Frames whose solid ink spans more than
+    # the digit box stay in place: 374-378 of 400 over three seeds (316-320 when
+    # only lines running past the rest of the ink at both ends kept them, 275-280
     # before that rule; the others are moved by a pixel or two, or cropped).
     from skdigits import DigitImagePreprocessor
 
@@ -294,7 +296,7 @@ def test_a_line_across_a_centred_digit_does_not_move_it(suite, mnist):
                   for x in mnist[1][0][:400]])
     out = DigitImagePreprocessor().fit(X[:1]).transform(X).reshape(-1, 28, 28)
     in_place = np.all(np.abs(out - X / 255.0) < 1e-6, axis=(1, 2))
-    assert in_place.sum() >= 305, in_place.sum()
+    assert in_place.sum() >= 365, in_place.sum()
 
 
 def _small_digits_on_sheets(suite, digits, rng, sheet):
