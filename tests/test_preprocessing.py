@@ -1568,13 +1568,13 @@ def test_a_bold_line_across_a_digit_moves_it_by_a_pixel_at_most(mnist_test):
 
     X, out, kept = _cluttered(mnist_test, 0, line, repeat=3)
     near = [_is_shift_of(a, b, 1) for a, b in zip(out, X)]
-    # 180 of these 180 (179 before frames whose ink spans more than the digit box
-    # stayed in place; 175 when only lines whose ends stand 2 px clear counted)
+    # 179 of these 180 (175 when only lines whose ends stand 2 px clear counted)
     assert np.mean(near) >= 0.99, (np.mean(near), np.mean(kept))
     # And most stay exactly where they are: the line takes their ink beyond the
-    # digit box, or moves their centre of mass by less than 0.8 px (177 of 180;
-    # 165 before such frames stayed; 149 when any offset of half a pixel moved them).
-    assert np.mean(kept) >= 0.95, np.mean(kept)
+    # digit box near the frame's edge, or moves their centre of mass by less than
+    # 0.8 px (172 of 180; 165 before such frames stayed; 149 when any offset of
+    # half a pixel moved them).
+    assert np.mean(kept) >= 0.93, np.mean(kept)
 
 
 def test_light_bars_along_the_top_and_bottom_edges_do_not_invert_the_digit(mnist_test):
