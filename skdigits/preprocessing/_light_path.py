@@ -23,10 +23,8 @@ from scipy import ndimage
 
 from skdigits.preprocessing._bits import bit_count, has_run, pack_rows, shifted
 from skdigits.preprocessing._cells import may_hold_lines, without_cell_lines
-from skdigits.preprocessing._clutter import (
-    STAY, digit_fits, digit_shift, fills_the_frame, size_range,
-)
-from skdigits.preprocessing._geometry import row_run, whole_pixels
+from skdigits.preprocessing._clutter import digit_fits, fills_the_frame, place, size_range
+from skdigits.preprocessing._geometry import row_run
 from skdigits.preprocessing._ink import flat_contrast, light_ground
 from skdigits.preprocessing._levels import borders, count, levels, side_bands, turn_back
 from skdigits.preprocessing._lighting import background, band_fit_span
@@ -70,14 +68,6 @@ _SURE_RUN = 8
 # such as bars at the sides adds ink but few sides; above 0.005, impulse noise
 # on a digit would count as hard-edged.)
 _MIN_RIM = 0.005
-# Ink spanning more than the digit box (no MNIST digit does) within _NEAR_EDGE px
-# of the frame's edge: clutter reaching towards it (a line across, a neighbour's
-# part), which the centre of mass would follow; a digit drawn larger on a 28x28
-# canvas keeps a margin (no drawn-dev output changes). Suite, 500 digits, seeds
-# 0 / 1, classic CNN: line_bold 81.6 -> 82.6 / 77.6 -> 78.8 %, neighbours 93.6 ->
-# 95.0 / 92.8 -> 94.2; shipped model: 85.6 -> 86.0 / 84.2 -> 84.4, 95.0 -> 96.0 /
-# 97.2 -> 97.6; no kind worse.
-_NEAR_EDGE = 2
 # Contrast that no lighting of empty paper gives (a gradient spans 0.1-0.4 of the
 # range): such ink needs no check that it survives a flattened lighting.
 _SURE_CONTRAST = 0.6
@@ -204,48 +194,6 @@ def _normalise(x, taken, light, bg, top):
         x[needs] = np.clip((x[needs] - lo) / (hi - lo), 0, 1)
 
 
-def _place(x, solid, taken, extent, center, box):
-    """Shift each image in ``taken`` by whole pixels: centre of mass or box centred.
-
-    Images whose ink spans more than any digit stay in place: clutter lies
-    among it (they were taken because the digit's own pieces have a digit's
-    size, a line crosses it, or it reaches two sides), where the digit's
-    centre is cannot be told for sure, and centring on a guess cost more
-    digits than it won. So do images whose ink spans more than the digit box
-    and comes within _NEAR_EDGE px of the frame's edge (see there).
-    """
-    s = x.shape[1]
-    one = np.ones(s, dtype=np.float32)
-    rows, cols = x @ one, one @ x
-    ry, rx = rows > 0, cols > 0
-    first_r = np.argmax(ry, axis=1)
-    last_r = s - 1 - np.argmax(ry[:, ::-1], axis=1)
-    first_c = np.argmax(rx, axis=1)
-    last_c = s - 1 - np.argmax(rx[:, ::-1], axis=1)
-    inner = solid[:, _NEAR_EDGE:-_NEAR_EDGE, _NEAR_EDGE:-_NEAR_EDGE]
-    near_edge = count(solid) > count(inner)
-    in_place = (extent > size_range(box)[1]) | ((extent > box) & near_edge)
-    if center == "mass":
-        mass = rows.sum(axis=1)
-        safe = np.where(mass > 0, mass, 1)
-        idx = np.arange(s, dtype=np.float32)
-        dy = whole_pixels(s / 2 - rows @ idx / safe, STAY)
-        dx = whole_pixels(s / 2 - cols @ idx / safe, STAY)
-        # Only images that would move (none of MNIST's 60,000 training digits
-        # by more than a pixel) are looked at closer, one by one.
-        for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~in_place):
-            dy[i], dx[i] = digit_shift(x[i], solid[i], box, extent[i] > box)
-    else:
-        dy = (s - (last_r - first_r + 1)) // 2 - first_r
-        dx = (s - (last_c - first_c + 1)) // 2 - first_c
-    dy[in_place], dx[in_place] = 0, 0
-    # Keep all ink inside the frame.
-    dy = np.clip(dy, -first_r, s - 1 - last_r)
-    dx = np.clip(dx, -first_c, s - 1 - last_c)
-    for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken):
-        x[i] = np.roll(x[i], (dy[i], dx[i]), axis=(0, 1))
-
-
 def _dense_noise(x, border, bg, contrast, among):
     """``(noisy, dense)``: the indices of the images ``among`` (a mask) whose border
     is noisy, and which of those are dense noise -- their pixel-to-pixel roughness
@@ -298,9 +246,10 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     :func:`~._clutter.fills_the_frame`), if the digit's own pieces -- with or
     without thin ink (a 1-px line or zigzag, dots) -- have a digit's size, or
     if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images
-    whose ink spans more than 23/20 of the box are left in place (their centre is
-    a guess); centring the others follows neither thin ink nor a line across the
-    frame
+    whose ink spans more than 23/20 of the box, or more than the box near the
+    frame's edge, stay in place (their centre is a guess: see
+    :func:`~._clutter.place`);
+    centring the others follows neither thin ink nor a line across the frame
     (:func:`~._clutter.digit_shift`). Bands turned over at the frame's sides
     (:func:`~._levels.side_bands`: MNIST-C's stripe) are turned back before
     all this; in the images not taken they stay as they came. A frame with a
@@ -404,7 +353,7 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top)
-        _place(x, solid, taken, extent, center, box)
+        place(x, solid, taken, extent, center, box)
     declined = ~taken[banded]
     x[banded[declined]] = came[declined]
     if cleaned:
