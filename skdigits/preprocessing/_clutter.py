@@ -374,9 +374,11 @@ def place(x, solid, taken, extent, center, box):
     last_r = s - 1 - np.argmax(ry[:, ::-1], axis=1)
     first_c = np.argmax(rx, axis=1)
     last_c = s - 1 - np.argmax(rx[:, ::-1], axis=1)
-    inner = solid[:, _NEAR_EDGE:-_NEAR_EDGE, _NEAR_EDGE:-_NEAR_EDGE]
-    near_edge = count(solid) > count(inner)
-    in_place = (extent > size_range(box)[1]) | ((extent > box) & near_edge)
+    in_place = extent > size_range(box)[1]
+    beyond = np.flatnonzero(taken & ~in_place & (extent > box))  # (no MNIST digit)
+    if beyond.size:
+        m = _NEAR_EDGE
+        in_place[beyond] = count(solid[beyond]) > count(solid[beyond, m:-m, m:-m])
     if center == "mass":
         mass = rows.sum(axis=1)
         safe = np.where(mass > 0, mass, 1)
