@@ -6,7 +6,7 @@ can only hurt it when it carries clutter they might mistake for ink (stripes,
 lines crossing it): where a step cannot tell whether it helps, the image is
 left closer to its input. :func:`light_path` decides, per image and by one
 rule, whether an image is such a digit, and if so fixes only its polarity,
-contrast and centre of mass.
+lighting, contrast and centre of mass.
 
 Both the single-image pipeline (on one image) and the estimator's batch path
 (on a whole batch at once, vectorised) call it; images it does not take go
@@ -27,7 +27,7 @@ from skdigits.preprocessing._clutter import digit_fits, fills_the_frame, place, 
 from skdigits.preprocessing._geometry import row_run
 from skdigits.preprocessing._ink import flat_contrast, light_ground
 from skdigits.preprocessing._levels import borders, count, levels, side_bands, turn_back
-from skdigits.preprocessing._lighting import background, band_fit_span
+from skdigits.preprocessing._lighting import background, band_fit_span, frame_lighting
 from skdigits.preprocessing._noise import NOISELESS_CONTRAST, noiseless
 from skdigits.preprocessing._stats import median
 from skdigits.preprocessing._strokes import FRAME_STROKE, holds_stroke
@@ -180,14 +180,20 @@ def _lit_the_other_way(x, light, contrast, candidates, fits):
     return other
 
 
-def _normalise(x, taken, light, bg, top):
-    """Flip the light-background images among ``taken`` and stretch their ink to [0, 1]."""
+def _normalise(x, taken, light, bg, top, noisy):
+    """Flip the light-background images among ``taken``, take out uneven lighting
+    (:func:`~._lighting.frame_lighting`; only ``noisy`` frames, indices of those whose
+    border is not one level, may have it) and stretch their ink to [0, 1]."""
     flip = light & taken
     if flip.any():
         x[flip] = 1 - x[flip]
     bg = np.where(light, 1 - bg, bg)
     top = np.where(light, 1 - top, top)
     needs = ((bg != 0) | (top != 1)) & taken
+    lit, lighting = frame_lighting(x, bg, top, noisy[taken[noisy]])
+    if lit.size:
+        x[lit] = np.clip((x[lit] - lighting) / (top - bg)[lit, None, None], 0, 1)
+        needs[lit] = False
     if needs.any():
         lo = bg[needs, None, None]
         hi = top[needs, None, None]
@@ -255,6 +261,8 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     all this; in the images not taken they stay as they came. A frame with a
     grid's cell lines along two sides or more (:mod:`._cells`) is offered
     without them instead (``again``: whether to; the frames offered so are not).
+    Light and shade over a frame taken (fog, a vignette, a gradient) is taken out
+    at a stroke's scale (:func:`~._lighting.frame_lighting`).
     """
     n, s, _ = x.shape
     smallest, largest = size_range(box)
@@ -352,7 +360,7 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
                              scaled_up=bool(scaled_up[i]))
     taken &= fits
     if taken.any():
-        _normalise(x, taken, light, bg, top)
+        _normalise(x, taken, light, bg, top, noisy)
         place(x, solid, taken, extent, center, box)
     declined = ~taken[banded]
     x[banded[declined]] = came[declined]

@@ -21,6 +21,7 @@ import functools
 import numpy as np
 from scipy import ndimage
 
+from skdigits.preprocessing._levels import borders
 from skdigits.preprocessing._stats import median, noise_level
 
 # A page lit: the median level of the image's paper (all but the ink) is at least
@@ -219,6 +220,62 @@ def stroke_scale_background(img, dark_ink, stroke=0.0):
     # border stays a step (padding each of the two passes leaves a wedge there).
     padded = np.pad(img, size, mode="edge")
     return morph(padded, size=(size, size))[size:-size, size:-size]
+
+
+# Light and shade over a frame of the output size (MNIST-C's fog, a vignette, a
+# gradient) is its background at a stroke's scale: the frame opened with a square of
+# _FRAME_OPEN px (the edge continued outwards), wider than MNIST's strokes (2-5 px).
+# Taken out, the fog between the strokes goes and the strokes stay (a smooth surface
+# cannot follow fog). Only where that background varies along the frame's border:
+# over its paper -- under half the ink's level and _FRAME_CLEAR px or more from solid
+# ink (a bold stroke running along the edge survives the opening) -- its spread (5th
+# to 95th percentile) exceeds _FRAME_SPREAD of the ink's contrast and _FRAME_NOISE
+# times the border's noise (the median step between neighbouring pixels: noise
+# opened is its local minimum, no lighting), and less than _FRAME_FLAT of the border
+# lies at the background's level exactly (within 1/255: a digit scaled up to fill a
+# clean frame), on _FRAME_PAPER pixels of paper at least. Suite, 500 digits, seeds
+# 0 / 2, classic CNN (shipped model): fog 93.6 -> 96.4 / 92.0 -> 94.0 % (89.6 -> 97.0
+# / 89.2 -> 96.2), vignette 98.0 -> 98.2 / 98.4 -> 97.8 (97.2 -> 99.4 / 97.2 ->
+# 99.2), a linear gradient 98.6 -> 98.4 / 98.0 -> 97.8 (99.4 -> 99.6 / 99.6 -> 99.6),
+# rough paper 98.0 -> 98.0 / 98.0 -> 97.8 (98.4 -> 97.4 / 98.4 -> 99.2); noise, blur,
+# lines, bands, spatter and clean frames as before.
+_FRAME_OPEN = 9
+_FRAME_CLEAR = 3
+_FRAME_SPREAD = 0.15
+_FRAME_NOISE = 4
+_FRAME_FLAT = 0.5
+_FRAME_PAPER = 8
+_CROSS = ndimage.generate_binary_structure(2, 1)[None]
+
+
+def frame_lighting(x, bg, top, among):
+    """``(lit, lighting)``: which (n, s, s) frames ``among`` (indices; ink high,
+    background level ``bg`` and ink level ``top`` per frame) are lit unevenly at
+    a stroke's scale or above, and their lighting (see _FRAME_OPEN).
+    """
+    border = borders(x)[among]
+    lo, contrast = bg[among, None], (top - bg)[among, None]
+    level = np.count_nonzero(np.abs(border - lo) <= 1 / 255, axis=1)
+    uneven = level < _FRAME_FLAT * border.shape[1]
+    idx = among[uneven]
+    if idx.size == 0:
+        return idx, np.empty((0,) + x.shape[1:], dtype=x.dtype)
+    border, lo, contrast = border[uneven], lo[uneven], contrast[uneven]
+    k = _FRAME_OPEN
+    xs = x[idx]
+    lighting = ndimage.grey_opening(np.pad(xs, ((0, 0), (k, k), (k, k)), mode="edge"),
+                                    size=(1, k, k))[:, k:-k, k:-k]
+    near = ndimage.binary_dilation(xs > lo[:, :, None] + contrast[:, :, None] / 2, _CROSS,
+                                   iterations=_FRAME_CLEAR)
+    paper = (border < lo + contrast / 2) & ~borders(near)
+    opened = borders(lighting)
+    lit = np.zeros(idx.size, dtype=bool)
+    for j in range(idx.size):
+        if np.count_nonzero(paper[j]) >= _FRAME_PAPER:
+            spread = np.subtract(*np.percentile(opened[j][paper[j]], [95, 5]))
+            noise = float(median(np.abs(np.diff(border[j]))))
+            lit[j] = spread > max(_FRAME_SPREAD * contrast[j, 0], _FRAME_NOISE * noise)
+    return idx[lit], lighting[lit]
 
 
 # How a stroke's contrast follows its paper's light is measured on the strokes'
