@@ -9,7 +9,9 @@
 * :func:`light_exponent`, :func:`light_factor` -- how dark ink's contrast
   follows that background's light (a shadow multiplies it, a glare adds to it),
   and the factor that evens it out;
-* :func:`lit_page` -- whether the paper around the ink is lit (dark ink's ground).
+* :func:`lit_page` -- whether the paper around the ink is lit (dark ink's ground);
+* :func:`frame_lighting` -- the light and shade over a frame of the output size
+  (fog, a vignette), at a stroke's scale: what the light path takes out.
 
 A light sheet photographed on a darker table is :mod:`._sheet`'s.
 """
@@ -253,13 +255,16 @@ def frame_lighting(x, bg, top, among):
     background level ``bg`` and ink level ``top`` per frame) are lit unevenly at
     a stroke's scale or above, and their lighting (see _FRAME_OPEN).
     """
+    none = among[:0], np.empty((0,) + x.shape[1:], dtype=x.dtype)
+    if among.size == 0:
+        return none
     border = borders(x)[among]
     lo, contrast = bg[among, None], (top - bg)[among, None]
     level = np.count_nonzero(np.abs(border - lo) <= 1 / 255, axis=1)
     uneven = level < _FRAME_FLAT * border.shape[1]
     idx = among[uneven]
     if idx.size == 0:
-        return idx, np.empty((0,) + x.shape[1:], dtype=x.dtype)
+        return none
     border, lo, contrast = border[uneven], lo[uneven], contrast[uneven]
     k = _FRAME_OPEN
     xs = x[idx]
