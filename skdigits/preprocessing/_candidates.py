@@ -63,7 +63,7 @@ def ink_level(r, low_res, clipped_sd=0.0, k=4):
         # no ink: on notebook paper the rules outnumber a small digit's pixels
         # many times, and the ink's level would be theirs. (Faint rules are
         # looked for at half the candidates' threshold.)
-        printed = printed_lines(cand, r > (med + above) / 2)
+        printed = printed_lines(cand, r > (med + above) / 2, r - med)
         if printed is not None:
             cand &= ~printed
             if not cand.any():

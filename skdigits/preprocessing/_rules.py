@@ -42,15 +42,16 @@ _CLEAR = 0.9
 _MIN_PART = 4
 
 
-def printed_lines(cand, loose):
+def printed_lines(cand, loose, levels=None):
     """Mask of the printed lines among the candidate ink ``cand`` (boolean, 2-D), or
     None: boxes around the digit, found in ``cand`` (in ``loose``, the ink at a
     lower threshold, faint ink may join a box to the digit) with their rim in
     ``loose``, and rules across the image, found in ``loose`` (a faint rule that a
     reduction spreads over two rows falls below the candidates' threshold in
     places); and loops drawn round the digit (:mod:`._loops`), found in ``cand``
-    with their rim in ``loose``."""
-    printed = printed_boxes(cand)
+    with their rim in ``loose``. ``levels``: the ink's levels above the background
+    (see :func:`._boxes.printed_boxes`)."""
+    printed = printed_boxes(cand, levels)
     if printed is not None:
         printed = ndimage.binary_dilation(printed, EIGHT) & loose
     ruled = ruled_lines(loose if printed is None else loose & ~printed)
