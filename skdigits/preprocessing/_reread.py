@@ -33,6 +33,10 @@ from skdigits.preprocessing._trace import record
 # is, with a margin of _REREAD_MARGIN times its size on every side.
 _REREAD = 16
 _REREAD_MARGIN = 1.0
+# Where that speck is only a part of the digit (no digit found at the working size:
+# a 1's stem among a grid's lines), the digit read finer may run out of the part:
+# a part _WIDER times as wide round it is read then, once.
+_WIDER = 3
 # On a program's flat rendering (a canvas: no lighting, no grain; see
 # _screens.is_flat_render) a digit found under _REREAD_FLAT px -- twice MNIST's digit
 # box -- is read again so too: scaled into its 20 px box from the reduced image, it
@@ -102,20 +106,12 @@ def reread_small(dec, y, found, settings, trace):
         if not stands_out(mass, heaviest):
             return None  # one speck among many: a field of dots, no digit
         box = _core_box(lab == heaviest + 1, y)
-    r0, r1, c0, c1 = box
     size = long_side(box)
     if size >= (_REREAD_FLAT if found and is_flat_render(dec.image) else _REREAD):
         return None
-    h, w = dec.image.shape
-    m = _REREAD_MARGIN * size
-    top, bottom, left, right = max(0, r0 - m), min(h, r1 + m), max(0, c0 - m), min(w, c1 + m)
-    try:
-        part = dec.region(top / h, bottom / h, left / w, right / w)
-    except ValueError:  # (a file that can no longer be decoded: what was read stands)
+    part = _part(dec, box, _REREAD_MARGIN * size, trace)
+    if part is None:
         return None
-    if part.is_ink != dec.is_ink or max(part.image.shape) <= max(bottom - top, right - left):
-        return None  # (no finer there, or its alpha reads otherwise)
-    record(trace, "read again, finer", part.image)
     try:
         again = digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
     except Blank as exc:
@@ -134,12 +130,51 @@ def reread_small(dec, y, found, settings, trace):
     # was a ruled page's rules, and what was read stands. If a digit is left inside
     # the part, it is read without them (squared paper's grid, read finer).
     rules = ruled_lines(again > 0, small=True)
-    if rules is None:
-        return again
-    left = np.where(rules, 0, again)
+    left = again if rules is None else np.where(rules, 0, again)
     if not _legible(left):
         return None
-    return left if _inside(left) else again
+    if _inside(left):
+        return left
+    if not found:
+        # The speck found was a part of the digit, which runs out of the part
+        # read (its strokes cut the grid's lines there: none is found running
+        # across, or what is left without them is cut): read a part _WIDER
+        # times as wide round it, once.
+        wider = _without_rules(dec, box, _WIDER * _REREAD_MARGIN * size, settings, trace)
+        if wider is not None:
+            return wider
+    return again
+
+
+def _part(dec, box, m, trace):
+    """The part of ``dec`` within ``m`` px of ``box`` (at the working size), decoded at
+    the finest resolution there is; None if there is no finer one."""
+    r0, r1, c0, c1 = box
+    h, w = dec.image.shape
+    top, bottom, left, right = max(0, r0 - m), min(h, r1 + m), max(0, c0 - m), min(w, c1 + m)
+    try:
+        part = dec.region(top / h, bottom / h, left / w, right / w)
+    except ValueError:  # (a file that can no longer be decoded: what was read stands)
+        return None
+    if part.is_ink != dec.is_ink or max(part.image.shape) <= max(bottom - top, right - left):
+        return None  # (no finer there, or its alpha reads otherwise)
+    record(trace, "read again, finer", part.image)
+    return part
+
+
+def _without_rules(dec, box, m, settings, trace):
+    """The digit's ink map in the part within ``m`` px of ``box`` read finer, without
+    the rules across it, if a legible digit lies there inside the part; else None."""
+    part = _part(dec, box, m, trace)
+    if part is None:
+        return None
+    try:
+        again = digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
+    except Blank:
+        return None
+    rules = ruled_lines(again > 0, small=True)
+    left = again if rules is None else np.where(rules, 0, again)
+    return left if _legible(left) and _inside(left) else None
 
 
 def _inside(y):
