@@ -1785,8 +1785,9 @@ def test_a_digit_on_squared_paper_found_as_a_speck_is_read_whole_without_the_gri
     # out of that part, and the grid's lines round it were kept as ink -- the crop
     # then took them in and shrank the digit. A part three times as wide is read then,
     # once: the digit lies inside it, and is read without the lines (the suite's
-    # squared_paper, 200 photos at seeds 0-3 and 500 at seed 3: 8 outputs change, 6
-    # more digits right with the classic CNN, 3 with the shipped model, none fewer).
+    # squared_paper, 200 photos at each of seeds 0-3: 5 outputs change, 3 more digits
+    # right with the benchmark's classic CNN, 1 with the shipped model, none fewer;
+    # of these 20, none was read whole before, 19 now).
     from skdigits import DigitImagePreprocessor
     from skdigits._decoding import decoded_array
     from skdigits.preprocessing import _pipeline

@@ -71,7 +71,8 @@ def printed_boxes(ink, levels=None):
     (see _BOX_STRIP), or None. The ten largest pieces of ink are looked at, in images
     whose long side is SMALL_FRAME px or more (a digit's outline can fill a small
     frame as a box would). ``levels``: the ink's levels above the background (an
-    array like ``ink``), if known (see _SOLID_CORNER)."""
+    array like ``ink``), if known: the corners of a piece under _SMALL_BOX px are then
+    looked for in its solid ink too (see _SOLID_CORNER)."""
     if max(ink.shape) < SMALL_FRAME:
         return None
     lab, n = ndimage.label(ink, structure=EIGHT)
@@ -86,7 +87,8 @@ def printed_boxes(ink, levels=None):
     for k in big:
         r0, r1, c0, c1 = bbox(lab == k)
         piece = lab[r0:r1, c0:c1] == k
-        solid = None if levels is None else _solid(piece, levels[r0:r1, c0:c1])
+        solid = (None if levels is None or max(piece.shape) >= _SMALL_BOX
+                 else _solid(piece, levels[r0:r1, c0:c1]))
         box = _box_pixels(piece, solid)
         if box is None:
             # (A box cut by the image's edge: the edge is its side there.)
@@ -173,11 +175,10 @@ def _box_pixels(piece, solid=None):
     a mask of it: all of it if it is boxes only (with alike cells); the four sides of
     the box if a digit inside touches or crosses them -- except where its ink runs on
     inwards, over the two rows past the line; None if the piece is no box. ``solid``:
-    the piece's solid ink, if known (see _SOLID_CORNER)."""
+    the piece's solid ink, if it is small enough to ask (see _SOLID_CORNER)."""
     h, w = piece.shape
     if min(h, w) < _MIN_BOX or not _cornered(piece, _CORNER) or (
-            solid is not None and max(h, w) < _SMALL_BOX
-            and not _cornered(solid, _SOLID_CORNER)):
+            solid is not None and not _cornered(solid, _SOLID_CORNER)):
         return None
     thick = max(3, round(_BOX_STRIP * min(h, w)))
     near, counts, outer, alike = [], [], [], True

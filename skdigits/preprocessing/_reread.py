@@ -90,7 +90,9 @@ def reread_small(dec, y, found, settings, trace):
     ``found``, else of all its ink, where no digit was found: then the
     heaviest piece of it (a digit reduced to a few pixels reads as a speck)
     is the candidate, if it stands out from the rest of the ink as a digit does
-    (:func:`._strokes.stands_out`: one speck among many is a field of dots). Returns
+    (:func:`._strokes.stands_out`: one speck among many is a field of dots; if the
+    digit read finer runs out of the part read round that speck, a wider part is
+    read, see _WIDER). Returns
     None when there is nothing to read again (see _REREAD, _REREAD_FLAT) or the finer
     part holds no digit either; raises :class:`~._strokes.Blank` when the digit found,
     read finer, is a dot (ink there but no stroke, or none of a legible size).
@@ -129,8 +131,7 @@ def reread_small(dec, y, found, settings, trace):
     # size a small part lacks): if nothing legible is left without them, the ink
     # was a ruled page's rules, and what was read stands. If a digit is left inside
     # the part, it is read without them (squared paper's grid, read finer).
-    rules = ruled_lines(again > 0, small=True)
-    left = again if rules is None else np.where(rules, 0, again)
+    left = _without_ruled_lines(again)
     if not _legible(left):
         return None
     if _inside(left):
@@ -172,9 +173,15 @@ def _without_rules(dec, box, m, settings, trace):
         again = digit_ink(part.image, part.is_ink, settings, settings.invert, trace)
     except Blank:
         return None
-    rules = ruled_lines(again > 0, small=True)
-    left = again if rules is None else np.where(rules, 0, again)
+    left = _without_ruled_lines(again)
     return left if _legible(left) and _inside(left) else None
+
+
+def _without_ruled_lines(y):
+    """The ink map ``y`` of a part read finer without the lines ruled across it (looked
+    for at any size: a digit fills none of the part), or ``y`` if it holds none."""
+    rules = ruled_lines(y > 0, small=True)
+    return y if rules is None else np.where(rules, 0, y)
 
 
 def _inside(y):
