@@ -141,7 +141,7 @@ def reread_small(dec, y, found, settings, trace):
         # read (its strokes cut the grid's lines there: none is found running
         # across, or what is left without them is cut): read a part _WIDER
         # times as wide round it, once.
-        wider = _without_rules(dec, box, _WIDER * _REREAD_MARGIN * size, settings, trace)
+        wider = _digit_inside_part(dec, box, _WIDER * _REREAD_MARGIN * size, settings, trace)
         if wider is not None:
             return wider
     return again
@@ -163,7 +163,7 @@ def _part(dec, box, m, trace):
     return part
 
 
-def _without_rules(dec, box, m, settings, trace):
+def _digit_inside_part(dec, box, m, settings, trace):
     """The digit's ink map in the part within ``m`` px of ``box`` read finer, without
     the rules across it, if a legible digit lies there inside the part; else None."""
     part = _part(dec, box, m, trace)
