@@ -154,7 +154,8 @@ BLANK_MISSES = {
 # (low_contrast_noise, ink 2.5-6 noise levels above a gray background: 22 of its 150
 # here were blank before frames taken for a texture were read smoothed where strokes
 # stand out so, 6 before frames in which the full pipeline finds nothing were too, and
-# a stroke's end may touch the frame's edge; none now.)
+# a stroke's end may touch the frame's edge; none now. At other seeds: see
+# test_faint_digits_under_noise_are_digits_at_other_seeds.)
 
 
 # At the floor by one image, on one side or the other with the test model's numerics
@@ -1270,8 +1271,9 @@ def test_digits_under_dense_gaussian_noise_are_digits(mnist):
     # path, and the full pipeline saw no ink above such noise -- 51 of these 300
     # digits were declared blank. Smoothed at a stroke's scale their strokes stand
     # out (noise alone shows none); smoothed over a pixel, the light path reads
-    # them. Now 22 are blank, one by one or as an array; frames of that noise alone
-    # stay blank.
+    # them. Now 20 are blank, one by one or as an array (23 before ink shown to stand
+    # out of the noise was asked only a noiseless background's contrast, session 59);
+    # frames of that noise alone stay blank.
     from skdigits import DigitImagePreprocessor
 
     rng = np.random.default_rng(0)
@@ -1288,6 +1290,31 @@ def test_digits_under_dense_gaussian_noise_are_digits(mnist):
     assert np.isnan(per).any(axis=1).sum() <= 30
     np.testing.assert_array_equal(per, batch)
     assert np.isnan(pre.transform(alone)).any(axis=1).all()
+
+
+def test_faint_digits_under_noise_are_digits_at_other_seeds(suite):
+    # The suite's faint digits under noise (low_contrast_noise: ink 0.12-0.3 above a
+    # gray background, noise of a sixth to 0.4 of that) at seeds 1-3 (the floors'
+    # subset is seed 0's): 17 of these 1,500 were declared blank -- a 7's tail,
+    # smoothed, touching the bottom edge along 4-5 px; a stroke broken into pieces
+    # by the noise; strokes that stand out of the noise but, smoothed, fainter than
+    # the contrast asked of ink on a noisy background. A stroke's end may meet the
+    # edge end-on, pieces join through the pixels a little above the noise, and ink
+    # shown to stand out of it is asked a noiseless background's contrast: 4 now.
+    # The suite's rough surfaces at those seeds: 13 of 1,500 read as a digit, before
+    # and after.
+    from skdigits import DigitImagePreprocessor
+
+    pre = DigitImagePreprocessor(on_blank="nan").fit([np.zeros((28, 28))])
+    blank = read = 0
+    for seed in (1, 2, 3):
+        digits, labels = suite.sample_digits(500, seed=seed)
+        faint, _, _ = suite.render("low_contrast_noise", digits, labels, seed)
+        rough, _, _ = suite.render("rough_28", digits, None, seed)
+        blank += np.isnan(pre.transform(list(faint))).any(axis=1).sum()
+        read += (~np.isnan(pre.transform(list(rough))).any(axis=1)).sum()
+    assert blank <= 5
+    assert read <= 13
 
 
 def _screen_pairs(suite, mnist, pair, seed, n=60):
