@@ -23,7 +23,8 @@ from scipy import ndimage
 
 from skdigits.preprocessing._bits import bit_count, has_run, pack_rows, shifted
 from skdigits.preprocessing._cells import may_hold_lines, without_cell_lines
-from skdigits.preprocessing._clutter import digit_fits, fills_the_frame, place, size_range
+from skdigits.preprocessing._clutter import (
+    DIGIT_HEIGHT, digit_fits, fills_the_frame, place, size_range)
 from skdigits.preprocessing._geometry import row_run
 from skdigits.preprocessing._ink import flat_contrast, light_ground
 from skdigits.preprocessing._levels import borders, count, levels, side_bands, turn_back
@@ -249,8 +250,10 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     the ink touches two or more sides of the frame, or one side in places
     spread along it (bars, lines, noise: the crop could not tell them from the
     digit; not a digit scaled up to fill the frame,
-    :func:`~._clutter.fills_the_frame`), if the digit's own pieces -- with or
-    without thin ink (a 1-px line or zigzag, dots) -- have a digit's size, or
+    :func:`~._clutter.fills_the_frame`), if it is no taller than a digit (wider
+    only by clutter at its sides: ``_clutter.DIGIT_HEIGHT``), if the digit's own
+    pieces -- with or without thin ink (a 1-px line or zigzag, dots) -- have a
+    digit's size, or
     if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images
     whose ink spans more than 23/20 of the box, or more than the box near the
     frame's edge, stay in place (their centre is a guess: see
@@ -347,7 +350,10 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     if split.size:
         big_enough[split] = outside_the_box(solid[split], box) < 1 - _CENTRE_SHARE
     taken &= big_enough
-    fits = (extent <= largest) | (sides >= 2)
+    # (Ink no taller than a digit is one with clutter at its sides: see DIGIT_HEIGHT.)
+    inked = rows.any(axis=2)
+    height = s - np.argmax(inked[:, ::-1], axis=1) - np.argmax(inked, axis=1)
+    fits = (extent <= largest) | (sides >= 2) | (height <= box + DIGIT_HEIGHT)
     ask = taken & ~fits
     # A digit scaled up to fill the frame touches its sides as clutter does: it is
     # sized by the full pipeline, unless it is a digit with clutter after all.
