@@ -49,10 +49,11 @@ _EDGE_CONTACT = 3
 # may touch it along up to _TIP_CONTACT px if no more than the piece is thick (the
 # widest disc inside it): a 7's tail smoothed under noise touches the bottom edge
 # along 4-5 px, 5.7-8.5 px thick. Faint digits under noise (``low_contrast_noise``,
-# 500 at each of seeds 0-3): 5 of the 23 declared blank pass so; of 2,000 frames of
+# 500 at each of seeds 0-3): 5 of the 23 declared blank pass so; of 8,000 frames of
 # noise alone (uniform, Gaussian, impulse, speckle, smooth blobs, gradients,
 # vignettes, soft spots; seeds 7-8) and the suite's 2,000 rough surfaces (seeds
-# 0-3), none more is read as a digit.
+# 0-3), none more is read as a digit (nor, with _JOINED and _drowned's fainter
+# contrast, of 24,000 such frames at seeds 7-10).
 _TIP_CONTACT = 5
 # Under dense noise a stroke breaks into pieces above _ABOVE; joined through the
 # pixels above _JOINED noise levels (hysteresis: the pieces of the smoothed frame
@@ -113,7 +114,6 @@ def stroke_under_noise(frame, box):
     a digit's stroke under dense noise, in either polarity (see _SPAN)."""
     frame = frame.astype(np.float64)
     smooth = ndimage.gaussian_filter(frame, _STROKE_SIGMA, mode="nearest")
-    h, w = smooth.shape
     centred = None
     for sign in (1.0, -1.0):
         s = sign * smooth
