@@ -223,13 +223,6 @@ def without_thin_ink(img, solid):
     return np.where(drop, 0, img).astype(img.dtype, copy=False), solid & ~drop
 
 
-# Solid ink no taller than the digit box and DIGIT_HEIGHT px is a digit of MNIST's size
-# (its digits are taller than wide), wider only by clutter at its sides (a digit cut
-# from a row of digits, its neighbours' parts joined to it): the light path keeps it
-# as it came, no digit scaled up to fill the frame. Suite, seeds 0-3, classic CNN:
-# neighbours +1.2 to +1.8 points; flat sheared digits -0.6 to +0.2 (to alone's score).
-DIGIT_HEIGHT = 2
-
 # A digit scaled up to fill its frame (a drawing cropped to its ink and resized to
 # 28x28 by its user) touches the frame's sides as clutter does, but is one piece of
 # solid ink (at least _ONE_PIECE of it), touches the sides in few pixels (at most
@@ -242,8 +235,6 @@ DIGIT_HEIGHT = 2
 # or more is left by an opening with a 3x3 square (EIGHT; of frames one piece of
 # solid ink with 0.2-0.3 of it outside the box, 92 of 132 digits scaled to fill the
 # frame, 4 of 208 MNIST digits with a line or zigzag merged with them).
-# A digit so scaled spans the frame's height (MNIST's digits are taller than wide):
-# see DIGIT_HEIGHT.
 _ONE_PIECE = 0.95
 _FEW_AT_EDGES = 0.25
 _SCALED_UP = 0.3
@@ -256,9 +247,6 @@ def fills_the_frame(solid, box):
     _SCALED_UP and _SCALED_UP_THICK), to be sized by the full pipeline rather than
     left in place -- unless :func:`digit_fits` finds clutter beside it after all."""
     s = solid.shape[0]
-    rows = np.flatnonzero(solid.any(axis=1))
-    if not rows.size or rows[-1] - rows[0] + 1 <= box + DIGIT_HEIGHT:
-        return False
     _, sizes = pieces(solid)
     if not sizes.size or sizes.max() < _ONE_PIECE * sizes.sum():
         return False

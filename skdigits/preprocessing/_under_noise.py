@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from skdigits.preprocessing._geometry import touches_edge
+from skdigits.preprocessing._geometry import inside_distance, touches_edge
 from skdigits.preprocessing._stats import median, noise_level, percentile
 
 # A frame of the output size drowned in noise (Gaussian noise of 0.5-0.7 on MNIST's
@@ -90,11 +90,6 @@ def _piece(lab, k):
     return mask, max(rows.stop - rows.start, cols.stop - cols.start) / max(lab.shape), contact
 
 
-def _thickness(mask):
-    """The diameter of the widest disc inside the boolean mask ``mask`` (px)."""
-    return 2 * float(ndimage.distance_transform_edt(np.pad(mask, 1)).max())
-
-
 def _joined_span(z):
     """The span of the largest piece of ``z`` (a frame in noise levels) above _JOINED
     that holds a pixel above _ABOVE, if it touches the edge along _EDGE_CONTACT px at
@@ -131,7 +126,8 @@ def stroke_under_noise(frame, box):
         strong = peaks >= _PEAKS
         if contact > _EDGE_CONTACT:
             # (a stroke's end met end-on, see _TIP_CONTACT; else the edge's clutter)
-            if strong and span >= _SPAN and contact <= min(_TIP_CONTACT, _thickness(piece)):
+            if strong and span >= _SPAN and contact <= _TIP_CONTACT and (
+                    contact <= 2 * inside_distance(piece).max()):
                 return True
             continue
         if strong and (span >= _SPAN or _joined_span(z) >= _SPAN):
