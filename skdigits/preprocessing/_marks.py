@@ -241,7 +241,7 @@ _SPOT_EVEN = 0.12
 _SPOT_MASS = 0.1
 
 
-def _extent(mask):
+def extent(mask):
     """The standard deviations of ``mask``'s pixel positions along its principal
     axes, longest first (zeros for fewer than 3 pixels)."""
     yy, xx = np.nonzero(mask)
@@ -267,11 +267,11 @@ def is_soft_spots(y):
     for i in heavy:
         part = np.where(lab[boxes[i]] == i + 1, y[boxes[i]], 0)
         patch = part > _SPOT_LOW * part.max()
-        low = np.maximum(_extent(patch), 0.5)
+        low = np.maximum(extent(patch), 0.5)
         if (patch.sum() < _SPOT_FILL * 4 * np.pi * low[0] * low[1]
                 or low[0] > _SPOT_LONG * low[1] or low[1] < _SPOT_WIDE):
             return False
-        along, across = _extent(part > _SPOT_HIGH * part.max()) / low
+        along, across = extent(part > _SPOT_HIGH * part.max()) / low
         if max(along, across) > _SPOT_SHRINK or abs(along - across) > _SPOT_EVEN:
             return False
     return True
