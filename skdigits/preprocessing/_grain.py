@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from skdigits._pixels import border
 from skdigits.preprocessing._candidates import ink_level
 from skdigits.preprocessing._geometry import EIGHT, inside_distance
 from skdigits.preprocessing._marks import extent
@@ -139,7 +140,7 @@ def _evidence(cand):
         piece = lab == i
         along, across = extent(piece)
         wide = 2 * float(inside_distance(piece).max())
-        on_edge = (np.count_nonzero(piece[[0, -1]]) + np.count_nonzero(piece[:, [0, -1]]))
+        on_edge = np.count_nonzero(border(piece))
         if along >= _ELONGATED * max(across, 1e-6) and wide <= _STROKE_WIDE and on_edge <= wide:
             return True
     return False

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from skdigits._pixels import border
 from skdigits.preprocessing._geometry import inside_distance, touches_edge
 from skdigits.preprocessing._stats import median, noise_level, percentile
 
@@ -76,17 +77,12 @@ def _centred(frame, smooth, box):
     return abs(float(smooth[inside].mean() - smooth[~inside].mean())) / level
 
 
-def _edge_contact(mask):
-    """How many pixels of the outer ring of the frame the boolean mask ``mask`` covers."""
-    return int(np.count_nonzero(mask[[0, -1]]) + np.count_nonzero(mask[1:-1, [0, -1]]))
-
-
 def _piece(lab, k):
     """``(mask, span, contact)`` of the piece labelled ``k`` in ``lab``: its span as a
     fraction of the frame's side, how many pixels of the frame's outer ring it covers."""
     rows, cols = ndimage.find_objects(lab, max_label=k)[k - 1]
     mask = lab == k
-    contact = _edge_contact(mask) if touches_edge((rows, cols), lab.shape) else 0
+    contact = np.count_nonzero(border(mask)) if touches_edge((rows, cols), lab.shape) else 0
     return mask, max(rows.stop - rows.start, cols.stop - cols.start) / max(lab.shape), contact
 
 
