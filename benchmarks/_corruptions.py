@@ -159,6 +159,16 @@ def thin_line(x, rng):
     return np.clip(x + cov, 0, 1)
 
 
+def zigzag_across(x, rng):
+    """A zigzag at full intensity (1.5-2.5 px) from column 2 to column 25 at any height,
+    rising or falling up to 5 px, a vertex every 4 px swinging 2 px above and below its
+    course (MNIST-C's zigzag): merged with the digit wherever it crosses it."""
+    y0 = rng.uniform(0, 27)
+    y1 = float(np.clip(y0 + rng.uniform(-5, 5), 0, 27))
+    pts = _side_to_side(2.0, 25.0, y0, y1, 4.0, 2.0, vertical=False)
+    return np.maximum(x, D.draw_lines(x.shape, [pts], rng.uniform(1.5, 2.5)))
+
+
 def spatter(x, rng):
     """Blobs (smoothed noise above a quantile) covering 3-9 % each: light drops, dark
     drops that erase ink, and gray mud (0.2-0.35) that replaces what it covers."""

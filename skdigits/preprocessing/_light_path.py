@@ -22,7 +22,8 @@ import numpy as np
 
 from skdigits.preprocessing._bits import bit_count, has_run, pack_rows, shifted
 from skdigits.preprocessing._cells import may_hold_lines, without_cell_lines
-from skdigits.preprocessing._clutter import digit_fits, fills_the_frame, place, size_range
+from skdigits.preprocessing._centring import place
+from skdigits.preprocessing._clutter import digit_fits, fills_the_frame, size_range
 from skdigits.preprocessing._geometry import inside_distance, row_run
 from skdigits.preprocessing._ink import flat_contrast, light_ground
 from skdigits.preprocessing._levels import borders, count, levels, side_bands, turn_back
@@ -260,10 +261,10 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     digit's size, or
     if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images
     whose ink spans more than 23/20 of the box, or more than the box near the
-    frame's edge, stay in place (their centre is a guess: see
-    :func:`~._clutter.place`);
+    frame's edge or across it only (wider than tall, no taller than a digit),
+    stay in place (their centre is a guess: see :func:`~._centring.place`);
     centring the others follows neither thin ink nor a line across the frame
-    (:func:`~._clutter.digit_shift`). Bands turned over at the frame's sides
+    (:func:`~._centring.digit_shift`). Bands turned over at the frame's sides
     (:func:`~._levels.side_bands`: MNIST-C's stripe) are turned back before
     all this; in the images not taken they stay as they came. A frame with a
     grid's cell lines along two sides or more (:mod:`._cells`) is offered
@@ -372,7 +373,7 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top, noisy)
-        place(x, solid, taken, extent, center, box)
+        place(x, solid, taken, extent, flat, center, box)
     declined = ~taken[banded]
     x[banded[declined]] = came[declined]
     if cleaned:
