@@ -261,9 +261,11 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     digit's size, or
     if a line is drawn across the digit (:func:`~._clutter.digit_fits`). Images
     whose ink spans more than 23/20 of the box, or more than the box near the
-    frame's edge or across it only (wider than tall, no taller than a digit),
-    stay in place (their centre is a guess: see :func:`~._centring.place`);
-    centring the others follows neither thin ink nor a line across the frame
+    frame's edge, stay in place (their centre is a guess: see
+    :func:`~._centring.place`); those wider than the box and than they are tall,
+    no taller than a digit, are not moved up or down by a pixel (a line across
+    pulls their mass so much); centring the others follows neither thin ink nor a
+    line across the frame
     (:func:`~._centring.digit_shift`). Bands turned over at the frame's sides
     (:func:`~._levels.side_bands`: MNIST-C's stripe) are turned back before
     all this; in the images not taken they stay as they came. A frame with a
