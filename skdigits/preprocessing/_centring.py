@@ -121,7 +121,7 @@ def digit_shift(img, solid, box, beyond_box):
     return dy, dx
 
 
-def place(x, solid, taken, extent, flat, center, box):
+def place(x, solid, taken, extent, across, center, box):
     """Shift each image in ``taken`` by whole pixels: centre of mass or box centred.
 
     Images whose ink spans more than any digit stay in place: clutter lies
@@ -130,10 +130,10 @@ def place(x, solid, taken, extent, flat, center, box):
     centre is cannot be told for sure, and centring on a guess cost more
     digits than it won. So do images whose ink spans more than the digit box
     and comes within _NEAR_EDGE px of the frame's edge (see there). Images
-    whose ink is wider than the box and than it is tall, but ``flat`` (no
-    taller than a digit, see :mod:`._light_path`'s _DIGIT_HEIGHT), are not
+    ``across`` -- whose ink is wider than the box and than it is tall, but no
+    taller than a digit (see :mod:`._light_path`'s _DIGIT_HEIGHT) -- are not
     moved up or down by a pixel (see _ACROSS_PULL). ``x`` (n, s, s) is
-    modified in place; ``solid``, ``extent``, ``flat`` and ``taken`` as the
+    modified in place; ``solid``, ``extent``, ``across`` and ``taken`` as the
     light path (:mod:`._light_path`) measured them.
     """
     s = x.shape[1]
@@ -146,14 +146,9 @@ def place(x, solid, taken, extent, flat, center, box):
     last_c = s - 1 - np.argmax(rx[:, ::-1], axis=1)
     in_place = extent > size_range(box)[1]
     beyond = np.flatnonzero(taken & ~in_place & (extent > box))  # (no MNIST digit)
-    across = np.zeros(x.shape[0], dtype=bool)
     if beyond.size:
         m = _NEAR_EDGE
-        ink = solid[beyond]
-        in_place[beyond] = count(ink) > count(ink[:, m:-m, m:-m])
-        wide = np.count_nonzero(ink.any(axis=1), axis=1)
-        across[beyond] = flat[beyond] & (wide > box) & (
-            wide > np.count_nonzero(ink.any(axis=2), axis=1))
+        in_place[beyond] = count(solid[beyond]) > count(solid[beyond, m:-m, m:-m])
     if center == "mass":
         mass = rows.sum(axis=1)
         safe = np.where(mass > 0, mass, 1)

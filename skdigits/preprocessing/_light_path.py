@@ -309,8 +309,9 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     # go through the full pipeline, which thickens them to MNIST's width.
     blocks = bit_count(rows2 & shifted(rows2, 1))
     inked = rows.any(axis=2)  # (rows holding solid ink)
-    extent = np.maximum(np.count_nonzero(inked, axis=1),
-                        bit_count(np.bitwise_or.reduce(rows, axis=1)))
+    tall = np.count_nonzero(inked, axis=1)  # (rows and columns holding it)
+    wide = bit_count(np.bitwise_or.reduce(rows, axis=1))
+    extent = np.maximum(tall, wide)
     taken &= (pairs >= _MIN_PAIRS) & (blocks >= _MIN_BLOCKS)
     for i in np.flatnonzero(taken & ~has_run(rows, _SURE_RUN)):
         taken[i] = holds_stroke(solid[i], FRAME_STROKE)
@@ -375,7 +376,8 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top, noisy)
-        place(x, solid, taken, extent, flat, center, box)
+        # (Wider than the box and than tall, no taller than a digit: see _centring.)
+        place(x, solid, taken, extent, flat & (wide > box) & (wide > tall), center, box)
     declined = ~taken[banded]
     x[banded[declined]] = came[declined]
     if cleaned:
