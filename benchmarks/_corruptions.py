@@ -169,6 +169,16 @@ def zigzag_across(x, rng):
     return np.maximum(x, D.draw_lines(x.shape, [pts], rng.uniform(1.5, 2.5)))
 
 
+def line_across(x, rng):
+    """A straight line at full intensity (1.5-2.5 px) from column 0-4 to column 22-26,
+    its two ends at any heights (MNIST-C's "line"): merged with the digit wherever it
+    crosses it, or along its top or bottom."""
+    a, b = rng.uniform(0, 4), rng.uniform(22, 26)
+    y0, y1 = rng.uniform(0, 27, 2)
+    pts = _side_to_side(a, b, y0, y1, None, 0.0, vertical=False)
+    return np.maximum(x, D.draw_lines(x.shape, [pts], rng.uniform(1.5, 2.5)))
+
+
 def spatter(x, rng):
     """Blobs (smoothed noise above a quantile) covering 3-9 % each: light drops, dark
     drops that erase ink, and gray mud (0.2-0.35) that replaces what it covers."""

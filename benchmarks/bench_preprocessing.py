@@ -8,6 +8,9 @@ Cases:
 - the same digits under Gaussian noise (the robustness suite's ``gaussian_noise``,
   ``--n-noisy`` of them) as one ``(n, 28, 28)`` batch, vectorised path: every frame has a
   noisy border, which the vectorised path looks at closer (lighting, a cell's lines);
+- as many digits shifted off centre (the suite's ``translate``) as one batch, vectorised
+  path: every frame is moved, and looked at one by one first (clutter, a line pulling
+  its centre of mass);
 - 400x400 PNG files made from drawn-dev (``--n-files`` evenly spaced drawings, or all
   of them, resized to 400x400 with their colour mode kept), decoding included;
 - 400x400 PNG files made by upscaling MNIST digits (dark ink on white), decoding
@@ -65,6 +68,14 @@ def _noisy(X):
     import robustness
 
     return robustness.render("gaussian_noise", X, np.zeros(len(X), int), seed=0)[0]
+
+
+def _shifted(X):
+    """The digits ``X`` shifted off centre as the robustness suite's ``translate`` does
+    (seed 0)."""
+    import robustness
+
+    return np.stack(robustness.render("translate", X, np.zeros(len(X), int), seed=0)[0])
 
 
 def _drawings(folder, n, size=SIDE):
@@ -134,10 +145,11 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
     Xf = Xb.reshape(len(Xb), 784).astype(np.float32) / 255
     Xs = Xb[:n_full]
     Xn = _noisy(Xb[:n_noisy])
+    Xt = _shifted(Xb[:n_noisy])
     fast = DigitImagePreprocessor()
     full = DigitImagePreprocessor(fast_batches=False)
     both = DigitImagePreprocessor(n_jobs=-1)  # one worker process per core
-    noisy = DigitImagePreprocessor(on_blank="nan")  # (a few noisy frames read blank)
+    noisy = DigitImagePreprocessor(on_blank="nan")  # (a few noisy or shifted frames read blank)
     cores = effective_n_jobs(-1)
     with tempfile.TemporaryDirectory(prefix="skdigits-bench-png-") as folder:
         drawn, drawn_source = drawn_pngs(folder, drawn_dir, limit=n_files)
@@ -153,6 +165,8 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
                 (len(Xs), lambda: full.transform(Xs)),
             f"{source} batch (n, 28, 28) under Gaussian noise (sigma 0.08-0.38), fast path":
                 (len(Xn), lambda: noisy.transform(Xn)),
+            f"{source} batch (n, 28, 28) shifted off centre (the suite's translate), fast path":
+                (len(Xt), lambda: noisy.transform(Xt)),
             drawn_case: (len(drawn), lambda: fast.transform(drawn)),
             drawn_case + parallel: (len(drawn), lambda: both.transform(drawn)),
             mnist_case: (len(mnist_files), lambda: fast.transform(mnist_files)),
@@ -163,7 +177,7 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
         log(f"  {len(cases)} cases, {rounds} rounds after a warm-up on 5 images each "
             "(the n_jobs=-1 cases on 2 x 8 images, which starts the workers)")
         fast.transform(Xb[:5]), full.transform(Xs[:5]), fast.transform(drawn[:5])
-        noisy.transform(Xn[:5])
+        noisy.transform(Xn[:5]), noisy.transform(Xt[:5])
         fast.transform(mnist_files[:5]), _decode(drawn[:5]), both.transform(drawn[:16])
         times = interleave({k: v[1] for k, v in cases.items()}, rounds, warmup=0)
     rows = {}

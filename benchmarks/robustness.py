@@ -424,6 +424,8 @@ VARIANTS = {
                          "a thin line from side to side at any height: straight, dashed or zigzag"),
     "zigzag_across": Variant(_each28(C.zigzag_across), "a full-intensity zigzag (a 2 px swing "
                              "every 4 px) from column 2 to 25 at any height, as MNIST-C's"),
+    "line_across": Variant(_each28(C.line_across), "a full-intensity straight line from column "
+                           "0-4 to 22-26, its ends at any heights, as MNIST-C's"),
     "spatter": Variant(_each28(C.spatter), "spatter: light, dark and mud blobs"),
     "fog": Variant(_each28(C.fog), "fog (plasma fractal), strength 0.4-2.5"),
     "lighting": Variant(_each28(C.lighting), "uneven lighting: a linear gradient 0.2-0.5"),

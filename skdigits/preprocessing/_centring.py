@@ -5,7 +5,8 @@ MNIST centres its digits' mass. A frame taken by the light path (:mod:`._light_p
 is moved by whole pixels so that its digit's mass lies there -- the digit's own ink,
 clutter apart (:mod:`._clutter`) -- or left in place where the centre is only a
 guess: clutter lies among the ink, a line across it, which the centre of mass would
-follow.
+follow (a line over a digit that is centred without it, see
+:func:`._crossing.line_pulls`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 
 from skdigits._pixels import border
 from skdigits.preprocessing._clutter import digit_pieces, size_range, weak_line, without_thin_ink
-from skdigits.preprocessing._crossing import crossing_line
+from skdigits.preprocessing._crossing import crossing_line, line_pulls
 from skdigits.preprocessing._geometry import long_side, mass_shift, whole_pixels
 from skdigits.preprocessing._levels import count
 
@@ -132,7 +133,9 @@ def place(x, solid, taken, extent, across, center, box):
     and comes within _NEAR_EDGE px of the frame's edge (see there). Images
     ``across`` -- whose ink is wider than the box and than it is tall, but no
     taller than a digit (see :mod:`._light_path`'s _DIGIT_HEIGHT) -- are not
-    moved up or down by a pixel (see _ACROSS_PULL). ``x`` (n, s, s) is
+    moved up or down by a pixel (see _ACROSS_PULL). Nor is an image whose
+    centre of mass a thin straight line over a digit centred without it pulls
+    off the centre (:func:`._crossing.line_pulls`). ``x`` (n, s, s) is
     modified in place; ``solid``, ``extent``, ``across`` and ``taken`` as the
     light path (:mod:`._light_path`) measured them.
     """
@@ -159,6 +162,8 @@ def place(x, solid, taken, extent, across, center, box):
         # by more than a pixel) are looked at closer, one by one.
         for i in np.flatnonzero(((dy != 0) | (dx != 0)) & taken & ~in_place):
             dy[i], dx[i] = digit_shift(x[i], solid[i], box, extent[i] > box)
+            if (dy[i] or dx[i]) and line_pulls(x[i], solid[i]):
+                dy[i], dx[i] = 0, 0  # a line over a centred digit
         dy[across & (np.abs(dy) <= _ACROSS_PULL)] = 0
     else:
         dy = (s - (last_r - first_r + 1)) // 2 - first_r

@@ -2,7 +2,9 @@
 
 In a frame of the output size, :func:`crossing_line` tells a line across the
 digit from the digit's own strokes (a frame with one is kept as it is, see
-:mod:`._clutter`). In a whole image, a line drawn or printed across the page --
+:mod:`._clutter`), and :func:`line_pulls` a thin, shorter one over a digit
+centred without it, whose pull on the centre of mass no shift should follow
+(see :mod:`._centring`). In a whole image, a line drawn or printed across the page --
 straight, bold, zigzag or dotted -- runs through the digit and on to the image's
 sides. Thin straight lines are left out of the ink
 (:func:`._rules.straight_lines`); a bold one, a zigzag or a dotted line stays,
@@ -127,7 +129,7 @@ _CENTRED = 1.5
 _CENTRED_ACROSS = 4.0
 _ANGLES = np.deg2rad(np.arange(0, 180, 3))
 # Distinct bands tried, longest first: a band within _NEAR_ANGLE steps of
-# angle and _BAND // 2 px of offset of one already tried is the same band.
+# angle and half a band's width of offset of one already tried is the same band.
 _CANDIDATES = 12
 _NEAR_ANGLE = 2
 
@@ -196,13 +198,14 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
                for angle, mid, start, stop in bands)
 
 
-@functools.lru_cache(maxsize=8)
-def _line_bands(key, s):
+@functools.lru_cache(maxsize=16)
+def _line_bands(key, s, width=_BAND, crossing=_CROSSING):
     """The candidate bands of :func:`crossing_line` in the ``s`` x ``s`` boolean mask
     whose bytes are ``key``: ``(ys, xs, rho, along, bands)``, the solid pixels, their
     offsets across and along each angle's bands (read-only arrays, shifted to start
     at 0) and up to ``_CANDIDATES`` distinct bands ``(angle, mid, start, stop)``
-    whose ink runs over ``_CROSSING`` of the side, longest first."""
+    ``width`` px across whose ink runs over ``crossing`` of the side, longest
+    first."""
     solid = np.frombuffer(key, dtype=bool).reshape(s, s)
     ys, xs = np.nonzero(solid)
     cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
@@ -214,48 +217,49 @@ def _line_bands(key, s):
     a = np.broadcast_to(np.arange(_ANGLES.size), rho.shape)
     grid = np.zeros((_ANGLES.size, 2 * r + 1, 2 * r + 1), dtype=bool)
     grid[a.ravel(), rho.ravel(), t.ravel()] = True
-    # Ink anywhere across a band of _BAND rows of rho, per position along it.
-    half = _BAND // 2
+    # Ink anywhere across a band of ``width`` rows of rho, per position along it.
+    half = width // 2
     padded = np.pad(grid, ((0, 0), (half, half), (0, 0)))
     bands = padded[:, : 2 * r + 1].copy()
-    for k in range(1, _BAND):
+    for k in range(1, width):
         bands |= padded[:, k : k + 2 * r + 1]
     bands = bands.reshape(-1, 2 * r + 1)
-    # Only bands whose ink spans _CROSSING of the side from first to last can hold
+    # Only bands whose ink spans ``crossing`` of the side from first to last can hold
     # a run that long (a tenth of them, or fewer).
-    spans = bands.shape[1] - np.argmax(bands[:, ::-1], axis=1) - np.argmax(bands, axis=1)
-    wide = np.flatnonzero(bands.any(axis=1) & (spans >= _CROSSING * s))
+    pos = np.arange(2 * r + 1)
+    spans = np.where(bands, pos, -1).max(axis=1) + 1 - np.where(bands, pos, 2 * r + 1).min(axis=1)
+    wide = np.flatnonzero(spans >= crossing * s)  # (rows without ink: negative)
     runs = np.zeros((bands.shape[0], 3), dtype=int)
     runs[wide] = _longest_run(bands[wide], _GAP)
     # Bands long enough, longest first; each one taken rules out the bands near it.
-    long_enough = np.flatnonzero(runs[:, 0] >= _CROSSING * s)
+    long_enough = np.flatnonzero(runs[:, 0] >= crossing * s)
     order = long_enough[np.argsort(-runs[long_enough, 0], kind="stable")]
-    ruled_out = np.zeros(runs.shape[0], dtype=bool)
+    angle_of, mid_of = np.divmod(order, 2 * r + 1)
+    ruled_out = np.zeros(order.size, dtype=bool)
     found = []
-    for k in order:
+    for i, k in enumerate(order):
         if len(found) == _CANDIDATES:
             break
-        if ruled_out[k]:
+        if ruled_out[i]:
             continue
-        angle, mid = divmod(int(k), 2 * r + 1)
-        ruled_out |= _same_band(angle, mid, r).ravel()
+        angle, mid = int(angle_of[i]), int(mid_of[i])
+        ruled_out |= _same_band(angle, mid, r, half, angle_of, mid_of)
         found.append((angle, mid, int(runs[k, 1]), int(runs[k, 2])))
     for arr in (ys, xs, rho, t):
         arr.flags.writeable = False
     return ys, xs, rho, t, tuple(found)
 
 
-def _same_band(angle, mid, r):
-    """Which bands (angle steps x offsets from ``r``) are within _NEAR_ANGLE steps
-    and _BAND // 2 px of the band ``(angle, mid)`` (at 180 degrees, offsets change
-    sign)."""
+def _same_band(angle, mid, r, half, angles, mids):
+    """Which of the bands ``(angles, mids)`` (steps of ``_ANGLES``, offsets from
+    ``r``) are within _NEAR_ANGLE steps and ``half`` px of the band ``(angle,
+    mid)`` (at 180 degrees, offsets change sign)."""
     n = _ANGLES.size
-    turn = np.abs(np.arange(n) - angle)[:, None]
+    turn = np.abs(angles - angle)
     across = turn > n // 2  # across 0/180 degrees: the same line, offset negated
-    offsets = np.arange(2 * r + 1)[None, :]
-    offsets = np.where(across, 2 * r - offsets, offsets)
+    offsets = np.where(across, 2 * r - mids, mids)
     turn = np.where(across, n - turn, turn)
-    return (turn <= _NEAR_ANGLE) & (np.abs(offsets - mid) <= _BAND // 2)
+    return (turn <= _NEAR_ANGLE) & (np.abs(offsets - mid) <= half)
 
 
 def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick, beyond):
@@ -284,3 +288,88 @@ def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick,
         if gap < clear:
             return False
     return True
+
+
+# A thinner, shorter line over a digit that is centred without it (MNIST-C's
+# "line": 1-2 solid px, from column 0-4 to 22-26 at any slope, 18 px or more):
+# a band _PULL_WIDTH px across in which solid ink runs over _PULL_RUN of the
+# side (a digit's own straight strokes, a 1's or a 7's stem, may be as long),
+# and which runs past the rest of the ink at both ends by _PULL_PAST px along
+# it (a digit's stroke ends where the rest of the digit does, or one end of it
+# does): the rest is the solid ink farther than _PULL_LINE px from its axis (a
+# stroke that joins it at one end, a 2's bend into its foot, reaches as far as
+# the band then; at 2 px, 1 of 1,000 shifted digits lost). Its ink: _PULL_HALF
+# px each side of its axis. What is left holds _PULL_REST of the ink at least,
+# and is centred as MNIST centres its digits:
+# within _PULL_ALONG px along the line, and across it between two estimates --
+# without the whole band (which takes the part of the digit under the line,
+# moving the rest away from it) and without only its tails beyond the rest
+# (which leaves the line's middle, moving it towards the line) -- within
+# _PULL_SPREAD px. A digit off centre by itself is off centre both ways.
+_PULL_WIDTH = 3
+_PULL_RUN = 16 / 28
+_PULL_HALF = 2.0
+_PULL_LINE = 1.5
+_PULL_PAST = 2
+_PULL_REST = 0.3
+_PULL_ALONG = 1.0
+_PULL_SPREAD = 0.5
+
+
+def line_pulls(img, solid):
+    """Whether a thin straight line drawn over a digit centred without it is what
+    moves the centre of mass of the square image ``img`` (ink high, in [0, 1];
+    ``solid``: its solid ink) off the frame's centre (see _PULL_WIDTH).
+
+    The frame's mass follows the line's own ink -- by a pixel or three, across
+    the line -- and a shift would move the digit off MNIST's centre with it.
+    Up to ``_CANDIDATES`` distinct bands are tried, longest first (a digit's
+    stem may run as long as the line).
+    """
+    s = solid.shape[0]
+    if np.count_nonzero(solid) < _PULL_RUN * s:
+        return False
+    ys, xs, rho, along, bands = _line_bands(solid.tobytes(), s, _PULL_WIDTH, _PULL_RUN)
+    if not bands:
+        return False
+    r = int(np.ceil(s * 0.75))
+    centre = (s - 1) / 2
+    # The ink's pixels (all that the masses and extents below look at).
+    iy, ix = np.nonzero((img > 0) | solid)
+    w = img[iy, ix].astype(np.float64)
+    on_solid = solid[iy, ix]
+    py, px = iy - centre, ix - centre
+    total = float(w.sum())
+    for angle, mid, start, stop in bands:
+        cos, sin = np.cos(_ANGLES[angle]), np.sin(_ANGLES[angle])
+        on = (np.abs(rho[:, angle] - mid) <= _PULL_WIDTH // 2) & (
+            along[:, angle] >= start) & (along[:, angle] < stop)
+        axis = float(np.mean((xs[on] - centre) * cos + (ys[on] - centre) * sin))
+        first, last = start - r, stop - 1 - r
+        off = np.abs(px * cos + py * sin - axis)
+        t = py * cos - px * sin
+        on_axis = (t >= first - 1) & (t <= last + 1)
+        band = on_axis & (off <= _PULL_HALF)
+        rest = on_solid & ~band
+        if not rest.any():
+            continue
+        lo, hi = float(t[rest].min()), float(t[rest].max())
+        # Past the rest at both ends: the rest here is all solid ink off the
+        # line's own (a stroke joining the band at its end, a 2's foot, stays).
+        beside = t[on_solid & ~(on_axis & (off <= _PULL_LINE))]
+        if beside.min() < first + _PULL_PAST or beside.max() > last - _PULL_PAST:
+            continue
+        without = ~band
+        if float(w[without].sum()) < _PULL_REST * total:
+            continue
+        offsets = []
+        for keep in (without, ~(band & ((t < lo) | (t > hi)))):
+            mass = float(w[keep].sum())
+            dy = float(w[keep] @ iy[keep]) / mass - s / 2
+            dx = float(w[keep] @ ix[keep]) / mass - s / 2
+            offsets.append((dx * cos + dy * sin, dy * cos - dx * sin))
+        (a1, l1), (a2, l2) = offsets
+        if (min(a1, a2) <= _PULL_SPREAD and max(a1, a2) >= -_PULL_SPREAD
+                and max(abs(l1), abs(l2)) < _PULL_ALONG):
+            return True
+    return False
