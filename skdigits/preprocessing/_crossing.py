@@ -226,9 +226,8 @@ def _line_bands(key, s, width=_BAND, crossing=_CROSSING):
     bands = bands.reshape(-1, 2 * r + 1)
     # Only bands whose ink spans ``crossing`` of the side from first to last can hold
     # a run that long (a tenth of them, or fewer).
-    pos = np.arange(2 * r + 1)
-    spans = np.where(bands, pos, -1).max(axis=1) + 1 - np.where(bands, pos, 2 * r + 1).min(axis=1)
-    wide = np.flatnonzero(spans >= crossing * s)  # (rows without ink: negative)
+    spans = bands.shape[1] - np.argmax(bands[:, ::-1], axis=1) - np.argmax(bands, axis=1)
+    wide = np.flatnonzero(bands.any(axis=1) & (spans >= crossing * s))
     runs = np.zeros((bands.shape[0], 3), dtype=int)
     runs[wide] = _longest_run(bands[wide], _GAP)
     # Bands long enough, longest first; each one taken rules out the bands near it.
@@ -334,42 +333,41 @@ def line_pulls(img, solid):
         return False
     r = int(np.ceil(s * 0.75))
     centre = (s - 1) / 2
-    # The ink's pixels (all that the masses and extents below look at).
+    # Every candidate band at once: arrays of (ink pixels, bands).
+    angle, mid, start, stop = (np.array(v) for v in zip(*bands))
+    cos, sin = np.cos(_ANGLES[angle]), np.sin(_ANGLES[angle])
+    on = (np.abs(rho[:, angle] - mid) <= _PULL_WIDTH // 2) & (
+        along[:, angle] >= start) & (along[:, angle] < stop)
+    axis = ((((xs - centre)[:, None] * cos + (ys - centre)[:, None] * sin) * on).sum(axis=0)
+            / on.sum(axis=0))
+    first, last = start - r, stop - 1 - r
     iy, ix = np.nonzero((img > 0) | solid)
-    w = img[iy, ix].astype(np.float64)
-    on_solid = solid[iy, ix]
-    py, px = iy - centre, ix - centre
-    total = float(w.sum())
-    for angle, mid, start, stop in bands:
-        cos, sin = np.cos(_ANGLES[angle]), np.sin(_ANGLES[angle])
-        on = (np.abs(rho[:, angle] - mid) <= _PULL_WIDTH // 2) & (
-            along[:, angle] >= start) & (along[:, angle] < stop)
-        axis = float(np.mean((xs[on] - centre) * cos + (ys[on] - centre) * sin))
-        first, last = start - r, stop - 1 - r
-        off = np.abs(px * cos + py * sin - axis)
-        t = py * cos - px * sin
-        on_axis = (t >= first - 1) & (t <= last + 1)
-        band = on_axis & (off <= _PULL_HALF)
-        rest = on_solid & ~band
-        if not rest.any():
-            continue
-        lo, hi = float(t[rest].min()), float(t[rest].max())
-        # Past the rest at both ends: the rest here is all solid ink off the
-        # line's own (a stroke joining the band at its end, a 2's foot, stays).
-        beside = t[on_solid & ~(on_axis & (off <= _PULL_LINE))]
-        if beside.min() < first + _PULL_PAST or beside.max() > last - _PULL_PAST:
-            continue
-        without = ~band
-        if float(w[without].sum()) < _PULL_REST * total:
-            continue
-        offsets = []
-        for keep in (without, ~(band & ((t < lo) | (t > hi)))):
-            mass = float(w[keep].sum())
-            dy = float(w[keep] @ iy[keep]) / mass - s / 2
-            dx = float(w[keep] @ ix[keep]) / mass - s / 2
-            offsets.append((dx * cos + dy * sin, dy * cos - dx * sin))
-        (a1, l1), (a2, l2) = offsets
-        if (min(a1, a2) <= _PULL_SPREAD and max(a1, a2) >= -_PULL_SPREAD
-                and max(abs(l1), abs(l2)) < _PULL_ALONG):
-            return True
-    return False
+    w = img[iy, ix].astype(np.float64)[:, None]
+    on_solid = solid[iy, ix][:, None]
+    py, px = (iy - centre)[:, None], (ix - centre)[:, None]
+    off = np.abs(px * cos + py * sin - axis)
+    t = py * cos - px * sin
+    on_axis = (t >= first - 1) & (t <= last + 1)
+    band = on_axis & (off <= _PULL_HALF)
+    rest = on_solid & ~band
+    lo = np.where(rest, t, np.inf).min(axis=0)
+    hi = np.where(rest, t, -np.inf).max(axis=0)
+    # Past the rest at both ends: the rest here is all solid ink off the line's
+    # own (a stroke joining the band at its end, a 2's foot, stays).
+    beside = on_solid & ~(on_axis & (off <= _PULL_LINE))
+    past = ((np.where(beside, t, np.inf).min(axis=0) >= first + _PULL_PAST)
+            & (np.where(beside, t, -np.inf).max(axis=0) <= last - _PULL_PAST))
+    without = ~band
+    ok = rest.any(axis=0) & past & ((w * without).sum(axis=0) >= _PULL_REST * float(w.sum()))
+    if not ok.any():
+        return False
+    offsets = []
+    for keep in (without, ~(band & ((t < lo) | (t > hi)))):
+        mass = np.maximum((w * keep).sum(axis=0), 1e-12)
+        dy = (w * keep * (iy[:, None] - s / 2)).sum(axis=0) / mass
+        dx = (w * keep * (ix[:, None] - s / 2)).sum(axis=0) / mass
+        offsets.append((dx * cos + dy * sin, dy * cos - dx * sin))
+    (a1, l1), (a2, l2) = offsets
+    centred = ((np.minimum(a1, a2) <= _PULL_SPREAD) & (np.maximum(a1, a2) >= -_PULL_SPREAD)
+               & (np.maximum(np.abs(l1), np.abs(l2)) < _PULL_ALONG))
+    return bool((ok & centred).any())
