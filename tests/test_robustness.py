@@ -329,20 +329,26 @@ def test_a_line_across_a_centred_digit_does_not_move_it(suite, mnist):
     assert in_place.sum() >= 335, in_place.sum()
 
 
+def _moved(suite, mnist, corrupt, shifts, n=2000):
+    """How many of ``n`` MNIST test digits with ``corrupt`` drawn over them (seed 0)
+    the preprocessor returns as they came, moved by one of ``shifts`` (``(dy, dx)``
+    px)."""
+    from skdigits import DigitImagePreprocessor
+
+    rng = np.random.default_rng(0)
+    X = np.stack([suite.D.u8(corrupt(x.astype(np.float32) / 255, rng))
+                  for x in mnist[1][0][:n]])
+    out = DigitImagePreprocessor().fit(X[:1]).transform(X).reshape(-1, 28, 28)
+    return sum(any(np.abs(o - np.roll(r, k, axis=(0, 1))).max() < 1e-6 for k in shifts)
+               for o, r in zip(out, X / 255.0))
+
+
 def test_a_zigzag_across_a_centred_digit_does_not_pull_it_up_or_down(suite, mnist):
     # A full-intensity zigzag from column 2 to 25 (MNIST-C's) over an MNIST digit
     # centred without it widens the ink past the digit box, no taller than a digit,
     # and pulls its centre of mass up or down by about a pixel: such frames are not
     # moved up or down by a pixel. 2,000 digits: 4 moved so (20 before that rule).
-    from skdigits import DigitImagePreprocessor
-
-    rng = np.random.default_rng(0)
-    X = np.stack([suite.D.u8(suite.C.zigzag_across(x.astype(np.float32) / 255, rng))
-                  for x in mnist[1][0][:2000]])
-    out = DigitImagePreprocessor().fit(X[:1]).transform(X).reshape(-1, 28, 28)
-    raw = X / 255.0
-    moved = sum(any(np.abs(o - np.roll(r, k, axis=0)).max() < 1e-6 for k in (-1, 1))
-                for o, r in zip(out, raw))
+    moved = _moved(suite, mnist, suite.C.zigzag_across, [(-1, 0), (1, 0)])
     assert moved <= 8, moved
 
 
@@ -352,16 +358,8 @@ def test_a_straight_line_over_a_centred_digit_does_not_move_it(suite, mnist):
     # a pixel or three: the light path finds the line (it runs past the rest of the
     # ink at both ends, and what is left is centred) and leaves the frame in place.
     # 2,000 digits: 78 moved by whole pixels (131 before).
-    from skdigits import DigitImagePreprocessor
-
-    rng = np.random.default_rng(0)
-    X = np.stack([suite.D.u8(suite.C.line_across(x.astype(np.float32) / 255, rng))
-                  for x in mnist[1][0][:2000]])
-    out = DigitImagePreprocessor().fit(X[:1]).transform(X).reshape(-1, 28, 28)
-    raw = X / 255.0
     shifts = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if dy or dx]
-    moved = sum(any(np.abs(o - np.roll(r, k, axis=(0, 1))).max() < 1e-6 for k in shifts)
-                for o, r in zip(out, raw))
+    moved = _moved(suite, mnist, suite.C.line_across, shifts)
     assert moved <= 95, moved
 
 

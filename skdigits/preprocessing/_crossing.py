@@ -200,7 +200,8 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
 
 @functools.lru_cache(maxsize=16)
 def _line_bands(key, s, width=_BAND, crossing=_CROSSING):
-    """The candidate bands of :func:`crossing_line` in the ``s`` x ``s`` boolean mask
+    """The candidate bands of :func:`crossing_line` (and, thinner and shorter, of
+    :func:`line_pulls`) in the ``s`` x ``s`` boolean mask
     whose bytes are ``key``: ``(ys, xs, rho, along, bands)``, the solid pixels, their
     offsets across and along each angle's bands (read-only arrays, shifted to start
     at 0) and up to ``_CANDIDATES`` distinct bands ``(angle, mid, start, stop)``
@@ -295,11 +296,11 @@ def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick,
 # side (a digit's own straight strokes, a 1's or a 7's stem, may be as long),
 # and which runs past the rest of the ink at both ends by _PULL_PAST px along
 # it (a digit's stroke ends where the rest of the digit does, or one end of it
-# does): the rest is the solid ink farther than _PULL_LINE px from its axis (a
-# stroke that joins it at one end, a 2's bend into its foot, reaches as far as
-# the band then; at 2 px, 1 of 1,000 shifted digits lost). Its ink: _PULL_HALF
-# px each side of its axis. What is left holds _PULL_REST of the ink at least,
-# and is centred as MNIST centres its digits:
+# does). The rest, for that: the solid ink farther than _PULL_LINE px from the
+# band's axis (at 2 px, a 2's bend into its foot fell inside the band, and its
+# foot ran past the rest: 1 of 1,000 digits shifted off centre lost). The
+# line's ink: _PULL_HALF px each side of its axis. What is left holds
+# _PULL_REST of the ink at least and is centred as MNIST centres its digits:
 # within _PULL_ALONG px along the line, and across it between two estimates --
 # without the whole band (which takes the part of the digit under the line,
 # moving the rest away from it) and without only its tails beyond the rest
