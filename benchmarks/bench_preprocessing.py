@@ -63,19 +63,12 @@ def _mnist(n):
     return np.resize(X, (n, 28, 28)), source
 
 
-def _noisy(X):
-    """The digits ``X`` under the robustness suite's Gaussian noise (seed 0)."""
+def _rendered(kind, X):
+    """The digits ``X`` rendered by the robustness suite's ``kind`` (seed 0), as one
+    ``(n, 28, 28)`` array."""
     import robustness
 
-    return robustness.render("gaussian_noise", X, np.zeros(len(X), int), seed=0)[0]
-
-
-def _shifted(X):
-    """The digits ``X`` shifted off centre as the robustness suite's ``translate`` does
-    (seed 0)."""
-    import robustness
-
-    return np.stack(robustness.render("translate", X, np.zeros(len(X), int), seed=0)[0])
+    return np.stack(robustness.render(kind, X, np.zeros(len(X), int), seed=0)[0])
 
 
 def _drawings(folder, n, size=SIDE):
@@ -144,8 +137,8 @@ def measure(n_mnist=10000, n_full=300, n_files=200, rounds=3, drawn_dir=_common.
     Xb = X[:n_mnist]
     Xf = Xb.reshape(len(Xb), 784).astype(np.float32) / 255
     Xs = Xb[:n_full]
-    Xn = _noisy(Xb[:n_noisy])
-    Xt = _shifted(Xb[:n_noisy])
+    Xn = _rendered("gaussian_noise", Xb[:n_noisy])
+    Xt = _rendered("translate", Xb[:n_noisy])
     fast = DigitImagePreprocessor()
     full = DigitImagePreprocessor(fast_batches=False)
     both = DigitImagePreprocessor(n_jobs=-1)  # one worker process per core

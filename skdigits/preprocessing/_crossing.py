@@ -198,6 +198,12 @@ def crossing_line(solid, clear=_CLEAR, thick=_THICK, beyond=None):
                for angle, mid, start, stop in bands)
 
 
+def _reach(s):
+    """How far (px) offsets across and along a band may lie from the centre of an
+    ``s`` x ``s`` frame: :func:`_line_bands` shifts them by this to start at 0."""
+    return int(np.ceil(s * 0.75))
+
+
 @functools.lru_cache(maxsize=16)
 def _line_bands(key, s, width=_BAND, crossing=_CROSSING):
     """The candidate bands of :func:`crossing_line` (and, thinner and shorter, of
@@ -211,7 +217,7 @@ def _line_bands(key, s, width=_BAND, crossing=_CROSSING):
     ys, xs = np.nonzero(solid)
     cos, sin = np.cos(_ANGLES), np.sin(_ANGLES)
     centre = (s - 1) / 2
-    r = int(np.ceil(s * 0.75))
+    r = _reach(s)
     # Across the band (rho) and along it (t), from the frame's centre.
     rho = np.rint((xs[:, None] - centre) * cos + (ys[:, None] - centre) * sin).astype(int) + r
     t = np.rint(-(xs[:, None] - centre) * sin + (ys[:, None] - centre) * cos).astype(int) + r
@@ -332,7 +338,7 @@ def line_pulls(img, solid):
     ys, xs, rho, along, bands = _line_bands(solid.tobytes(), s, _PULL_WIDTH, _PULL_RUN)
     if not bands:
         return False
-    r = int(np.ceil(s * 0.75))
+    r = _reach(s)
     centre = (s - 1) / 2
     # Every candidate band at once: arrays of (ink pixels, bands).
     angle, mid, start, stop = (np.array(v) for v in zip(*bands))
