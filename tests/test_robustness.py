@@ -350,11 +350,24 @@ def test_a_straight_line_over_a_centred_digit_does_not_move_it(suite, mnist):
     # A full-intensity straight line from column 0-4 to 22-26 (MNIST-C's "line") over
     # an MNIST digit centred without it pulls the centre of mass towards itself, by
     # a pixel or three: the light path finds the line (it runs past the rest of the
-    # ink at both ends, and what is left is centred) and leaves the frame in place.
-    # 2,000 digits: 78 moved by whole pixels (131 before).
+    # ink at both ends -- at one end if it is longer than the digit box -- and what
+    # is left is centred) and leaves the frame in place. 2,000 digits: 50 moved by
+    # whole pixels (131 before the line was looked for, 91 while it had to run past
+    # the digit at both ends).
     shifts = [(dy, dx) for dy in range(-3, 4) for dx in range(-3, 4) if dy or dx]
     moved = _moved(suite, mnist, suite.C.line_across, shifts)
-    assert moved <= 95, moved
+    assert moved <= 60, moved
+
+
+def test_a_long_line_beside_a_centred_digit_keeps_it_as_it_came(suite, mnist):
+    # The same lines, where one runs beside the digit's top or bottom, make the ink
+    # taller than a digit: the full pipeline cropped line and digit together and
+    # shrank the digit. A line longer than the digit box beside a digit of a digit's
+    # size, centred without it, is clutter: the frame is kept as it came. 2,000
+    # digits: 1,938 left exactly as they came, 12 cropped (1,892 and 17 while a
+    # line had to run past the digit at both ends, here and in the rule above).
+    in_place = _moved(suite, mnist, suite.C.line_across, [(0, 0)])
+    assert in_place >= 1925, in_place
 
 
 def test_a_digit_drawn_larger_than_the_box_on_a_28x28_canvas_is_centred(suite, mnist):

@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 
 from skdigits._pixels import border
-from skdigits.preprocessing._crossing import crossing_line
+from skdigits.preprocessing._crossing import crossing_line, line_pulls
 from skdigits.preprocessing._geometry import EIGHT, long_side, pieces, touches_edge
 
 # A digit's solid ink spans at least _MIN_SIZE and at most _MAX_SIZE of the
@@ -230,18 +230,22 @@ def fills_the_frame(solid, box):
     return np.count_nonzero(ndimage.binary_opening(solid, EIGHT)) >= _THICK * sizes.sum()
 
 
-def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False):
+def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False,
+               level=(0.0, 1.0)):
     """Whether ink larger than a digit is a digit of the right size with clutter.
 
     ``ink`` is the frame with its ink high (light-background frames flipped),
-    ``solid`` its solid ink, ``border_sides`` the frame's four sides as it came
+    ``level`` its background and ink levels so, ``solid`` its solid ink,
+    ``border_sides`` the frame's four sides as it came
     (its ink beyond ``edge_level``, low on a ``light`` background). True when
     the digit's own pieces (:func:`digit_pieces`), with or without the thin ink
     (a thin line or zigzag merged with the digit), and with or without the pieces
     reaching the frame's edge (a neighbour's near part, in a digit cropped from a
     row of digits), have a digit's size; when a
     line crosses the frame, even one that comes close to the digit
-    (:func:`weak_line`); or when a line runs along an edge
+    (:func:`weak_line`); when a line longer than the digit box runs beside or
+    over a digit centred as MNIST centres them (:func:`._crossing.line_pulls`);
+    or when a line runs along an edge
     (:func:`along_an_edge`; in three places or more where the frame looks like a
     digit scaled up to fill it, ``scaled_up``, see :func:`fills_the_frame`: its
     own strokes touch a side in two). The crop would take such clutter for part
@@ -261,5 +265,10 @@ def digit_fits(ink, solid, border_sides, edge_level, light, box, scaled_up=False
     # (a 3's ends); a zigzag along the edge touches it at peak after peak.
     # (Touching a side in two places kept 8 of the suite's 200 fill_frame digits
     # at their size, all 8 misread.)
-    return weak_line(solid) or along_an_edge(border_sides, edge_level, light, ink.shape[0],
-                                             places=_SCALED_UP_PLACES if scaled_up else 2)
+    if weak_line(solid) or along_an_edge(border_sides, edge_level, light, ink.shape[0],
+                                         places=_SCALED_UP_PLACES if scaled_up else 2):
+        return True
+    # A line beside the digit's top or bottom (MNIST-C's line at its first or last
+    # rows) makes the ink taller than a digit without crossing it.
+    bg, top = level
+    return line_pulls(np.clip((ink - bg) / (top - bg), 0, 1), solid, largest)

@@ -320,9 +320,19 @@ _PULL_PAST = 2
 _PULL_REST = 0.3
 _PULL_ALONG = 1.0
 _PULL_SPREAD = 0.5
+# A band whose run is longer than MNIST's digit box (_PULL_LONG of the side: 21
+# px at 28) is no stroke of a digit centred as MNIST centres them: it needs to
+# run past the rest at one end only, and at the other reach at least as far as
+# the rest less _PULL_SHORT px (MNIST-C's line, from column 0-4 to 22-26, often
+# ends where the digit does) -- unless solid ink touches the frame's edge: a
+# digit shifted off the frame, its stem cut by the edge (a 9's or a 6's), runs
+# past its loop as far (MNIST-C's translate, 6,000 digits: 5 left off centre,
+# none once the edge is asked).
+_PULL_LONG = 21 / 28
+_PULL_SHORT = 0.5
 
 
-def line_pulls(img, solid):
+def line_pulls(img, solid, largest=None):
     """Whether a thin straight line drawn over a digit centred without it is what
     moves the centre of mass of the square image ``img`` (ink high, in [0, 1];
     ``solid``: its solid ink) off the frame's centre (see _PULL_WIDTH).
@@ -330,7 +340,9 @@ def line_pulls(img, solid):
     The frame's mass follows the line's own ink -- by a pixel or three, across
     the line -- and a shift would move the digit off MNIST's centre with it.
     Up to ``_CANDIDATES`` distinct bands are tried, longest first (a digit's
-    stem may run as long as the line).
+    stem may run as long as the line). With ``largest`` (px), only a line longer
+    than MNIST's digit box (_PULL_LONG) over a rest spanning ``largest`` px at
+    most: a line beside a digit, which makes the ink larger than a digit.
     """
     s = solid.shape[0]
     if np.count_nonzero(solid) < _PULL_RUN * s:
@@ -359,11 +371,19 @@ def line_pulls(img, solid):
     rest = on_solid & ~band
     lo = np.where(rest, t, np.inf).min(axis=0)
     hi = np.where(rest, t, -np.inf).max(axis=0)
-    # Past the rest at both ends: the rest here is all solid ink off the line's
-    # own (a stroke joining the band at its end, a 2's foot, stays).
+    # Past the rest at both ends (a long line: at one, see _PULL_LONG): the rest
+    # here is all solid ink off the line's own (a stroke joining the band at its
+    # end, a 2's foot, stays).
     beside = on_solid & ~(on_axis & (off <= _PULL_LINE))
-    past = ((np.where(beside, t, np.inf).min(axis=0) >= first + _PULL_PAST)
-            & (np.where(beside, t, -np.inf).max(axis=0) <= last - _PULL_PAST))
+    ends = np.stack([np.where(beside, t, np.inf).min(axis=0) - first,
+                     last - np.where(beside, t, -np.inf).max(axis=0)])
+    long = stop - start >= _PULL_LONG * s
+    # (Not where ink touches the edge: a digit cut by it, see _PULL_LONG.)
+    one_end = long & ~(solid[[0, -1]].any() or solid[:, [0, -1]].any())
+    past = (ends.max(axis=0) >= _PULL_PAST) & (
+        ends.min(axis=0) >= np.where(one_end, -_PULL_SHORT, _PULL_PAST))
+    if largest is not None:
+        past &= long & np.array([_span(iy[k], ix[k]) <= largest for k in rest.T])
     without = ~band
     ok = rest.any(axis=0) & past & ((w * without).sum(axis=0) >= _PULL_REST * float(w.sum()))
     if not ok.any():
@@ -378,3 +398,8 @@ def line_pulls(img, solid):
     centred = ((np.minimum(a1, a2) <= _PULL_SPREAD) & (np.maximum(a1, a2) >= -_PULL_SPREAD)
                & (np.maximum(np.abs(l1), np.abs(l2)) < _PULL_ALONG))
     return bool((ok & centred).any())
+
+
+def _span(ys, xs):
+    """Span (px) of the pixels ``(ys, xs)`` the longer way, or 0 for none."""
+    return max(np.ptp(ys), np.ptp(xs)) + 1 if ys.size else 0

@@ -370,9 +370,10 @@ def light_path(x, invert, center, min_contrast, box=20, again=True):
     for i in np.flatnonzero(taken & fits & (extent > largest) & ~flat):
         ask[i] = scaled_up[i] = fills_the_frame(solid[i], box)
     for i in np.flatnonzero(ask):
+        level = (1 - bg[i], 1 - top[i]) if light[i] else (bg[i], top[i])
         fits[i] = digit_fits(1 - x[i] if light[i] else x[i], solid[i],
                              np.split(border[i], starts[1:]), edge_level[i], bool(light[i]), box,
-                             scaled_up=bool(scaled_up[i]))
+                             scaled_up=bool(scaled_up[i]), level=level)
     taken &= fits
     if taken.any():
         _normalise(x, taken, light, bg, top, noisy)
