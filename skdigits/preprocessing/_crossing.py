@@ -204,6 +204,11 @@ def _reach(s):
     return int(np.ceil(s * 0.75))
 
 
+def _span(ys, xs):
+    """Span (px) of the pixels ``(ys, xs)`` the longer way, or 0 for none."""
+    return max(np.ptp(ys), np.ptp(xs)) + 1 if ys.size else 0
+
+
 @functools.lru_cache(maxsize=16)
 def _line_bands(key, s, width=_BAND, crossing=_CROSSING):
     """The candidate bands of :func:`crossing_line` (and, thinner and shorter, of
@@ -278,7 +283,7 @@ def _clear_line(ys, xs, rho, along, mid, start, stop, s, cos, sin, clear, thick,
     if beyond is not None and not (start + beyond <= along[rest].min()
                                    and along[rest].max() + beyond <= stop - 1):
         return False
-    size = max(np.ptp(ys[rest]), np.ptp(xs[rest])) + 1
+    size = _span(ys[rest], xs[rest])
     if not _REST[0] * s <= size <= _REST[1] * s:
         return False
     # ... and is centred as MNIST centres its digits: the line was drawn over one.
@@ -399,7 +404,3 @@ def line_pulls(img, solid, largest=None):
                & (np.maximum(np.abs(l1), np.abs(l2)) < _PULL_ALONG))
     return bool((ok & centred).any())
 
-
-def _span(ys, xs):
-    """Span (px) of the pixels ``(ys, xs)`` the longer way, or 0 for none."""
-    return max(np.ptp(ys), np.ptp(xs)) + 1 if ys.size else 0
