@@ -24,6 +24,7 @@ import functools
 
 import numpy as np
 
+from skdigits._pixels import border
 from skdigits.preprocessing._geometry import SMALL_FRAME, runs
 
 # Only images whose short side has SMALL_FRAME pixels or more (in a frame of MNIST's
@@ -384,7 +385,7 @@ def line_pulls(img, solid, largest=None):
                      last - np.where(beside, t, -np.inf).max(axis=0)])
     long = stop - start >= _PULL_LONG * s
     # (Not where ink touches the edge: a digit cut by it, see _PULL_LONG.)
-    one_end = long & ~(solid[[0, -1]].any() or solid[:, [0, -1]].any())
+    one_end = long & ~border(solid).any()
     past = (ends.max(axis=0) >= _PULL_PAST) & (
         ends.min(axis=0) >= np.where(one_end, -_PULL_SHORT, _PULL_PAST))
     if largest is not None:
@@ -403,4 +404,3 @@ def line_pulls(img, solid, largest=None):
     centred = ((np.minimum(a1, a2) <= _PULL_SPREAD) & (np.maximum(a1, a2) >= -_PULL_SPREAD)
                & (np.maximum(np.abs(l1), np.abs(l2)) < _PULL_ALONG))
     return bool((ok & centred).any())
-
