@@ -67,6 +67,14 @@ _BETWEEN = 0.75
 # 0.15-0.3: 0.1 and more under it for 237 of 247 dark readings, 4 within 0.05).
 _DEEPEST = 10
 _GROUND = 0.05
+# On a lit page, sharp light strokes found again whose dark reading lies less than
+# _BETWEEN in their gaps stand too if that reading's _DEEPEST percentile lies no
+# more than _LIT_GROUND under the ground's median: the dark "ink" is the ground,
+# round the strokes as well as between them (chalk on a board lit at 0.3 and more,
+# the suite's blackboard photos at seeds 0-2: from 0.09 under it to 0.01 above; dark
+# digits under bands of light, beside a shadow's edge, under a glare or spots on
+# lit pages: 0.27 and more under it).
+_LIT_GROUND = 0.12
 # Strokes fill little of their box: light ink filling more than _FILLED of it is a
 # region round dark strokes (a sticky note whose digit cuts it: 0.6) -- unless it is
 # one straight stroke (:func:`._marks.straight_stroke`, at least _ONE_LONG times as
@@ -272,7 +280,8 @@ def _between_strokes(image, y, stroke, read, surface=False):
     paper or ground between them.
 
     On a lit page (:data:`._lighting.LIT_PAGE`) the strokes must be sharp (see _SHARP)
-    and _BETWEEN of the dark reading lie in the gaps that closing them fills. On a
+    and _BETWEEN of the dark reading lie in the gaps that closing them fills, or that
+    reading lie at the ground's own level (see _LIT_GROUND: chalk on a lit board). On a
     darker ground (a blackboard) sharp strokes stand, unless ``surface`` (``y`` touches
     the border as a sheet's edge does, see :func:`._marks.is_surface`); soft ones, or
     a surface, only if the dark reading lies in their gaps at the ground's own level
@@ -306,12 +315,13 @@ def _between_strokes(image, y, stroke, read, surface=False):
     size = _lighting.stroke_scale_size(image.shape, stroke)
     gaps = ndimage.binary_closing(np.pad(y > 0, size), np.ones((size, size), bool))
     gaps = gaps[size:-size, size:-size]
-    if float(dark[gaps].sum()) < _BETWEEN * float(dark.sum()):
-        return False
-    if lit:
-        return True
     deepest = float(percentile(image[dark > 0.5], _DEEPEST)) if (dark > 0.5).any() else 1.0
-    return deepest >= float(median(image[y == 0])) - _GROUND
+    depth = float(median(image[y == 0])) - deepest  # (how far it lies under the ground)
+    if float(dark[gaps].sum()) < _BETWEEN * float(dark.sum()):
+        # On a lit ground, a dark reading no deeper than the ground itself is that
+        # ground, round the strokes as well as between them (chalk on a lit board).
+        return lit and depth <= _LIT_GROUND
+    return lit or depth <= _GROUND
 
 
 def _soft_beside_sharp(image, y, again):
