@@ -375,6 +375,30 @@ def _json_default(obj):
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def standalone(key, output, measure):
+    """Run one section alone, as its script's ``main`` does: time ``measure()`` (which
+    returns the section), write ``results/<output>.{md,json}`` in the format of
+    ``run.py`` with the section under ``key`` (unless ``output`` is empty), and print
+    its tables and targets."""
+    meta = {"command": command_line(), "mode": "standalone", "status": "running",
+            "started": now_iso(), "machine": machine_info(), "versions": versions()}
+    start = time.perf_counter()
+    sec = measure()
+    sec["seconds"] = round(time.perf_counter() - start, 1)
+    meta.update(status="complete", finished=now_iso(), runtime_seconds=sec["seconds"],
+                load_average_end=load_average())
+    results = {"meta": meta, "sections": {key: sec}}
+    if output:
+        write_json(RESULTS_DIR / f"{output}.json", results)
+        write_text(RESULTS_DIR / f"{output}.md", render_markdown(results))
+    for tab in sec["tables"]:
+        print(markdown_table(tab), "\n")
+    for t in sec["targets"]:
+        print(f"- {t['name']}: {t['value']} (wanted {t['target']}): "
+              f"{'met' if t['met'] else 'MISSED'}")
+    return results
+
+
 # --------------------------------------------------------------------------- #
 # Sections: a common shape, rendered to Markdown
 # --------------------------------------------------------------------------- #

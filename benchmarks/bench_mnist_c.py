@@ -163,24 +163,8 @@ def main():
     parser.add_argument("--output", default="mnist_c",
                         help="write benchmarks/results/<output>.{md,json} ('' to skip)")
     args = parser.parse_args()
-    meta = {"command": _common.command_line(), "mode": "standalone", "status": "running",
-            "started": _common.now_iso(), "machine": _common.machine_info(),
-            "versions": _common.versions()}
-    start = time.perf_counter()
-    sec = measure(args.model, args.n, args.seed, args.kinds)
-    sec["seconds"] = round(time.perf_counter() - start, 1)
-    meta.update(status="complete", finished=_common.now_iso(),
-                runtime_seconds=sec["seconds"], load_average_end=_common.load_average())
-    results = {"meta": meta, "sections": {"7b": sec}}
-    if args.output:
-        _common.write_json(_common.RESULTS_DIR / f"{args.output}.json", results)
-        _common.write_text(_common.RESULTS_DIR / f"{args.output}.md",
-                           _common.render_markdown(results))
-    for tab in sec["tables"]:
-        print(_common.markdown_table(tab), "\n")
-    for t in sec["targets"]:
-        print(f"- {t['name']}: {t['value']} (wanted {t['target']}): "
-              f"{'met' if t['met'] else 'MISSED'}")
+    _common.standalone("7b", args.output,
+                       lambda: measure(args.model, args.n, args.seed, args.kinds))
 
 
 if __name__ == "__main__":
