@@ -33,15 +33,6 @@ FLOOR = 0.5  # points
 MAX_BLANK = 0.002
 
 
-def _predict(clf, frames):
-    """Labels for ``frames`` (NaN frames, declared blank, get -1)."""
-    blank = np.isnan(frames).any(axis=(1, 2))
-    out = np.full(len(frames), -1)
-    if (~blank).any():
-        out[~blank] = clf.predict(frames[~blank])
-    return out
-
-
 def score(models, digits, labels, kinds, seed, log=print):
     """Per kind: blank share, batch = per image share, and per model alone / pipeline
     accuracy (fractions) and the digits lost and won."""
@@ -60,7 +51,7 @@ def score(models, digits, labels, kinds, seed, log=print):
                "same": float(same.mean()), "models": {}}
         for name, clf in models.items():
             alone = clf.predict(frames) == labels
-            piped = _predict(clf, per) == labels
+            piped = R.predict_rows(clf, per) == labels
             row["models"][name] = {"alone": float(alone.mean()), "pipeline": float(piped.mean()),
                                    "lost": int((alone & ~piped).sum()),
                                    "won": int((~alone & piped).sum())}

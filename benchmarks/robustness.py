@@ -785,9 +785,15 @@ def _predict(preprocessor, classifier, images, batch):
         rows = np.stack(rows)
     else:
         rows = preprocessor.transform(list(images))
-    rows = rows.reshape(len(images), -1)
+    return predict_rows(classifier, rows)
+
+
+def predict_rows(classifier, rows):
+    """The digits ``classifier`` reads in the preprocessor's output ``rows`` (one per
+    image, flat or 28x28), -1 where a row is NaN (declared blank)."""
+    rows = np.asarray(rows).reshape(len(rows), -1)
     blank = np.isnan(rows).any(axis=1)
-    pred = np.full(len(images), -1)
+    pred = np.full(len(rows), -1)
     if (~blank).any():
         pred[~blank] = np.asarray(classifier.predict(rows[~blank])).astype(int)
     return pred

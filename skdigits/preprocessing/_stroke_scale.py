@@ -315,13 +315,15 @@ def _between_strokes(image, y, stroke, read, surface=False):
     size = _lighting.stroke_scale_size(image.shape, stroke)
     gaps = ndimage.binary_closing(np.pad(y > 0, size), np.ones((size, size), bool))
     gaps = gaps[size:-size, size:-size]
+    between = float(dark[gaps].sum()) >= _BETWEEN * float(dark.sum())
+    if lit and between:
+        return True
+    if not (lit or between):
+        return False
+    # The dark reading at the ground's own level: the ground between the strokes or,
+    # on a lit ground, round them as well (chalk on a lit board, see _LIT_GROUND).
     deepest = float(percentile(image[dark > 0.5], _DEEPEST)) if (dark > 0.5).any() else 1.0
-    depth = float(median(image[y == 0])) - deepest  # (how far it lies under the ground)
-    if float(dark[gaps].sum()) < _BETWEEN * float(dark.sum()):
-        # On a lit ground, a dark reading no deeper than the ground itself is that
-        # ground, round the strokes as well as between them (chalk on a lit board).
-        return lit and depth <= _LIT_GROUND
-    return lit or depth <= _GROUND
+    return float(median(image[y == 0])) - deepest <= (_LIT_GROUND if lit else _GROUND)
 
 
 def _soft_beside_sharp(image, y, again):
